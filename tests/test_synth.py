@@ -1,0 +1,167 @@
+"""Tests of the synthesis flow: the register ring, the real YoWASP flow on a small unit, the
+report files and the command line."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+from amaranth.hdl import Fragment
+from amaranth.sim import Simulator
+
+import golden
+from golden import LNSFormat
+from hdl import build_unit
+from synth import RegisteredPorts, synthesize
+from synth.flow import entry_key, read_cell_counts
+from synth.report import markdown_table, update_reports
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# YoWASP tools map /tmp differently from the host: keep their files inside the project.
+BUILD = ROOT / "build" / "test-synth"
+SMALL = LNSFormat(int_bits=3, frac_bits=4)
+
+
+@pytest.fixture(scope="module")
+def small_mul():
+    """The full flow (every target) on the 8-bit multiplier, run once for the module."""
+    return synthesize("mul", SMALL, workdir=BUILD / f"mul-{SMALL.name}")
+
+
+# Wrapper ---------------------------------------------------------------------------------
+
+
+def test_wrapper_keeps_signature_and_adds_two_cycles():
+    unit = build_unit("mul", SMALL)
+    top = RegisteredPorts(unit)
+    assert top.signature.members == unit.signature.members
+    assert top.latency == unit.latency + 2
+    Fragment.get(top, None)  # elaborates, which also proves the ring is well formed
+
+
+def test_wrapper_rejects_non_component():
+    with pytest.raises(TypeError, match="unit must be an amaranth.lib.wiring.Component"):
+        RegisteredPorts(object())
+
+
+def test_wrapper_delivers_unit_result_after_ring_latency():
+    fmt = SMALL
+    top = RegisteredPorts(build_unit("mul", fmt))
+    a, b = fmt.pack(0, 5), fmt.pack(1, -3)
+    expected = int(golden.mul(fmt, a, b))
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(top.o.ready, 1)
+        ctx.set(top.i.payload.as_value(), a | (b << fmt.width))
+        ctx.set(top.i.valid, 1)
+        await ctx.tick()
+        ctx.set(top.i.valid, 0)
+        for cycle in range(1, 8):
+            if ctx.get(top.o.valid):
+                seen.append((cycle, ctx.get(top.o.payload.as_value())))
+            await ctx.tick()
+
+    sim = Simulator(top)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [(top.latency, expected)]
+
+
+# Flow ------------------------------------------------------------------------------------
+
+
+def test_flow_reports_real_numbers(small_mul):
+    entry = small_mul
+    assert entry["key"] == entry_key("mul", SMALL) == "mul/lns8_i3f4"
+    assert entry["latency"] == 1
+    # Output payload and valid of the unit, registered by the ring at least.
+    out_bits = SMALL.width + 1
+    ecp5, ice40, generic = entry["ecp5"], entry["ice40"], entry["generic"]
+    assert ecp5["lut4"] > 0
+    assert ecp5["ff"] >= out_bits
+    assert ecp5["ff"] >= entry["ring_ff"]
+    assert ecp5["dsp"] == 0 and ecp5["ebr"] == 0  # an adder of logs needs neither
+    assert ecp5["fmax_mhz"] > 0
+    assert ice40["cells"] > 0
+    assert ice40["lut4"] > 0 and ice40["ff"] >= out_bits
+    assert ice40["fmax_mhz"] > 0
+    assert generic["gates"] > 0 and generic["ff"] >= out_bits
+    assert entry["tools"]["yosys"].startswith("Yosys ")
+
+
+def test_flow_counts_match_yosys_stat(small_mul):
+    workdir = ROOT / small_mul["workdir"]
+    counts = read_cell_counts(workdir / "stat_ecp5.json")
+    assert counts["LUT4"] == small_mul["ecp5"]["lut4"]
+    assert counts["TRELLIS_FF"] == small_mul["ecp5"]["ff"]
+    assert "$scopeinfo" not in counts
+    assert sum(counts.values()) == small_mul["ecp5"]["cells"]
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"targets": ("vivado",)}, ValueError, "targets must be"),
+    ({"ecp5_device": "5k"}, ValueError, "ecp5_device must be"),
+    ({"freq_mhz": 0}, ValueError, "freq_mhz must be"),
+])
+def test_flow_rejects_bad_options_before_running_tools(kwargs, error, match):
+    workdir = BUILD / "never-created"
+    with pytest.raises(error, match=match):
+        synthesize("mul", SMALL, workdir=workdir, **kwargs)
+    assert not workdir.exists()
+
+
+def test_flow_rejects_unknown_unit():
+    with pytest.raises(ValueError, match="unit must be one of"):
+        synthesize("nope", SMALL, workdir=BUILD / "nope")
+    assert not (BUILD / "nope").exists()
+
+
+# Report ----------------------------------------------------------------------------------
+
+
+def test_report_merges_by_key(small_mul):
+    out = BUILD / "reports"
+    for stale in out.glob("synth.*"):
+        stale.unlink()
+    other = {**small_mul, "key": small_mul["key"] + "/nodsp", "nodsp": True}
+    update_reports([small_mul], out)
+    update_reports([small_mul, other], out)
+    json_path, md_path = update_reports([small_mul], out)
+
+    entries = json.loads(json_path.read_text())
+    assert [e["key"] for e in entries] == ["mul/lns8_i3f4", "mul/lns8_i3f4/nodsp"]
+    md = md_path.read_text()
+    assert "| unit | format | latency | ECP5 LUT4 | CCU2C | DSP | EBR | FF | Fmax MHz |" in md
+    assert f"| mul | {SMALL.name} | 1 | {small_mul['ecp5']['lut4']} |" in md
+    assert "| mul (-nodsp) |" in md
+
+
+def test_markdown_marks_missing_targets():
+    entry = {"key": "mul/x", "unit": "mul", "format": "x", "latency": 1}
+    row = markdown_table([entry]).splitlines()[-1]
+    assert row == "| mul | x | 1 |" + " – |" * 11
+
+
+# Command line ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--unit", "nope"], "argument --unit: invalid choice: 'nope'"),
+    (["--int-bits", "0"], "--int-bits must be an integer in [1, 10], not 0"),
+    (["--frac-bits", "30"], "--frac-bits must be an integer in [1, 23], not 30"),
+    (["--format", "3:40"], "--format 3:40: frac_bits must be an integer in [1, 23], not 40"),
+    (["--format", "3x4"], "argument --format: expected INT_BITS:FRAC_BITS"),
+])
+def test_cli_rejects_bad_parameters(args, message):
+    proc = subprocess.run([sys.executable, "-m", "synth", *args, "--out", str(BUILD / "cli")],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1
+    assert errors[0].startswith("python -m synth: error: ")
+    assert message in errors[0]
+    assert not (BUILD / "cli").exists()

@@ -1,0 +1,1 @@
+"""lnsgen verification: cocotb benches that compare the generated Verilog with golden."""

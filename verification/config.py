@@ -1,0 +1,51 @@
+"""The settings of one bench run, passed from pytest to the simulator's Python as JSON."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+__all__ = ["BenchConfig"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchConfig:
+    """One bench run.
+
+    Attributes
+    ----------
+    model : str
+        Key of :data:`verification.models.MODELS` giving stimuli and the golden reference.
+    int_bits, frac_bits : int
+        The LNS format.
+    vectors : int or None
+        Random vectors after the corner cases; None for every input combination.
+    seed : int
+        Seeds stimuli and stall patterns: a run is reproducible from its config.
+    idle, stall : float
+        Probability of an idle input cycle / a not-ready output cycle.
+    latency : int
+        The unit's stated latency, checked against the measured one.
+    result_file : str
+        Where the bench writes its JSON summary.
+    """
+
+    model: str
+    int_bits: int
+    frac_bits: int
+    vectors: int | None
+    seed: int = 1
+    idle: float = 0.2
+    stall: float = 0.2
+    latency: int = 1
+    result_file: str = ""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> "BenchConfig":
+        return cls(**json.loads(text))

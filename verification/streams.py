@@ -1,0 +1,227 @@
+"""The stream-bench kit: a driver, a monitor and a scoreboard for lnsgen's stream ports.
+
+Every unit of lnsgen has an input stream ``i`` and an output stream ``o``
+(``amaranth.lib.stream``), flattened by Amaranth's Verilog backend into the ports
+``i__payload``, ``i__valid``, ``i__ready``, ``o__payload``, ``o__valid`` and ``o__ready``.
+Payloads are single packed vectors; a model packs and unpacks them as integers.
+
+Timing discipline (same for every coroutine here): inputs change only right after the falling
+clock edge, and everything is sampled in the ``ReadOnly`` phase after that, when all
+combinational logic has settled; the sampled values are exactly what the next rising edge
+registers, so a handshake seen there is a transfer at that edge. This works the same on
+Icarus and Verilator, unlike sampling at the active edge itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Sequence
+
+import numpy as np
+
+import cocotb
+from cocotb.simtime import get_sim_time
+from cocotb.triggers import FallingEdge, ReadOnly
+
+__all__ = ["StreamDriver", "StreamMonitor", "Scoreboard", "ProtocolError"]
+
+
+class ProtocolError(AssertionError):
+    """A stream broke the valid/ready rules."""
+
+
+def _read_int(handle, what: str) -> int:
+    value = handle.value
+    if not value.is_resolvable:
+        raise ProtocolError(f"{what} is not a defined value: {value}")
+    # 1-bit ports read as Logic, wider ones as LogicArray.
+    return value.to_unsigned() if hasattr(value, "to_unsigned") else int(value)
+
+
+class StreamDriver:
+    """Drives payloads into a stream sink of the DUT, in order, with random idle cycles.
+
+    Parameters
+    ----------
+    dut, prefix :
+        The DUT handle and the stream's port prefix (``"i"`` for ``i__payload`` ...).
+    clk :
+        Clock handle.
+    payloads : sequence of int
+        Packed payloads to send, in order.
+    idle : float
+        Probability that the driver withholds ``valid`` in a cycle where it could send
+        (0 sends back to back). Once ``valid`` is raised it stays up until accepted.
+    rng : numpy.random.Generator
+        Source of the idle pattern (seed it for reproducible runs).
+
+    Attributes
+    ----------
+    accepted_times : list of int
+        Simulation time (steps) at which each payload was accepted.
+    """
+
+    def __init__(self, dut, prefix: str, clk, payloads: Sequence[int], *, idle: float, rng):
+        self.payload = getattr(dut, f"{prefix}__payload")
+        self.valid = getattr(dut, f"{prefix}__valid")
+        self.ready = getattr(dut, f"{prefix}__ready")
+        self.clk = clk
+        self.payloads = [int(p) for p in payloads]
+        self.idle = float(idle)
+        self.rng = rng
+        self.accepted_times: list[int] = []
+
+    @property
+    def done(self) -> bool:
+        return len(self.accepted_times) == len(self.payloads)
+
+    async def run(self):
+        self.valid.value = 0
+        sent = 0
+        offering = False
+        idle_draws = self.rng.random(4 * len(self.payloads) + 64)
+        draw = 0
+        while sent < len(self.payloads):
+            await FallingEdge(self.clk)
+            if not offering:
+                if self.idle and idle_draws[draw % len(idle_draws)] < self.idle:
+                    self.valid.value = 0
+                    draw += 1
+                    continue
+                draw += 1
+                self.payload.value = self.payloads[sent]
+                self.valid.value = 1
+                offering = True
+            await ReadOnly()
+            if _read_int(self.ready, "ready"):
+                self.accepted_times.append(get_sim_time())
+                sent += 1
+                offering = False
+        await FallingEdge(self.clk)
+        self.valid.value = 0
+
+
+class StreamMonitor:
+    """Drives ``ready`` of a DUT stream source, records its beats, and checks its protocol.
+
+    Checks, every cycle: ``valid`` and ``payload`` are defined; once ``valid`` is high without
+    ``ready``, ``valid`` stays high and ``payload`` stays the same until the transfer; never more
+    beats than ``limit()`` allows (an output may only follow an input).
+
+    Parameters
+    ----------
+    dut, prefix, clk :
+        As for :class:`StreamDriver` (``"o"`` for ``o__payload`` ...).
+    stall : float
+        Probability that ``ready`` is low in a cycle.
+    rng : numpy.random.Generator
+        Source of the stall pattern.
+    limit : callable returning int, optional
+        Upper bound on the beats received so far (e.g. inputs accepted so far).
+
+    Attributes
+    ----------
+    beats : list of int
+        Received payloads, in order.
+    beat_times : list of int
+        Simulation time (steps) of each transfer.
+    """
+
+    def __init__(self, dut, prefix: str, clk, *, stall: float, rng,
+                 limit: Callable[[], int] | None = None):
+        self.payload = getattr(dut, f"{prefix}__payload")
+        self.valid = getattr(dut, f"{prefix}__valid")
+        self.ready = getattr(dut, f"{prefix}__ready")
+        self.clk = clk
+        self.stall = float(stall)
+        self.rng = rng
+        self.limit = limit
+        self.beats: list[int] = []
+        self.beat_times: list[int] = []
+        self._task = None
+
+    def start(self):
+        self._task = cocotb.start_soon(self._run())
+        return self
+
+    def stop(self):
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _run(self):
+        self.ready.value = 0
+        held = None  # payload that must stay put: offered last cycle, not taken
+        draws = iter(())
+        while True:
+            await FallingEdge(self.clk)
+            try:
+                r = next(draws)
+            except StopIteration:
+                draws = iter(self.rng.random(4096).tolist())
+                r = next(draws)
+            ready = 0 if (self.stall and r < self.stall) else 1
+            self.ready.value = ready
+            await ReadOnly()
+            valid = _read_int(self.valid, "valid")
+            if held is not None:
+                if not valid:
+                    raise ProtocolError(f"t={get_sim_time()}: valid dropped before ready")
+                payload = _read_int(self.payload, "payload")
+                if payload != held:
+                    raise ProtocolError(
+                        f"t={get_sim_time()}: payload changed from {held:#x} to {payload:#x} "
+                        f"while valid and not ready")
+            if not valid:
+                held = None
+                continue
+            payload = _read_int(self.payload, "payload")
+            if ready:
+                self.beats.append(payload)
+                self.beat_times.append(get_sim_time())
+                held = None
+                if self.limit is not None and len(self.beats) > self.limit():
+                    raise ProtocolError(
+                        f"t={get_sim_time()}: beat {len(self.beats)} left the DUT but only "
+                        f"{self.limit()} inputs had been accepted")
+            else:
+                held = payload
+
+
+@dataclasses.dataclass
+class Scoreboard:
+    """In-order comparison of received beats with the golden model's expected ones.
+
+    Parameters
+    ----------
+    inputs : dict of str to numpy.ndarray
+        The stimulus fields, one array per field, element ``k`` belonging to beat ``k``.
+    expected : numpy.ndarray
+        Expected output payloads, in input order.
+    describe_input, describe_output : callable
+        Human-readable decoding of one input field value / one output payload.
+    """
+
+    inputs: dict
+    expected: np.ndarray
+    describe_input: Callable[[str, int], str]
+    describe_output: Callable[[int], str]
+
+    def compare(self, beats: Sequence[int], *, show: int = 10) -> tuple[int, list[str]]:
+        """``(mismatches, report lines)``; missing or extra beats are counted as mismatches."""
+        got = np.asarray(beats, dtype=np.int64)
+        n = min(len(got), len(self.expected))
+        bad = np.flatnonzero(got[:n] != self.expected[:n])
+        lines = []
+        for k in bad[:show]:
+            ins = ", ".join(
+                f"{name}={self.describe_input(name, int(v[k]))}" for name, v in self.inputs.items())
+            lines.append(
+                f"beat {k}: inputs {ins}\n    expected {self.describe_output(int(self.expected[k]))}"
+                f"\n    got      {self.describe_output(int(got[k]))}")
+        missing = len(self.expected) - n
+        extra = len(got) - n
+        if missing:
+            lines.append(f"{missing} expected beats never arrived (first: beat {n})")
+        if extra:
+            lines.append(f"{extra} beats arrived beyond the {len(self.expected)} expected")
+        return len(bad) + missing + extra, lines
