@@ -7,8 +7,9 @@ hardware uses. It depends on numpy only (never on amaranth).
 from .format import LNSFormat, MAX_FRAC_BITS, MAX_INT_BITS, MAX_WIDTH
 from .convert import from_float, to_float
 from .arith import abs, div, mul, neg
+from .adder import add, addsub, sub
 
 __all__ = [
     "LNSFormat", "MAX_INT_BITS", "MAX_FRAC_BITS", "MAX_WIDTH",
-    "from_float", "to_float", "mul", "div", "neg", "abs",
+    "from_float", "to_float", "mul", "div", "neg", "abs", "add", "sub", "addsub",
 ]

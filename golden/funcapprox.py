@@ -1,0 +1,218 @@
+"""Fixed-point function approximation: hardware tables and their exact integer evaluation.
+
+A :class:`FixedFunction` is a real function sampled on an integer grid: input ``x`` (an integer
+in ``[lo, hi]``) means ``x * 2 ** -in_frac``, output ``y`` means ``y * 2 ** -out_frac``. An
+approximation method turns it into tables plus an integer evaluation rule; the rule written
+here is *the* definition of what the hardware computes (``hdl/funcapprox.py`` transcribes it,
+reading the tables from these objects), so golden and RTL agree bit for bit by construction.
+
+Methods
+-------
+:class:`DirectTable`
+    One entry per input: ``y = T[x - lo]``, rounded to nearest. Exact to 0.5 ulp; the size grows
+    with the domain, so it is for small formats and small sub-domains.
+:class:`PiecewiseLinear`
+    ``u = x - lo`` splits into a segment index ``s = u >> k`` and an offset ``t = u & (2**k - 1)``;
+    ``y = (c0[s] + ((c1[s] * t) >> k) + 2 ** (g - 1)) >> g`` with ``g`` guard bits. ``c1`` is the
+    chord over the segment and ``c0`` is centred so the error is balanced (minimax for a convex or
+    concave segment, measured exactly over every input of the segment).
+
+:func:`fit_piecewise_linear` searches ``k`` and ``g`` for the fewest table bits meeting a
+maximum error, measured exhaustively against the float64 function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["FixedFunction", "DirectTable", "PiecewiseLinear", "fit_piecewise_linear",
+           "bits_for"]
+
+
+def bits_for(values) -> tuple[int, bool]:
+    """``(width, signed)`` of the narrowest integer shape that holds every value."""
+    values = np.asarray(values, dtype=np.int64)
+    lo, hi = (int(values.min()), int(values.max())) if values.size else (0, 0)
+    if lo >= 0:
+        return max(1, hi.bit_length()), False
+    return max((-lo - 1).bit_length(), hi.bit_length()) + 1, True
+
+
+@dataclasses.dataclass(frozen=True)
+class FixedFunction:
+    """A real function on an integer grid.
+
+    Parameters
+    ----------
+    name : str
+        Short name, used for table names in the hardware.
+    f : callable
+        Vectorized float64 function of the real input.
+    lo, hi : int
+        Integer input domain, both ends included.
+    in_frac, out_frac : int
+        Fractional bits of input and output.
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    lo: int
+    hi: int
+    in_frac: int
+    out_frac: int
+
+    def __post_init__(self):
+        if self.hi < self.lo:
+            raise ValueError(f"{self.name}: empty domain [{self.lo}, {self.hi}]")
+
+    @property
+    def size(self) -> int:
+        return self.hi - self.lo + 1
+
+    @property
+    def in_bits(self) -> int:
+        """Bits of ``u = x - lo``."""
+        return max(1, (self.size - 1).bit_length())
+
+    def grid(self) -> np.ndarray:
+        return np.arange(self.lo, self.hi + 1, dtype=np.int64)
+
+    def exact(self, x, extra_frac: int = 0) -> np.ndarray:
+        """The real function value at integer inputs, scaled by ``2 ** (out_frac + extra_frac)``."""
+        x = np.asarray(x, dtype=np.float64) * 2.0 ** -self.in_frac
+        return self.f(x) * 2.0 ** (self.out_frac + extra_frac)
+
+    def check_domain(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.int64)
+        if x.size and (x.min() < self.lo or x.max() > self.hi):
+            raise ValueError(f"{self.name}: inputs must lie in [{self.lo}, {self.hi}]")
+        return x
+
+
+class _Method:
+    func: FixedFunction
+
+    def error_ulp(self) -> np.ndarray:
+        """Signed error, in output ulps, at every input of the domain."""
+        x = self.func.grid()
+        return self.evaluate(x) - self.func.exact(x)
+
+    @property
+    def table_bits(self) -> int:
+        return sum(len(t) * bits_for(t)[0] for t in self.tables.values())
+
+    @property
+    def out_shape(self) -> tuple[int, bool]:
+        return bits_for(self.evaluate(self.func.grid()))
+
+
+class DirectTable(_Method):
+    """One rounded entry per input (ties round up, as ``floor(v + 1/2)``).
+
+    Attributes
+    ----------
+    tables : dict
+        ``{"y": int64 array}`` indexed by ``x - lo``.
+    """
+
+    method = "direct"
+
+    def __init__(self, func: FixedFunction):
+        self.func = func
+        self.tables = {"y": np.floor(func.exact(func.grid()) + 0.5).astype(np.int64)}
+
+    def evaluate(self, x) -> np.ndarray:
+        x = self.func.check_domain(x)
+        return self.tables["y"][x - self.func.lo]
+
+    def describe(self) -> str:
+        return f"direct table, {self.func.size} entries"
+
+
+class PiecewiseLinear(_Method):
+    """Uniform piecewise-linear interpolation with integer coefficients.
+
+    Parameters
+    ----------
+    func : FixedFunction
+    offset_bits : int
+        ``k``: low bits of ``u = x - lo`` used as the offset in a segment (segments hold
+        ``2 ** k`` inputs).
+    guard_bits : int
+        ``g``: extra fractional bits of the coefficients, dropped by the final rounding.
+
+    Attributes
+    ----------
+    tables : dict
+        ``{"c0": ..., "c1": ...}``, one entry per segment.
+    """
+
+    method = "interp"
+
+    def __init__(self, func: FixedFunction, *, offset_bits: int, guard_bits: int):
+        if not 0 <= offset_bits <= func.in_bits:
+            raise ValueError(f"offset_bits must be in [0, {func.in_bits}], not {offset_bits}")
+        if not 0 <= guard_bits <= 16:
+            raise ValueError(f"guard_bits must be in [0, 16], not {guard_bits}")
+        self.func = func
+        self.offset_bits = k = offset_bits
+        self.guard_bits = g = guard_bits
+        n_seg = (func.size + (1 << k) - 1) >> k
+        starts = func.lo + (np.arange(n_seg, dtype=np.int64) << k)
+        # Chord slope over the whole segment (to the next segment's first input); the last
+        # segment's chord stops at hi, since the function may not exist past it.
+        ends = np.minimum(starts + (1 << k), func.hi)
+        y0 = func.exact(starts, g)
+        run = np.maximum(ends - starts, 1)
+        c1 = np.rint((func.exact(ends, g) - y0) * (1 << k) / run).astype(np.int64)
+        c0 = np.rint(y0).astype(np.int64)
+        # Centre the error of every segment, measured over its inputs (past hi included:
+        # harmless, and it keeps the arrays rectangular).
+        t = np.arange(1 << k, dtype=np.int64)
+        xs = starts[:, None] + t[None, :]
+        approx = c0[:, None] + ((c1[:, None] * t[None, :]) >> k)
+        with np.errstate(all="ignore"):  # inputs past hi may be outside f's domain
+            err = approx - func.exact(xs, g)
+        inside = xs <= func.hi
+        emax = np.where(inside, err, -np.inf).max(axis=1)
+        emin = np.where(inside, err, np.inf).min(axis=1)
+        c0 -= np.rint((emax + emin) / 2).astype(np.int64)
+        self.tables = {"c0": c0, "c1": c1}
+
+    def evaluate(self, x) -> np.ndarray:
+        x = self.func.check_domain(x)
+        k, g = self.offset_bits, self.guard_bits
+        u = x - self.func.lo
+        s, t = u >> k, u & ((1 << k) - 1)
+        y = self.tables["c0"][s] + ((self.tables["c1"][s] * t) >> k)
+        return (y + ((1 << g) >> 1)) >> g
+
+    def describe(self) -> str:
+        return (f"piecewise linear, {len(self.tables['c0'])} segments of 2^{self.offset_bits}, "
+                f"{self.guard_bits} guard bits")
+
+
+def fit_piecewise_linear(func: FixedFunction, *, max_error: float,
+                         guard_bits=range(1, 9)) -> PiecewiseLinear | DirectTable:
+    """The smallest (in table bits) interpolator whose error stays below ``max_error`` ulps.
+
+    Falls back to a :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
+    """
+    best = DirectTable(func)
+    if np.abs(best.error_ulp()).max() >= max_error:
+        raise ValueError(f"{func.name}: even a direct table misses max_error={max_error} ulp")
+    for k in range(1, func.in_bits + 1):
+        found = False
+        for g in guard_bits:
+            cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g)
+            if np.abs(cand.error_ulp()).max() < max_error:
+                found = True
+                if cand.table_bits < best.table_bits:
+                    best = cand
+                break  # more guard bits only cost bits
+        if not found and k > 4:
+            break  # segments this long no longer fit; longer ones fit even less
+    return best

@@ -1,0 +1,209 @@
+"""The Gaussian logarithms phi+ and phi- as the hardware computes them.
+
+For ``d = log|y| - log|x| <= 0`` (in ulps of the log, ``2 ** -F`` with ``F = frac_bits``)::
+
+    phi+(d) = log2(1 + 2**d)     (same signs)      in (0, 1]
+    phi-(d) = log2(1 - 2**d)     (opposite signs)  in (-inf, 0), singular at d = 0
+
+and ``log|x + y| = log|x| + phi(d)``. :class:`GaussianLog` maps every representable ``d`` to an
+integer ``phi`` in ulps, and that integer function is the whole of the adder's approximation:
+the adder's result is ``Lx + phi(d)``, so the error of a sum is exactly the error of ``phi``.
+
+Regions (the same for every method):
+
+``zero``
+    ``d < zero_below``: the exact ``|phi|`` is below half an ulp, so ``phi = 0`` (no table).
+``table``
+    phi+ on ``[zero_below, 0]``; phi- on ``[zero_below, near_above)``: one
+    :mod:`golden.funcapprox` approximation of phi itself.
+``near`` (phi- with ``method="interp"`` only)
+    ``-1.0 < d < 0``, where phi- is singular: ``phi-(d) = log2(-d) + g(d)`` with the smooth
+    ``g(d) = log2((1 - 2**d) / -d)``. ``log2(-d)`` is a leading-one position ``e`` plus
+    ``log2(1 + m)`` of the normalized mantissa ``m``; ``g`` and ``log2(1 + m)`` are two
+    interpolators with ``SUM_GUARD`` extra output bits, summed before one final rounding.
+
+Methods: ``"direct"`` (a rounded table of phi over the table region, phi- near zero included;
+0.5 ulp) and ``"interp"`` (piecewise-linear, sized by :func:`fit_piecewise_linear` for
+``max_error``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .format import LNSFormat
+from .funcapprox import DirectTable, FixedFunction, fit_piecewise_linear
+
+__all__ = ["GaussianLog", "METHODS", "SUM_GUARD", "phi_exact", "gaussian_logs"]
+
+METHODS = ("direct", "interp")
+#: Extra fractional bits of the two near-region terms, kept until their sum is rounded.
+SUM_GUARD = 2
+
+
+def phi_exact(kind: str, d_real) -> np.ndarray:
+    """phi+ or phi- in float64 (accurate near d = 0 through expm1/log1p)."""
+    d = np.asarray(d_real, dtype=np.float64)
+    if kind == "plus":
+        return np.log1p(np.exp2(d)) / np.log(2)
+    with np.errstate(divide="ignore"):
+        return np.log2(-np.expm1(d * np.log(2)))
+
+
+def _phi_plus(x):
+    return phi_exact("plus", x)
+
+
+def _phi_minus(x):
+    return phi_exact("minus", x)
+
+
+def _g(x):
+    return np.log2(-np.expm1(x * np.log(2)) / -x)
+
+
+def _log2p1(x):
+    return np.log2(1.0 + x)
+
+
+class GaussianLog:
+    """phi+ or phi- of a format, as integer ulps.
+
+    Parameters
+    ----------
+    fmt : LNSFormat
+    kind : {"plus", "minus"}
+    method : {"direct", "interp"}
+    max_error : float
+        For ``"interp"``: bound on the error in ulps, measured over every input; the
+        default 1.0 is faithful rounding.
+
+    Attributes
+    ----------
+    zero_below : int
+        Below this ``d`` phi is 0.
+    near_above : int or None
+        phi- with ``"interp"``: ``d > near_above`` (i.e. ``-2**F < d < 0``) uses the
+        decomposition; None otherwise.
+    table : DirectTable or PiecewiseLinear
+        The approximation of phi on ``[zero_below, table_hi]``.
+    g, log2p1 : approximations or None
+        The near-region terms (phi- with ``"interp"``).
+    """
+
+    def __init__(self, fmt: LNSFormat, kind: str, method: str, *, max_error: float = 1.0):
+        if kind not in ("plus", "minus"):
+            raise ValueError(f"kind must be 'plus' or 'minus', not {kind!r}")
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        if not 0.5 < max_error <= 4:
+            raise ValueError(f"max_error must be in (0.5, 4] ulp, not {max_error!r}")
+        self.fmt, self.kind, self.method, self.max_error = fmt, kind, method, max_error
+        F = fmt.frac_bits
+        self.d_min = -2 * fmt.log_max
+        self.d_max = 0 if kind == "plus" else -1
+        self.zero_below = self._zero_boundary()
+        near = method == "interp" and kind == "minus" and F >= 2
+        self.near_above = -(1 << F) if near else None
+        table_hi = self.d_max if not near else -(1 << F)
+        f = _phi_plus if kind == "plus" else _phi_minus
+        self.g = self.log2p1 = None
+        if self.zero_below <= table_hi:
+            func = FixedFunction(f"phi_{kind}", f, self.zero_below, table_hi, F, F)
+            self.table = (DirectTable(func) if method == "direct"
+                          else fit_piecewise_linear(func, max_error=max_error))
+        else:
+            self.table = None
+        if near:
+            # Each term may err by up to this many of its own (finer) ulps; with the final
+            # rounding (0.5) the sum stays below max_error.
+            budget = (max_error - 0.5) * (1 << SUM_GUARD) / 2
+            self.g = fit_piecewise_linear(
+                FixedFunction("g", _g, -(1 << F) + 1, -1, F, F + SUM_GUARD), max_error=budget)
+            self.log2p1 = fit_piecewise_linear(
+                FixedFunction("log2p1", _log2p1, 0, (1 << (F - 1)) - 1, F - 1, F + SUM_GUARD),
+                max_error=budget)
+
+    def _zero_boundary(self) -> int:
+        """Smallest d from which ``round(phi(d))`` is non-zero (phi is monotone in d)."""
+        F = self.fmt.frac_bits
+        d = np.arange(self.d_min, self.d_max + 1, dtype=np.int64)
+        # Search only near the analytic boundary |phi| = 2**-(F+1) to keep this cheap.
+        half = 2.0 ** -(F + 1)
+        if self.kind == "plus":
+            edge = np.log2(np.expm1(half * np.log(2)))
+        else:
+            edge = np.log2(-np.expm1(-half * np.log(2)))
+        centre = int(np.floor(edge * (1 << F)))
+        window = d[(d >= centre - 4) & (d <= centre + 4)]
+        big = np.abs(phi_exact(self.kind, window * 2.0 ** -F)) * (1 << F) >= 0.5
+        if not big.any():
+            return self.d_max + 1 if centre > self.d_max else max(self.d_min, centre)
+        return max(self.d_min, int(window[np.argmax(big)]))
+
+    # Evaluation --------------------------------------------------------------------------
+
+    def evaluate(self, d) -> np.ndarray:
+        """phi(d) in ulps for integer ``d`` in ``[d_min, d_max]`` (any shape)."""
+        d = np.asarray(d, dtype=np.int64)
+        if d.size and (d.min() < self.d_min or d.max() > self.d_max):
+            raise ValueError(f"d must lie in [{self.d_min}, {self.d_max}] for phi_{self.kind}")
+        out = np.zeros(d.shape, dtype=np.int64)
+        if self.table is not None:
+            hi = self.table.func.hi
+            sel = (d >= self.zero_below) & (d <= hi)
+            out[sel] = self.table.evaluate(d[sel])
+        if self.near_above is not None:
+            sel = d > self.near_above
+            out[sel] = self.evaluate_near(d[sel])
+        return out
+
+    def near_split(self, d):
+        """``(e, m)`` of ``u = -d``: ``u = 2**e * (1 + m / 2**(F-1))``, ``0 <= e < F``."""
+        F = self.fmt.frac_bits
+        u = -np.asarray(d, dtype=np.int64)
+        e = np.zeros(u.shape, dtype=np.int64)
+        for bit in range(1, F):  # position of the leading one, as a priority encoder would
+            e = np.where(u >> bit != 0, bit, e)
+        m = (u << (F - 1 - e)) - (1 << (F - 1))
+        return e, m
+
+    def evaluate_near(self, d) -> np.ndarray:
+        F = self.fmt.frac_bits
+        e, m = self.near_split(d)
+        total = (self.g.evaluate(d) + self.log2p1.evaluate(m)
+                 + ((e - F) << (F + SUM_GUARD)))
+        return (total + (1 << (SUM_GUARD - 1))) >> SUM_GUARD
+
+    # Measurement -------------------------------------------------------------------------
+
+    def domain(self) -> np.ndarray:
+        return np.arange(self.d_min, self.d_max + 1, dtype=np.int64)
+
+    def error_ulp(self, d=None) -> np.ndarray:
+        """Signed error of :meth:`evaluate` in ulps against float64 phi."""
+        d = self.domain() if d is None else np.asarray(d, dtype=np.int64)
+        exact = phi_exact(self.kind, d * 2.0 ** -self.fmt.frac_bits) * (1 << self.fmt.frac_bits)
+        return self.evaluate(d) - exact
+
+    def parts(self) -> dict:
+        """The approximations that make up this phi, by name."""
+        named = {"table": self.table, "g": self.g, "log2p1": self.log2p1}
+        return {k: v for k, v in named.items() if v is not None}
+
+    @property
+    def table_bits(self) -> int:
+        return sum(p.table_bits for p in self.parts().values())
+
+    def describe(self) -> str:
+        return "; ".join(f"{name}: {p.describe()} ({p.table_bits} bits)"
+                         for name, p in self.parts().items()) or "no table"
+
+
+@functools.lru_cache(maxsize=64)
+def gaussian_logs(fmt: LNSFormat, method: str = "interp", max_error: float = 1.0):
+    """``(phi_plus, phi_minus)`` for a format and method (cached: tables are built once)."""
+    return (GaussianLog(fmt, "plus", method, max_error=max_error),
+            GaussianLog(fmt, "minus", method, max_error=max_error))
