@@ -26,6 +26,8 @@ class BenchConfig:
         Probability of an idle input cycle / a not-ready output cycle.
     latency : int
         The unit's stated latency, checked against the measured one.
+    sim : str
+        The simulator (recorded in the summary).
     result_file : str
         Where the bench writes its JSON summary.
     """
@@ -38,6 +40,7 @@ class BenchConfig:
     idle: float = 0.2
     stall: float = 0.2
     latency: int = 1
+    sim: str = ""
     result_file: str = ""
 
     def to_dict(self) -> dict:

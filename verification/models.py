@@ -102,7 +102,48 @@ def _mul_without_saturation(fmt, x):
     return fmt.pack(np.where(zero, 0, sa ^ sb), np.where(zero, fmt.zero_log, log))
 
 
+def _adder_fields(fmt):
+    return [("a", fmt.width), ("b", fmt.width), ("op", 1)]
+
+
+def _adder_vectors(fmt: LNSFormat, n: int | None, rng) -> dict:
+    """Every ``(a, b, op)`` (``n is None``), or corner cases plus ``n`` random ones.
+
+    Random vectors are drawn so that the adder's hard cases are common: near cancellation
+    (``|b|`` within a few ulps of ``|a|``, effective subtraction), ``d`` around the boundaries
+    of the Gaussian-log regions (near zero, ``-1.0``, where phi rounds to 0), uniform codes,
+    and zeros.
+    """
+    if n is None:
+        pairs = _operand_pairs(fmt, None, rng)
+        count = len(pairs["a"])
+        return {"a": np.tile(pairs["a"], 2), "b": np.tile(pairs["b"], 2),
+                "op": np.repeat([0, 1], count)}
+    pairs = _operand_pairs(fmt, n, rng)
+    a, b = pairs["a"].copy(), pairs["b"].copy()
+    corners = len(a) - n
+    F = fmt.frac_bits
+    sign_a, log_a, _ = fmt.unpack(a[corners:])
+    kind = rng.integers(0, 8, size=n)
+    # d offsets: within a few ulps of 0, of -1.0, and of the phi-rounds-to-zero edge (~ -(F+1)).
+    edges = np.array([0, -(1 << F), -(F + 1) * (1 << F), -(F + 2) * (1 << F)])
+    offset = -np.abs(rng.choice(edges, size=n) + rng.integers(-4, 5, size=n))
+    offset = np.where(kind < 3, -rng.integers(0, 4, size=n), offset)
+    log_b = np.clip(log_a + offset * rng.choice([-1, 1], size=n), fmt.log_min, fmt.log_max)
+    sign_b = np.where(rng.random(n) < 0.5, sign_a, 1 - sign_a)
+    targeted = fmt.pack(sign_b, log_b)
+    b[corners:] = np.where(kind < 6, targeted, b[corners:])
+    op = rng.integers(0, 2, size=len(a))
+    return {"a": a, "b": b, "op": op}
+
+
+def _adder_reference(method):
+    return lambda fmt, x: golden.addsub(fmt, x["a"], x["b"], x["op"], method=method)
+
+
 MODELS: dict[str, UnitModel] = {
+    "add": UnitModel(_adder_fields, _adder_vectors, _adder_reference("interp")),
+    "add-direct": UnitModel(_adder_fields, _adder_vectors, _adder_reference("direct")),
     "mul": UnitModel(_two_operands, _operand_pairs,
                      lambda fmt, x: golden.mul(fmt, x["a"], x["b"])),
     "div": UnitModel(_two_operands, _operand_pairs,

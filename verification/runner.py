@@ -78,14 +78,14 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     build_dir = ROOT / "build" / "sim" / name
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
-    top = f"lns_{unit}"
+    top = "lns_" + unit.replace("-", "_")
     source = build_dir / f"{top}.v"
     source.write_text(to_verilog(component, top))
     result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
     result_file.parent.mkdir(parents=True, exist_ok=True)
     result_file.unlink(missing_ok=True)
     cfg = BenchConfig(model=model or unit, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
-                      vectors=vectors, seed=seed, idle=idle, stall=stall,
+                      vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
                       latency=component.latency, result_file=str(result_file))
 
     runner = get_runner(sim)

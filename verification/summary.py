@@ -27,7 +27,7 @@ def collect() -> list[dict]:
         fmt = LNSFormat(int_bits=r["int_bits"], frac_bits=r["frac_bits"])
         row = rows.setdefault((r["model"], fmt.name), {
             "unit": r["model"], "format": fmt.name, "sims": {}, "vectors": 0, "mismatches": 0})
-        sim = path.stem.split("-")[2]
+        sim = r["sim"]
         row["sims"][sim] = row["sims"].get(sim, 0) + r["vectors"]
         row["vectors"] += r["vectors"]
         row["mismatches"] += r["mismatches"]

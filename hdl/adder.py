@@ -1,0 +1,150 @@
+"""LNS adder/subtractor: operand ordering, Gaussian-log evaluation and the final add."""
+
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from golden import LNSFormat
+from golden.gaussian import METHODS, SUM_GUARD, gaussian_logs
+
+from . import funcapprox
+from .number import check_format, lns_layout
+from .pipeline import StallPipeline
+
+__all__ = ["LNSAdder", "adder_input_layout"]
+
+
+def adder_input_layout(fmt: LNSFormat) -> data.StructLayout:
+    """``{a, b, op}``: ``a`` in the low ``fmt.width`` bits, then ``b``, then ``op`` (1 = a - b)."""
+    return data.StructLayout({"a": lns_layout(fmt), "b": lns_layout(fmt), "op": unsigned(1)})
+
+
+class LNSAdder(wiring.Component):
+    """Add or subtract two LNS numbers.
+
+    Bit-exact with :func:`golden.addsub` for the same ``method`` and ``max_error``: the
+    result's log is ``Lx + phi(d)`` (``x`` the operand of larger magnitude, ``d <= 0`` the log
+    difference), with phi+ or phi- from the tables of :func:`golden.gaussian.gaussian_logs`.
+
+    Pipeline (latency 4, one result per cycle, stalls as a whole):
+
+    1. order the operands, ``d``, signs, zero and cancellation flags;
+    2. table read (phi+, phi-, and for ``"interp"`` the near-zero terms of phi-; for those
+       the leading-one position and mantissa of ``-d`` are found in this stage);
+    3. interpolation (multiply-add) and rounding of each table's output;
+    4. select phi, add it to ``Lx``, saturate/flush.
+
+    Parameters
+    ----------
+    fmt : golden.LNSFormat
+        Number format.
+    method : {"interp", "direct"}
+        Gaussian-log approximation (see :mod:`golden.gaussian`).
+    max_error : float
+        Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
+
+    Attributes
+    ----------
+    i : In(stream.Signature(adder_input_layout(fmt)))
+        ``{a, b, op}``; ``op = 1`` subtracts.
+    o : Out(stream.Signature(lns_layout(fmt)))
+        ``a + b`` or ``a - b``.
+    latency : int
+        Cycles from an accepted input to its valid output when not stalled.
+    """
+
+    latency = 2 + funcapprox.STAGES
+
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
+        self.fmt = check_format(fmt)
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        self.method = method
+        self.max_error = max_error
+        # Validates max_error too, with the golden model's message.
+        self.phi_plus, self.phi_minus = gaussian_logs(fmt, method, max_error)
+        super().__init__({
+            "i": In(stream.Signature(adder_input_layout(fmt))),
+            "o": Out(stream.Signature(lns_layout(fmt))),
+        })
+
+    def elaborate(self, platform):
+        fmt = self.fmt
+        F = fmt.frac_bits
+        m = Module()
+        pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        a, b, op = self.i.payload.a, self.i.payload.b, self.i.payload.op
+
+        # Stage 1: order by magnitude. The zero code's log field is below every other, so an
+        # ordinary signed compare puts zero last; x is a on ties, as in golden.
+        a_zero = a.log == fmt.zero_log
+        b_zero = b.log == fmt.zero_log
+        b_sign = b.sign ^ op
+        swap = b.log > a.log
+        d_shape = signed(fmt.log_bits + 2)
+        d = Signal(d_shape)
+        m.d.comb += d.eq(Mux(Mux(swap, a_zero, b_zero), self.phi_plus.d_min,
+                             Mux(swap, a.log - b.log, b.log - a.log)))
+        lx = pipe.stage(Mux(swap, b.log, a.log), name="lx")
+        sx = pipe.stage(Mux(swap, b_sign, a.sign), name="sx")
+        opposite = pipe.stage(a.sign ^ b_sign, name="opposite")
+        zero_in = pipe.stage(a_zero & b_zero, name="both_zero")
+        d1 = pipe.stage(d, name="d")
+
+        # Stages 2-3: every table evaluates; stage 4 picks the one that applies.
+        def delayed(value, name):
+            for k in range(funcapprox.STAGES):
+                value = pipe.stage(value, name=f"{name}_{k + 2}")
+            return value
+
+        def table_phi(phi, name):
+            if phi.table is None:
+                return 0, 0
+            y = funcapprox.evaluate(m, pipe, phi.table, d1, name=name)
+            return y, delayed(d1 >= phi.zero_below, f"{name}_used")
+
+        plus_y, plus_used = table_phi(self.phi_plus, "phi_plus")
+        minus_y, minus_used = table_phi(self.phi_minus, "phi_minus")
+        near_phi, near_used = self._near(m, pipe, d1, delayed)
+
+        lx4, sx4 = delayed(lx, "lx"), delayed(sx, "sx")
+        opposite4 = delayed(opposite, "opposite")
+        cancel4 = delayed(opposite & (d1 == 0), "cancel")
+        zero_in4 = delayed(zero_in, "both_zero")
+
+        # Stage 4.
+        phi = Mux(opposite4,
+                  Mux(near_used, near_phi, Mux(minus_used, minus_y, 0)),
+                  Mux(plus_used, plus_y, 0))
+        log = Signal(signed(fmt.log_bits + 2))
+        m.d.comb += log.eq(lx4 + phi)
+        zero = zero_in4 | cancel4 | (log < fmt.log_min)
+        res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
+        result = pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
+        m.d.comb += self.o.payload.eq(result)
+        return m
+
+    def _near(self, m, pipe, d, delayed):
+        """phi- for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``."""
+        phi = self.phi_minus
+        if phi.near_above is None:
+            return 0, 0
+        F = self.fmt.frac_bits
+        u = Signal(unsigned(F), name="near_u")
+        m.d.comb += u.eq(-d)
+        e = Signal(range(F), name="near_e")
+        for bit in range(1, F):  # priority encoder: the last assignment (highest bit) wins
+            with m.If(u[bit]):
+                m.d.comb += e.eq(bit)
+        shift = Signal(range(F), name="near_shift")
+        mant = Signal(unsigned(F - 1), name="near_m")
+        m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]
+        g = funcapprox.evaluate(m, pipe, phi.g, d, name="near_g")
+        l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1")
+        e3 = delayed(e, "near_e")
+        total = Signal(signed(F + SUM_GUARD + 8), name="near_total")
+        # e3 - F is signed in Amaranth, so the shift keeps the sign.
+        m.d.comb += total.eq(g + l2 + ((e3 - F) << (F + SUM_GUARD)))
+        near_phi = (total + (1 << (SUM_GUARD - 1))) >> SUM_GUARD
+        used = delayed(d > phi.near_above, "near_used")
+        return near_phi, used
