@@ -6,8 +6,8 @@ zero, whose log field is below every other, is always the smaller), ``d = Ly - L
     L = Lx + phi+(d)   when x and y (b negated for a subtraction) have the same sign,
     L = Lx + phi-(d)   otherwise, with the sign of x,
 
-with phi from :mod:`golden.gaussian`. When y is zero, ``d`` is set to ``-2 * log_max``, where
-phi is 0. Exact cancellation (opposite signs, ``d = 0``) and two zero
+with phi from :mod:`golden.gaussian`. When y is zero, phi is 0 (and ``d`` is set to
+``-2 * log_max`` so it stays in the tables' domain). Exact cancellation (opposite signs, ``d = 0``) and two zero
 operands give the canonical zero; ``L`` saturates above ``log_max`` and flushes to zero below
 ``log_min``, as for every operation.
 """
@@ -40,6 +40,8 @@ def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float
     d = np.where(y_zero, plus.d_min, ly - lx)
     opposite = sx != sy
     phi = np.where(opposite, minus.evaluate(np.minimum(d, -1)), plus.evaluate(d))
+    # phi(d_min) is 0 only when the range is wide enough (not for int_bits <= 2, say).
+    phi = np.where(y_zero, 0, phi)
     log = lx + phi
     zero = both_zero | (opposite & (d == 0)) | (log < fmt.log_min)
     log = np.minimum(log, fmt.log_max)

@@ -49,7 +49,7 @@ import numpy as np
 from .format import LNSFormat
 from .gaussian import METHODS, GaussianLog, gaussian_logs, phi_exact
 
-__all__ = ["error_table", "measure", "DIRECT_ALL_MAX_FRAC", "main"]
+__all__ = ["DIRECT_ALL_MAX_FRAC", "error_table", "main", "measure"]
 
 #: ``--method all`` leaves the direct method out above this many fractional bits.
 DIRECT_ALL_MAX_FRAC = 16
@@ -181,8 +181,8 @@ def format_table(fmt: LNSFormat, rows: list[dict], notes=(), max_error: float = 
         return "  ".join(c.ljust(w) if i in left else c.rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    out = [f"phi error of {fmt} ({fmt.name}): errors in ulps of the log (2^-{fmt.frac_bits}), "
-           f"max_error={max_error:g}",
+    out = [(f"phi error of {fmt} ({fmt.name}): errors in ulps of the log "
+            f"(2^-{fmt.frac_bits}), max_error={max_error:g}"),
            line(head), line(["-" * w for w in widths])]
     out += [line(b) for b in body]
     out.append("tables:")
@@ -302,4 +302,9 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into head: stop quietly
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

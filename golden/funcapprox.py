@@ -195,19 +195,31 @@ class PiecewiseLinear(_Method):
                 f"{self.guard_bits} guard bits")
 
 
-def fit_piecewise_linear(func: FixedFunction, *, max_error: float,
+def _direction(values: np.ndarray) -> int:
+    """+1 if ``values`` never decrease, -1 if they never increase, 0 otherwise."""
+    steps = np.diff(values)
+    return 1 if (steps >= 0).all() else -1 if (steps <= 0).all() else 0
+
+
+def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: bool = True,
                          guard_bits=range(1, 9)) -> PiecewiseLinear | DirectTable:
     """The smallest (in table bits) interpolator whose error stays below ``max_error`` ulps.
 
-    Falls back to a :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
+    With ``monotone``, a candidate must also be monotone in the same direction as the rounded
+    function (balancing each segment's error on its own can step backwards at a segment
+    boundary, which would make ``a + b`` decrease while ``b`` grows). Falls back to a
+    :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
     """
     best = DirectTable(func)
     if np.abs(best.error_ulp()).max() >= max_error:
         raise ValueError(f"{func.name}: even a direct table misses max_error={max_error} ulp")
+    direction = _direction(best.evaluate(func.grid())) if monotone else 0
     for k in range(1, func.in_bits + 1):
         found = False
         for g in guard_bits:
             cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g)
+            if direction and _direction(cand.evaluate(func.grid())) != direction:
+                continue
             if np.abs(cand.error_ulp()).max() < max_error:
                 found = True
                 if cand.table_bits < best.table_bits:

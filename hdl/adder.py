@@ -26,13 +26,14 @@ class LNSAdder(wiring.Component):
     result's log is ``Lx + phi(d)`` (``x`` the operand of larger magnitude, ``d <= 0`` the log
     difference), with phi+ or phi- from the tables of :func:`golden.gaussian.gaussian_logs`.
 
-    Pipeline (latency 4, one result per cycle, stalls as a whole):
+    Pipeline (latency 5, one result per cycle, stalls as a whole):
 
     1. order the operands, ``d``, signs, zero and cancellation flags;
     2. table read (phi+, phi-, and for ``"interp"`` the near-zero terms of phi-; for those
        the leading-one position and mantissa of ``-d`` are found in this stage);
-    3. interpolation (multiply-add) and rounding of each table's output;
-    4. select phi, add it to ``Lx``, saturate/flush.
+    3. table output register;
+    4. interpolation (multiply-add) and rounding of each table's output;
+    5. select phi, add it to ``Lx``, saturate/flush.
 
     Parameters
     ----------
@@ -89,6 +90,7 @@ class LNSAdder(wiring.Component):
         sx = pipe.stage(Mux(swap, b_sign, a.sign), name="sx")
         opposite = pipe.stage(a.sign ^ b_sign, name="opposite")
         zero_in = pipe.stage(a_zero & b_zero, name="both_zero")
+        y_zero = pipe.stage(Mux(swap, a_zero, b_zero), name="y_zero")
         d1 = pipe.stage(d, name="d")
 
         # Stages 2-3: every table evaluates; stage 4 picks the one that applies.
@@ -111,11 +113,12 @@ class LNSAdder(wiring.Component):
         opposite4 = delayed(opposite, "opposite")
         cancel4 = delayed(opposite & (d1 == 0), "cancel")
         zero_in4 = delayed(zero_in, "both_zero")
+        y_zero4 = delayed(y_zero, "y_zero")
 
-        # Stage 4.
-        phi = Mux(opposite4,
-                  Mux(near_used, near_phi, Mux(minus_used, minus_y, 0)),
-                  Mux(plus_used, plus_y, 0))
+        # Last stage.
+        phi = Mux(y_zero4, 0, Mux(opposite4,
+                                  Mux(near_used, near_phi, Mux(minus_used, minus_y, 0)),
+                                  Mux(plus_used, plus_y, 0)))
         log = Signal(signed(fmt.log_bits + 2))
         m.d.comb += log.eq(lx4 + phi)
         zero = zero_in4 | cancel4 | (log < fmt.log_min)

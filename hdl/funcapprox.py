@@ -18,8 +18,10 @@ from .pipeline import StallPipeline
 
 __all__ = ["STAGES", "evaluate"]
 
-#: Register stages of every evaluator: the ROM read, then the arithmetic.
-STAGES = 2
+#: Register stages of every evaluator: the ROM read; a register on the ROM's output (block
+#: RAM clock-to-output is slow, ~6 ns on ECP5, and must not share a cycle with the multiply);
+#: the multiply-add and rounding.
+STAGES = 3
 
 
 def _rom(m: Module, pipe: StallPipeline, name: str, columns: dict, addr):
@@ -67,13 +69,14 @@ def evaluate(m: Module, pipe: StallPipeline, approx, x, *, name: str):
     in_range = (x >= func.lo) & (x <= func.hi)
     if isinstance(approx, DirectTable):
         col = _rom(m, pipe, name, approx.tables, Mux(in_range, u, 0))
-        return pipe.stage(col["y"], name=f"{name}_y")
+        return pipe.stage(pipe.stage(col["y"], name=f"{name}_q"), name=f"{name}_y")
     if not isinstance(approx, PiecewiseLinear):
         raise TypeError(f"approx must be a DirectTable or PiecewiseLinear, not {approx!r}")
     k, g = approx.offset_bits, approx.guard_bits
     seg, off = u[k:], u[:k]
     cols = _rom(m, pipe, name, approx.tables, Mux(in_range, seg, 0))
-    t = pipe.stage(off, name=f"{name}_t") if k else None
+    cols = {key: pipe.stage(v, name=f"{name}_{key}") for key, v in cols.items()}
+    t = pipe.stage(pipe.stage(off, name=f"{name}_t1"), name=f"{name}_t") if k else None
     # floor((c1 * t) / 2**k): an arithmetic shift of the signed product, as numpy's >>.
     y = cols["c0"] if t is None else cols["c0"] + ((cols["c1"] * t) >> k)
     rounded = (y + ((1 << g) >> 1)) >> g

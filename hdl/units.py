@@ -29,8 +29,8 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
     Unit("mul", "LNS multiplier, a * b (latency 1)", lambda fmt: LNSMultiplier(fmt)),
     Unit("div", "LNS divider, a / b (latency 1)", lambda fmt: LNSMultiplier(fmt, divide=True)),
     Unit("add", "LNS adder/subtractor, a + b or a - b by an op bit, piecewise-linear "
-         "Gaussian logs (latency 4)", lambda fmt: LNSAdder(fmt, method="interp")),
-    Unit("add-direct", "LNS adder/subtractor with direct Gaussian-log tables (latency 4)",
+         "Gaussian logs (latency 5)", lambda fmt: LNSAdder(fmt, method="interp")),
+    Unit("add-direct", "LNS adder/subtractor with direct Gaussian-log tables (latency 5)",
          lambda fmt: LNSAdder(fmt, method="direct")),
 ]}
 

