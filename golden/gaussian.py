@@ -30,6 +30,7 @@ Methods: ``"direct"`` (a rounded table of phi over the table region, phi- near z
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 
@@ -41,6 +42,8 @@ __all__ = ["GaussianLog", "METHODS", "SUM_GUARD", "phi_exact", "gaussian_logs"]
 METHODS = ("direct", "interp")
 #: Extra fractional bits of the two near-region terms, kept until their sum is rounded.
 SUM_GUARD = 2
+#: Domains smaller than this are evaluated once into a lookup table (values unchanged).
+LUT_LIMIT = 1 << 22
 
 
 def phi_exact(kind: str, d_real) -> np.ndarray:
@@ -98,6 +101,8 @@ class GaussianLog:
             raise ValueError(f"kind must be 'plus' or 'minus', not {kind!r}")
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        if isinstance(max_error, bool) or not isinstance(max_error, numbers.Real):
+            raise TypeError(f"max_error must be a number in (0.5, 4] ulp, not {max_error!r}")
         if not 0.5 < max_error <= 4:
             raise ValueError(f"max_error must be in (0.5, 4] ulp, not {max_error!r}")
         self.fmt, self.kind, self.method, self.max_error = fmt, kind, method, max_error
@@ -110,6 +115,7 @@ class GaussianLog:
         table_hi = self.d_max if not near else -(1 << F)
         f = _phi_plus if kind == "plus" else _phi_minus
         self.g = self.log2p1 = None
+        self._lut = None
         if self.zero_below <= table_hi:
             func = FixedFunction(f"phi_{kind}", f, self.zero_below, table_hi, F, F)
             self.table = (DirectTable(func) if method == "direct"
@@ -146,10 +152,23 @@ class GaussianLog:
     # Evaluation --------------------------------------------------------------------------
 
     def evaluate(self, d) -> np.ndarray:
-        """phi(d) in ulps for integer ``d`` in ``[d_min, d_max]`` (any shape)."""
+        """phi(d) in ulps for integer ``d`` in ``[d_min, d_max]`` (any shape).
+
+        For domains up to :data:`LUT_LIMIT` inputs the region-by-region evaluation is done
+        once for every ``d`` and looked up afterwards (same values, much faster).
+        """
         d = np.asarray(d, dtype=np.int64)
         if d.size and (d.min() < self.d_min or d.max() > self.d_max):
             raise ValueError(f"d must lie in [{self.d_min}, {self.d_max}] for phi_{self.kind}")
+        if self._lut is None and self.d_max - self.d_min < LUT_LIMIT:
+            self._lut = self.evaluate_regions(self.domain())
+        if self._lut is not None:
+            return self._lut[d - self.d_min]
+        return self.evaluate_regions(d)
+
+    def evaluate_regions(self, d) -> np.ndarray:
+        """phi(d) computed region by region, exactly as the hardware does."""
+        d = np.asarray(d, dtype=np.int64)
         out = np.zeros(d.shape, dtype=np.int64)
         if self.table is not None:
             hi = self.table.func.hi

@@ -92,7 +92,12 @@ async def stream_bench(dut):
     dut._log.info("%s: %d vectors, %d mismatches, %.0f vectors/s",
                   cfg.model, len(payloads), mismatches, summary["vectors_per_s"])
     assert mismatches == 0, f"{mismatches} mismatches against golden ({cfg.model}, {fmt})"
-    if n >= 100:
+    if n:
+        assert summary["min_latency"] >= cfg.latency, (
+            f"a result left {summary['min_latency']} cycles after its input; stated latency "
+            f"is {cfg.latency}")
+    if n >= 100 and cfg.stall <= 0.5:
+        # With a consumer that is mostly ready, some beat passes without a stall.
         assert summary["min_latency"] == cfg.latency, (
             f"measured latency {summary['min_latency']} != stated {cfg.latency}")
 

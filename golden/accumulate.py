@@ -1,0 +1,120 @@
+"""Sequential LNS summation, plain and compensated, in the exact order the hardware uses.
+
+Every function here is vectorized over independent sums (any shape) and sequential only along
+the summed ``axis``. All arithmetic is :func:`golden.addsub` on LNS codes.
+
+Compensation schemes (``compensation=``):
+
+``"none"``
+    ``s = s + x``.
+``"kahan"``
+    Kahan's loop: ``y = x - c; t = s + y; c = (t - s) - y; s = t``.
+``"neumaier"``
+    Neumaier's variant, whose correction does not feed the next addition:
+    ``t = s + x; c = c + ((s - t) + x)`` if ``|s| >= |x|`` else ``c + ((x - t) + s)``;
+    ``s = t``; the result is ``s + c``. In LNS the correction terms are near-cancelling
+    subtractions, which the faithful phi- handles.
+
+:class:`Accumulator` is the state-carrying form (``step``) used for updates in place, e.g.
+weight updates in training, and by the hardware accumulator's model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .adder import addsub
+from .format import LNSFormat
+
+__all__ = ["COMPENSATIONS", "Accumulator", "lns_sum", "interleaved_sum"]
+
+COMPENSATIONS = ("none", "kahan", "neumaier")
+
+
+class Accumulator:
+    """Running LNS sums with optional compensation, elementwise over arrays of sums.
+
+    Parameters
+    ----------
+    fmt : LNSFormat
+    compensation : {"none", "kahan", "neumaier"}
+    method, max_error :
+        The adder's Gaussian-log approximation (see :func:`golden.addsub`).
+    """
+
+    def __init__(self, fmt: LNSFormat, compensation: str = "kahan", *,
+                 method: str = "interp", max_error: float = 1.0):
+        if compensation not in COMPENSATIONS:
+            raise ValueError(f"compensation must be one of {COMPENSATIONS}, not {compensation!r}")
+        self.fmt, self.compensation = fmt, compensation
+        self._kw = {"method": method, "max_error": max_error}
+
+    def _add(self, a, b):
+        return addsub(self.fmt, a, b, 0, **self._kw)
+
+    def _sub(self, a, b):
+        return addsub(self.fmt, a, b, 1, **self._kw)
+
+    def zeros(self, shape) -> tuple[np.ndarray, np.ndarray]:
+        """Initial ``(s, c)``: both exact zero."""
+        z = np.full(shape, self.fmt.zero, dtype=np.int64)
+        return z, z.copy()
+
+    def step(self, s, c, x):
+        """``(s, c)`` after adding ``x`` (all broadcast together)."""
+        if self.compensation == "none":
+            return self._add(s, x), c
+        if self.compensation == "kahan":
+            y = self._sub(x, c)
+            t = self._add(s, y)
+            c = self._sub(self._sub(t, s), y)
+            return t, c
+        t = self._add(s, x)
+        _, ls, zs = self.fmt.unpack(s)
+        _, lx, zx = self.fmt.unpack(x)
+        s_bigger = np.where(zs, zx, ls >= lx) | zx  # |s| >= |x|, zero being the smallest
+        big, small = np.where(s_bigger, s, x), np.where(s_bigger, x, s)
+        c = self._add(c, self._add(self._sub(big, t), small))
+        return t, c
+
+    def result(self, s, c):
+        """The sum's value: ``s`` (plain, Kahan) or ``s + c`` (Neumaier)."""
+        return self._add(s, c) if self.compensation == "neumaier" else np.asarray(s)
+
+
+def lns_sum(fmt: LNSFormat, x, axis: int = -1, *, compensation: str = "none",
+            method: str = "interp", max_error: float = 1.0):
+    """Sum LNS codes ``x`` along ``axis``, sequentially from index 0."""
+    x = np.moveaxis(fmt.check_codes(x, "x"), axis, 0)
+    acc = Accumulator(fmt, compensation, method=method, max_error=max_error)
+    s, c = acc.zeros(x.shape[1:])
+    for row in x:
+        s, c = acc.step(s, c, row)
+    return acc.result(s, c)
+
+
+def interleaved_sum(fmt: LNSFormat, x, lanes: int, axis: int = -1, *,
+                    compensation: str = "none", method: str = "interp",
+                    max_error: float = 1.0):
+    """The hardware accumulator's order: element ``k`` goes to partial sum ``k % lanes``;
+    at the end the partials are added in lane order, ``((p0 + p1) + p2) + ...``.
+
+    With compensation each lane carries its own ``(s, c)``; a lane's value is
+    :meth:`Accumulator.result` before the partials are combined with plain additions.
+    """
+    if not isinstance(lanes, int) or lanes < 1:
+        raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
+    x = np.moveaxis(fmt.check_codes(x, "x"), axis, 0)
+    acc = Accumulator(fmt, compensation, method=method, max_error=max_error)
+    n = x.shape[0]
+    pad = (-n) % lanes
+    x = np.concatenate([x, np.full((pad,) + x.shape[1:], fmt.zero, dtype=np.int64)])
+    lanes_x = x.reshape((-1, lanes) + x.shape[1:])  # step, lane, ...
+    s, c = acc.zeros(lanes_x.shape[1:])
+    for row in lanes_x:
+        s, c = acc.step(s, c, row)
+    partial = acc.result(s, c)
+    total = partial[0]
+    for p in partial[1:]:
+        total = acc._add(total, p)
+    return total

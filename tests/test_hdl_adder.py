@@ -1,0 +1,77 @@
+"""Quick checks of the adder in Amaranth's simulator, and of its parameter validation.
+
+The cocotb benches (verification/test_add.py) are the verification of record.
+"""
+
+import numpy as np
+import pytest
+from amaranth.sim import Simulator
+
+import golden
+from golden import LNSFormat
+from hdl import LNSAdder
+
+
+def simulate(dut, payloads, n_out, rng):
+    got = []
+
+    async def source(ctx):
+        for p in payloads:
+            ctx.set(dut.i.payload.as_value(), p)
+            ctx.set(dut.i.valid, 1)
+            await ctx.tick().until(dut.i.ready)
+            ctx.set(dut.i.valid, 0)
+            if rng.random() < 0.2:
+                await ctx.tick()
+
+    async def sink(ctx):
+        while len(got) < n_out:
+            ready = int(rng.random() < 0.8)
+            ctx.set(dut.o.ready, ready)
+            _, _, valid, payload = await ctx.tick().sample(dut.o.valid, dut.o.payload.as_value())
+            if valid and ready:
+                got.append(payload)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(source)
+    sim.add_testbench(sink)
+    sim.run()
+    return got
+
+
+@pytest.mark.parametrize("fmt", [LNSFormat(int_bits=3, frac_bits=4),
+                                 LNSFormat(int_bits=2, frac_bits=6)], ids=lambda f: f.name)
+@pytest.mark.parametrize("method", ["interp", "direct"])
+def test_adder_matches_golden_in_amaranth_sim(fmt, method):
+    rng = np.random.default_rng(11)
+    a = rng.integers(0, fmt.n_codes, 200)
+    b = np.where(rng.random(200) < 0.3, a ^ (1 << fmt.log_bits), rng.integers(0, fmt.n_codes, 200))
+    op = rng.integers(0, 2, 200)
+    expected = golden.addsub(fmt, a, b, op, method=method).tolist()
+    payloads = (a | (b << fmt.width) | (op << (2 * fmt.width))).tolist()
+    assert simulate(LNSAdder(fmt, method=method), payloads, len(expected), rng) == expected
+
+
+def test_latency_is_stated():
+    assert LNSAdder(LNSFormat(int_bits=5, frac_bits=10)).latency == 5
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"method": "cordic"}, ValueError, r"method must be one of \('direct', 'interp'\), not 'cordic'"),
+    ({"max_error": 0.4}, ValueError, r"max_error must be in \(0.5, 4\] ulp, not 0.4"),
+    ({"max_error": 9}, ValueError, r"max_error must be in \(0.5, 4\] ulp, not 9"),
+])
+def test_bad_parameters(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        LNSAdder(LNSFormat(int_bits=5, frac_bits=10), **kwargs)
+
+
+def test_format_must_be_an_lns_format():
+    with pytest.raises(TypeError, match="fmt must be a golden.LNSFormat, not 16"):
+        LNSAdder(16)
+
+
+def test_max_error_must_be_a_number():
+    with pytest.raises(TypeError, match=r"max_error must be a number in \(0.5, 4\] ulp, not '1'"):
+        LNSAdder(LNSFormat(int_bits=5, frac_bits=10), max_error="1")
