@@ -8,9 +8,9 @@ export PATH := $(BIN):$(PATH)
 
 # Formats built by default: 8-bit (exhaustively simulated) and 16-bit (fp16's peer).
 FORMATS ?= 3:4 5:10
-UNITS   ?= mul div
+UNITS   ?= mul div add
 
-.PHONY: all setup verilog sim synth report test test-all clean
+.PHONY: all setup verilog sim synth report test test-all study error clean
 
 all: setup verilog sim synth report
 
@@ -47,6 +47,14 @@ synth: setup
 
 report: setup
 	$(PY) -m verification.summary
+
+# Gaussian-log error of both adder methods for the default 16-bit format, with a plot.
+error: setup
+	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
+
+# Plain vs compensated LNS summation against float64 (a few minutes).
+study: setup
+	$(PY) -m golden.sumstudy --formats 5:10 5:7 --out build/reports
 
 test: setup
 	$(PY) -m pytest -q
