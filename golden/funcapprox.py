@@ -152,7 +152,8 @@ class PiecewiseLinear(_Method):
 
     method = "interp"
 
-    def __init__(self, func: FixedFunction, *, offset_bits: int, guard_bits: int):
+    def __init__(self, func: FixedFunction, *, offset_bits: int, guard_bits: int,
+                 direction: int = 0):
         if not 0 <= offset_bits <= func.in_bits:
             raise ValueError(f"offset_bits must be in [0, {func.in_bits}], not {offset_bits}")
         if not 0 <= guard_bits <= 16:
@@ -181,6 +182,26 @@ class PiecewiseLinear(_Method):
         emin = np.where(inside, err, np.inf).min(axis=1)
         c0 -= np.rint((emax + emin) / 2).astype(np.int64)
         self.tables = {"c0": c0, "c1": c1}
+        if direction:
+            self._make_monotone(direction)
+
+    def _make_monotone(self, direction: int):
+        """Shift segments (by guard units) so the output never steps against ``direction``.
+
+        Balancing each segment's error on its own can leave a segment's first output a step
+        behind the previous segment's last one; moving the later segment closes the step and
+        keeps every segment linear. The error bound is checked afterwards by the caller.
+        """
+        k, lo = self.offset_bits, self.func.lo
+        c0 = self.tables["c0"]
+        last_x = lambda s: min(lo + ((s + 1) << k) - 1, self.func.hi)  # noqa: E731
+        for s in range(1, len(c0)):
+            prev = int(self.evaluate(np.array([last_x(s - 1)]))[0])
+            for _ in range(1 << (self.guard_bits + 1)):
+                first = int(self.evaluate(np.array([lo + (s << k)]))[0])
+                if (first - prev) * direction >= 0:
+                    break
+                c0[s] += direction
 
     def evaluate(self, x) -> np.ndarray:
         x = self.func.check_domain(x)
@@ -205,9 +226,9 @@ def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: boo
                          guard_bits=range(1, 9)) -> PiecewiseLinear | DirectTable:
     """The smallest (in table bits) interpolator whose error stays below ``max_error`` ulps.
 
-    With ``monotone``, a candidate must also be monotone in the same direction as the rounded
-    function (balancing each segment's error on its own can step backwards at a segment
-    boundary, which would make ``a + b`` decrease while ``b`` grows). Falls back to a
+    With ``monotone``, segments are shifted where needed (see ``PiecewiseLinear``) and a
+    candidate must be monotone in the same direction as the rounded function: a step backwards
+    at a segment boundary would make ``a + b`` decrease while ``b`` grows. Falls back to a
     :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
     """
     best = DirectTable(func)
@@ -217,7 +238,7 @@ def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: boo
     for k in range(1, func.in_bits + 1):
         found = False
         for g in guard_bits:
-            cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g)
+            cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g, direction=direction)
             if direction and _direction(cand.evaluate(func.grid())) != direction:
                 continue
             if np.abs(cand.error_ulp()).max() < max_error:

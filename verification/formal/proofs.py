@@ -1,0 +1,131 @@
+"""The catalogue of formal proofs: which property sets apply to which unit, at what depth."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+from golden import LNSFormat
+from hdl.units import UNITS, build_unit
+
+from .bugs import BUGS, DropValidOnStall
+from .harness import PROPERTY_SETS, FormalTop
+from .sby import WORK, ProofResult, read_vcd, run_sby
+from .spec import SPECS, mul_spec
+
+__all__ = ["Proof", "plan", "default_depth", "applicable", "format_trace"]
+
+
+def applicable(unit: str, props: str) -> bool:
+    """Whether property set ``props`` can be checked on ``unit`` (``equiv`` needs a spec)."""
+    return props != "equiv" or unit in SPECS
+
+
+def default_depth(latency: int, props: str) -> int:
+    """Induction depth ``latency + 2`` (the strengthened properties are 1-inductive, the margin
+    makes the base case cover a full pipeline fill); ``latency + 4`` cycles to reach the covers.
+    """
+    return latency + (4 if PROPERTY_SETS[props] == "cover" else 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class Proof:
+    """One SymbiYosys run: a unit at a format, one property set, a depth, maybe a bug."""
+
+    unit: str
+    fmt: LNSFormat
+    props: str
+    depth: int
+    bug: str | None = None
+
+    def __post_init__(self):
+        if self.unit not in UNITS:
+            raise ValueError(f"unit must be one of {sorted(UNITS)}, not {self.unit!r}")
+        if self.props not in PROPERTY_SETS:
+            raise ValueError(f"props must be one of {sorted(PROPERTY_SETS)}, not {self.props!r}")
+        if not applicable(self.unit, self.props):
+            raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
+                             f"{sorted(SPECS)}")
+        if self.bug is not None and self.bug not in BUGS:
+            raise ValueError(f"bug must be one of {sorted(BUGS)}, not {self.bug!r}")
+        if self.bug == "spec" and (self.unit, self.props) != ("mul", "equiv"):
+            raise ValueError("the 'spec' bug applies to the mul equiv proof only")
+
+    @property
+    def mode(self) -> str:
+        return PROPERTY_SETS[self.props]
+
+    @property
+    def name(self) -> str:
+        bug = f"_bug-{self.bug}" if self.bug else ""
+        return f"{self.unit}_{self.fmt.name}_{self.props}{bug}"
+
+    def top(self) -> FormalTop:
+        """The test bench of this proof, with its bug (if any) in place."""
+        unit = build_unit(self.unit, self.fmt)
+        kind = BUGS[self.bug][0] if self.bug else None
+        latency = unit.latency + 1 if kind == "latency" else None
+        if kind == "design":
+            unit = DropValidOnStall(unit)
+        spec = None
+        if self.props == "equiv":
+            if kind == "spec":
+                spec = functools.partial(mul_spec, self.fmt, saturate=False)
+            else:
+                spec = functools.partial(SPECS[self.unit], self.fmt)
+        return FormalTop(unit, checks=[self.props], latency=latency, spec=spec)
+
+    def run(self, *, work=WORK, timeout: int | None = None) -> ProofResult:
+        return run_sby(self.top(), self.name, mode=self.mode, depth=self.depth, work=work,
+                       timeout=timeout)
+
+    def row(self, result: ProofResult) -> dict:
+        """The report row of this proof's ``result`` (JSON-friendly)."""
+        return {
+            "unit": self.unit, "format": self.fmt.name, "int_bits": self.fmt.int_bits,
+            "frac_bits": self.fmt.frac_bits, "props": self.props, "mode": self.mode,
+            "depth": self.depth, "bug": self.bug, "result": result.result,
+            "seconds": round(result.seconds, 2), "failed": result.failed, "step": result.step,
+            "trace": str(result.trace) if result.trace else None,
+        }
+
+
+def plan(units, formats, *, props=None, depth=None, bug=None) -> list[Proof]:
+    """The proofs for every unit and format: each requested (default: every) property set that
+    applies to the unit, at ``depth`` or the :func:`default_depth`."""
+    proofs = []
+    for fmt in formats:
+        for unit in units:
+            probe = UNITS[unit].build(fmt)
+            probe._MustUse__silence = True  # built only to read its latency
+            latency = probe.latency
+            for p in props or PROPERTY_SETS:
+                if not applicable(unit, p):
+                    continue
+                if bug == "spec" and (unit, p) != ("mul", "equiv"):
+                    continue
+                proofs.append(Proof(unit, fmt, p, depth or default_depth(latency, p), bug))
+    return proofs
+
+
+_TRACE_COLUMNS = ["rst", "i_valid", "i_ready", "i_payload", "o_valid", "o_ready", "o_payload",
+                  "in_flight"]
+
+
+def format_trace(result: ProofResult, *, limit: int = 12) -> str:
+    """The counterexample of ``result`` as a table of the test bench's ports, one row a step."""
+    if result.trace is None:
+        return "(no trace)"
+    values = read_vcd(result.trace, signed=["in_flight"])
+    cols = [c for c in _TRACE_COLUMNS if c in values]
+    steps = len(values[cols[0]]) if cols else 0
+    if result.step is not None:
+        steps = min(steps, result.step + 1)
+    lines = ["step " + " ".join(f"{c:>9}" for c in cols)]
+    for s in range(max(0, steps - limit), steps):
+        cells = []
+        for c in cols:
+            v = values[c][s]
+            cells.append(f"{'x' if v is None else (hex(v) if 'payload' in c else v):>9}")
+        lines.append(f"{s:>4} " + " ".join(cells))
+    return "\n".join(lines)
