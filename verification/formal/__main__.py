@@ -2,7 +2,8 @@
 
 Prints one table row per proof (unit, format, property set, mode, depth, result, seconds) and
 writes the rows to ``build/reports/formal.json`` (``formal-bug.json`` with ``--inject-bug``,
-so a demonstration never overwrites the real report). Exit status 0 when every proof passes,
+``formal-weak.json`` with ``--no-strengthen``, so a demonstration never overwrites the real
+report). Exit status 0 when every proof passes,
 1 otherwise (so 1 is the expected status with ``--inject-bug``), 2 on bad arguments.
 """
 
@@ -19,7 +20,7 @@ from hdl.units import UNITS
 from .bugs import BUGS
 from .harness import PROPERTY_SETS
 from .proofs import format_trace, plan
-from .sby import ROOT, missing_tools
+from .sby import ROOT, WORK, missing_tools
 
 REPORTS = ROOT / "build" / "reports"
 
@@ -64,11 +65,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--inject-bug", choices=sorted(BUGS),
                    help="; ".join(f"{k}: {v[1]}" for k, v in BUGS.items())
                         + " -- the proofs must then FAIL")
+    p.add_argument("--no-strengthen", action="store_true",
+                   help="leave out inv_stages, the invariant on the unit's internal stage "
+                        "valid bits: k-induction then cannot prove the protocol of units with "
+                        "latency > 1")
     p.add_argument("--timeout", type=_positive, default=600, metavar="S",
                    help="seconds per proof before SymbiYosys gives up (default 600)")
+    p.add_argument("--work", type=pathlib.Path, default=WORK, metavar="DIR",
+                   help="folder for the SymbiYosys runs, visible to YoWASP: not under /tmp "
+                        "(default build/formal)")
     p.add_argument("--report", type=pathlib.Path,
-                   help="JSON report path (default build/reports/formal.json, or "
-                        "formal-bug.json with --inject-bug)")
+                   help="JSON report path (default build/reports/formal.json; formal-bug.json "
+                        "with --inject-bug, formal-weak.json with --no-strengthen)")
     return p
 
 
@@ -77,7 +85,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     try:
         proofs = plan(args.unit, args.format, props=args.props, depth=args.depth,
-                      bug=args.inject_bug)
+                      bug=args.inject_bug, strengthen=not args.no_strengthen)
     except ValueError as e:
         p.error(str(e))
     if not proofs:
@@ -94,7 +102,7 @@ def main(argv=None) -> int:
     print("-" * len(head))
     rows, failures = [], []
     for proof in proofs:
-        result = proof.run(timeout=args.timeout)
+        result = proof.run(work=args.work.resolve(), timeout=args.timeout)
         rows.append(proof.row(result))
         at = f" @ step {result.step}" if result.step is not None else ""
         extra = f"  [{', '.join(result.failed)}{at}]" if result.failed else ""
@@ -108,12 +116,14 @@ def main(argv=None) -> int:
               + (f": {', '.join(result.failed)}" if result.failed else "")
               + (f" (counterexample step {result.step})" if result.step is not None else ""))
         if result.trace is not None:
-            print(f"trace: {result.trace.relative_to(ROOT)}")
+            print(f"trace: {result.trace}")
             print(format_trace(result))
         elif result.result == "ERROR":
             print("\n".join(result.log.splitlines()[-15:]))
 
-    report = args.report or REPORTS / ("formal-bug.json" if args.inject_bug else "formal.json")
+    default = ("formal-bug.json" if args.inject_bug else
+               "formal-weak.json" if args.no_strengthen else "formal.json")
+    report = args.report or REPORTS / default
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\n{len(proofs) - len(failures)}/{len(proofs)} passed; report: {report}")

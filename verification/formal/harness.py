@@ -20,11 +20,13 @@ Property sets
     ``hold``: after a cycle with ``o.valid & ~o.ready`` (and no reset), ``o.valid`` is still high
     and ``o.payload`` unchanged.
     ``reset_empty``: the unit is empty (``o.valid`` low) in the cycle after a reset and at power-up.
-    ``inv_count`` and ``inv_stages`` are the induction strengtheners: the counter equals the
-    number of valid bits in the shadow chain, and the unit's own stage valid bits (found by name,
-    ``stage<k>_valid``, as :class:`hdl.pipeline.StallPipeline` names them) equal the shadow
-    chain. They are true properties too; without them k-induction cannot prove the others for
-    ``latency > 1``, because an arbitrarily long stall freezes any unreachable state.
+    ``inv_count`` and ``inv_stages`` strengthen the others for k-induction; they are true
+    properties too. ``inv_count``: the counter equals the number of valid bits in the shadow
+    chain (the counter is state of the bench, unconstrained in an induction step).
+    ``inv_stages``: the unit's own stage valid bits (found by name, ``stage<k>_valid``, as
+    :class:`hdl.pipeline.StallPipeline` names them) equal the shadow chain. Without it
+    k-induction cannot prove ``latency`` for a unit with more than one stage at any depth: an
+    arbitrarily long stall freezes any unreachable state of the hidden stages.
 ``equiv`` (``mode prove``)
     ``equiv``: when ``o.valid`` is high, ``o.payload`` equals ``spec`` of the input accepted
     ``latency`` enabled cycles earlier. The expected code is computed when the input is accepted
@@ -103,8 +105,8 @@ class FormalTop(Elaboratable):
         For ``"equiv"``: ``spec(payload) -> Value``, the expected output code of an input
         payload (a plain bit vector), built from Amaranth operators only.
     strengthen : bool
-        Add the induction strengtheners ``inv_count`` and ``inv_stages`` (default). Without
-        them, ``protocol`` proves by k-induction only for ``latency == 1``.
+        Add ``inv_stages``, the invariant on the unit's internal stage valid bits (default).
+        Without it ``protocol`` proves by k-induction only for ``latency == 1``.
 
     Attributes
     ----------
@@ -199,8 +201,7 @@ class FormalTop(Elaboratable):
             self._assert(m, "hold", ~(past_stalled & ~past_rst) |
                          (self.o_valid & (self.o_payload == past_payload)))
             self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
-            if self.strengthen:
-                self._assert(m, "inv_count", count == sum(shadow))
+            self._assert(m, "inv_count", count == sum(shadow))
             if self.strengthen and unit_valid:
                 self._assert(m, "inv_stages",
                              Cat(a == b for a, b in zip(unit_valid, shadow)).all())

@@ -37,6 +37,7 @@ class Proof:
     props: str
     depth: int
     bug: str | None = None
+    strengthen: bool = True
 
     def __post_init__(self):
         if self.unit not in UNITS:
@@ -58,7 +59,8 @@ class Proof:
     @property
     def name(self) -> str:
         bug = f"_bug-{self.bug}" if self.bug else ""
-        return f"{self.unit}_{self.fmt.name}_{self.props}{bug}"
+        weak = "" if self.strengthen else "_weak"
+        return f"{self.unit}_{self.fmt.name}_{self.props}{weak}{bug}"
 
     def top(self) -> FormalTop:
         """The test bench of this proof, with its bug (if any) in place."""
@@ -73,7 +75,8 @@ class Proof:
                 spec = functools.partial(mul_spec, self.fmt, saturate=False)
             else:
                 spec = functools.partial(SPECS[self.unit], self.fmt)
-        return FormalTop(unit, checks=[self.props], latency=latency, spec=spec)
+        return FormalTop(unit, checks=[self.props], latency=latency, spec=spec,
+                         strengthen=self.strengthen)
 
     def run(self, *, work=WORK, timeout: int | None = None) -> ProofResult:
         return run_sby(self.top(), self.name, mode=self.mode, depth=self.depth, work=work,
@@ -84,13 +87,15 @@ class Proof:
         return {
             "unit": self.unit, "format": self.fmt.name, "int_bits": self.fmt.int_bits,
             "frac_bits": self.fmt.frac_bits, "props": self.props, "mode": self.mode,
-            "depth": self.depth, "bug": self.bug, "result": result.result,
+            "depth": self.depth, "strengthen": self.strengthen, "bug": self.bug,
+            "result": result.result,
             "seconds": round(result.seconds, 2), "failed": result.failed, "step": result.step,
             "trace": str(result.trace) if result.trace else None,
         }
 
 
-def plan(units, formats, *, props=None, depth=None, bug=None) -> list[Proof]:
+def plan(units, formats, *, props=None, depth=None, bug=None,
+         strengthen=True) -> list[Proof]:
     """The proofs for every unit and format: each requested (default: every) property set that
     applies to the unit, at ``depth`` or the :func:`default_depth`."""
     proofs = []
@@ -104,7 +109,8 @@ def plan(units, formats, *, props=None, depth=None, bug=None) -> list[Proof]:
                     continue
                 if bug == "spec" and (unit, p) != ("mul", "equiv"):
                     continue
-                proofs.append(Proof(unit, fmt, p, depth or default_depth(latency, p), bug))
+                proofs.append(Proof(unit, fmt, p, depth or default_depth(latency, p), bug,
+                                    strengthen))
     return proofs
 
 

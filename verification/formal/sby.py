@@ -108,6 +108,9 @@ def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
     """
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ValueError(f"name must be a plain file name, not {name!r}")
+    work = pathlib.Path(work).resolve()
+    if work == pathlib.Path("/tmp") or pathlib.Path("/tmp") in work.parents:
+        raise ValueError(f"work must not be under /tmp (the YoWASP tools cannot see it): {work}")
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{name}.il").write_text(top.rtlil())
     (work / f"{name}.sby").write_text(_sby_text(name, mode, depth, timeout))
