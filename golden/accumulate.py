@@ -26,7 +26,7 @@ import numpy as np
 from .adder import addsub
 from .format import LNSFormat
 
-__all__ = ["COMPENSATIONS", "Accumulator", "lns_sum", "interleaved_sum"]
+__all__ = ["COMPENSATIONS", "Accumulator", "lns_sum", "interleaved_sum", "stream_sums"]
 
 COMPENSATIONS = ("none", "kahan", "neumaier")
 
@@ -99,22 +99,41 @@ def interleaved_sum(fmt: LNSFormat, x, lanes: int, axis: int = -1, *,
     """The hardware accumulator's order: element ``k`` goes to partial sum ``k % lanes``;
     at the end the partials are added in lane order, ``((p0 + p1) + p2) + ...``.
 
-    With compensation each lane carries its own ``(s, c)``; a lane's value is
+    With compensation each lane carries its own ``(s, c)`` and takes a step only for its own
+    elements (a lane that gets none stays exact zero); a lane's value is
     :meth:`Accumulator.result` before the partials are combined with plain additions.
     """
-    if not isinstance(lanes, int) or lanes < 1:
+    if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
         raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
     x = np.moveaxis(fmt.check_codes(x, "x"), axis, 0)
     acc = Accumulator(fmt, compensation, method=method, max_error=max_error)
     n = x.shape[0]
-    pad = (-n) % lanes
-    x = np.concatenate([x, np.full((pad,) + x.shape[1:], fmt.zero, dtype=np.int64)])
-    lanes_x = x.reshape((-1, lanes) + x.shape[1:])  # step, lane, ...
-    s, c = acc.zeros(lanes_x.shape[1:])
-    for row in lanes_x:
-        s, c = acc.step(s, c, row)
+    s, c = acc.zeros((lanes,) + x.shape[1:])
+    for r in range(0, n, lanes):
+        chunk = x[r:r + lanes]
+        m = len(chunk)
+        s2, c2 = acc.step(s[:m], c[:m], chunk)
+        s[:m], c[:m] = s2, c2
     partial = acc.result(s, c)
     total = partial[0]
     for p in partial[1:]:
         total = acc._add(total, p)
     return total
+
+
+def stream_sums(fmt: LNSFormat, values, last, lanes: int, *, compensation: str = "none",
+                method: str = "interp", max_error: float = 1.0) -> np.ndarray:
+    """The sums a hardware accumulator emits for a stream of ``values`` with ``last`` flags.
+
+    Each sum runs from the beat after a ``last`` to the next ``last`` (inclusive) and is
+    :func:`interleaved_sum` of its values. Beats after the final ``last`` form no sum.
+    """
+    values = fmt.check_codes(values, "values").ravel()
+    last = np.asarray(last, dtype=bool).ravel()
+    if last.shape != values.shape:
+        raise ValueError(f"last must have the shape of values, {values.shape}, not {last.shape}")
+    ends = np.flatnonzero(last)
+    starts = np.concatenate([[0], ends[:-1] + 1]) if len(ends) else np.array([], dtype=int)
+    return np.array([interleaved_sum(fmt, values[a:b + 1], lanes, compensation=compensation,
+                                     method=method, max_error=max_error)
+                     for a, b in zip(starts, ends)], dtype=np.int64)

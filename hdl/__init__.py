@@ -8,6 +8,8 @@ Payloads use the bit layout of :mod:`golden.format`.
 from .number import lns_layout, pair_layout
 from .mul import LNSMultiplier
 from .adder import LNSAdder, adder_input_layout
+from .accumulator import LNSAccumulator, accumulator_input_layout
 from .units import UNITS, build_unit, to_verilog
 
-__all__ = ["lns_layout", "pair_layout", "LNSMultiplier", "LNSAdder", "adder_input_layout", "UNITS", "build_unit", "to_verilog"]
+__all__ = ["lns_layout", "pair_layout", "LNSMultiplier", "LNSAdder", "adder_input_layout", "LNSAccumulator",
+           "accumulator_input_layout", "UNITS", "build_unit", "to_verilog"]

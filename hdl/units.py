@@ -10,6 +10,7 @@ from amaranth.lib import wiring
 
 from golden import LNSFormat
 
+from .accumulator import LNSAccumulator
 from .adder import LNSAdder
 from .mul import LNSMultiplier
 
@@ -32,6 +33,10 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
          "Gaussian logs (latency 5)", lambda fmt: LNSAdder(fmt, method="interp")),
     Unit("add-direct", "LNS adder/subtractor with direct Gaussian-log tables (latency 5)",
          lambda fmt: LNSAdder(fmt, method="direct")),
+    Unit("acc", "LNS accumulator, one sum per `last` (5 interleaved lanes)",
+         lambda fmt: LNSAccumulator(fmt)),
+    Unit("acc-kahan", "Kahan-compensated LNS accumulator (4 adders, 20 interleaved lanes)",
+         lambda fmt: LNSAccumulator(fmt, compensated=True)),
 ]}
 
 

@@ -75,3 +75,14 @@ def test_format_must_be_an_lns_format():
 def test_max_error_must_be_a_number():
     with pytest.raises(TypeError, match=r"max_error must be a number in \(0.5, 4\] ulp, not '1'"):
         LNSAdder(LNSFormat(int_bits=5, frac_bits=10), max_error="1")
+
+
+def test_accumulator_parameters():
+    from hdl import LNSAccumulator
+    fmt = LNSFormat(int_bits=5, frac_bits=10)
+    assert LNSAccumulator(fmt).lanes == 5
+    assert LNSAccumulator(fmt, compensated=True).lanes == 20
+    with pytest.raises(TypeError, match="compensated must be a bool, not 'yes'"):
+        LNSAccumulator(fmt, compensated="yes")
+    with pytest.raises(ValueError, match="method must be one of"):
+        LNSAccumulator(fmt, method="table")

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 import golden
+import golden.accumulate
 from golden import LNSFormat
 
 __all__ = ["UnitModel", "MODELS", "pack_fields"]
@@ -72,11 +73,15 @@ class UnitModel:
         ``n`` is None, else corner cases plus ``n`` random vectors.
     reference : callable
         ``reference(fmt, inputs)`` gives the expected output payloads (from ``golden``).
+    one_to_one : bool
+        One output per input (False for accumulators: one output per sum), which makes the
+        input-to-output latency measurable.
     """
 
     fields: Callable[[LNSFormat], list]
     stimuli: Callable
     reference: Callable
+    one_to_one: bool = True
 
     def describe_input(self, fmt: LNSFormat, name: str, value: int) -> str:
         widths = dict(self.fields(fmt))
@@ -141,7 +146,52 @@ def _adder_reference(method):
     return lambda fmt, x: golden.addsub(fmt, x["a"], x["b"], x["op"], method=method)
 
 
+def _accumulator_fields(fmt):
+    return [("value", fmt.width), ("last", 1)]
+
+
+def _accumulator_stream(fmt: LNSFormat, n: int | None, rng) -> dict:
+    """About ``n`` values (at least 2,000 when ``n`` is None) in sums of varied length.
+
+    Lengths favour the cases an interleaved accumulator gets wrong: 1, fewer than, exactly and
+    just more than the lane count, plus long sums. Values mix uniform codes, exact and near
+    negations of the previous value (cancellation), tiny updates next to large values, zeros.
+    """
+    n = 2000 if n is None else n
+    lengths = []
+    while sum(lengths) < n:
+        kind = rng.integers(0, 6)
+        lengths.append(int(rng.choice([1, 2, 3, 4, 5, 6, 19, 20, 21, 41])) if kind < 3
+                       else int(rng.integers(1, 64)) if kind < 5 else int(rng.integers(64, 400)))
+    total = sum(lengths)
+    last = np.zeros(total, dtype=np.int64)
+    last[np.cumsum(lengths) - 1] = 1
+    values = rng.integers(0, fmt.n_codes, size=total)
+    kind = rng.integers(0, 8, size=total)
+    sign, log, _ = fmt.unpack(np.roll(values, 1))
+    near = fmt.pack(1 - sign, np.clip(log + rng.integers(-2, 3, size=total), fmt.log_min,
+                                      fmt.log_max))
+    small = fmt.pack(rng.integers(0, 2, size=total),
+                     rng.integers(fmt.log_min, fmt.log_min // 2, size=total))
+    values = np.where(kind == 5, near, np.where(kind == 6, small, values))
+    values = np.where(kind == 7, fmt.zero, values)
+    return {"value": values, "last": last}
+
+
+def _accumulator_reference(compensation):
+    def reference(fmt, x):
+        from hdl.accumulator import LNSAccumulator  # lanes are a property of the hardware
+        lanes = LNSAccumulator(fmt, compensated=compensation != "none").lanes
+        return golden.accumulate.stream_sums(fmt, x["value"], x["last"], lanes,
+                                             compensation=compensation)
+    return reference
+
+
 MODELS: dict[str, UnitModel] = {
+    "acc": UnitModel(_accumulator_fields, _accumulator_stream, _accumulator_reference("none"),
+                     one_to_one=False),
+    "acc-kahan": UnitModel(_accumulator_fields, _accumulator_stream,
+                           _accumulator_reference("kahan"), one_to_one=False),
     "add": UnitModel(_adder_fields, _adder_vectors, _adder_reference("interp")),
     "add-direct": UnitModel(_adder_fields, _adder_vectors, _adder_reference("direct")),
     "mul": UnitModel(_two_operands, _operand_pairs,

@@ -91,7 +91,11 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     runner = get_runner(sim)
     # One C++ file: the PyPI wheel's verilated.mk lacks the precompiled-header include flag
     # that split (parallel) builds of larger designs use.
-    build_args = ["-Wno-fatal", "-O3", "--output-split", "0"] if sim == "verilator" else []
+    build_args = ["-Wno-fatal", "-O3", "--output-split", "0"] if sim == "verilator" else [
+        # Icarus's -g2012 (the runner's default) initializes declared registers without an
+        # event, so Yosys's `always @*` blocks that read only such registers never run and
+        # their outputs stay X; Verilog-2005 semantics give the event. Amaranth emits 2005.
+        "-g2005"]
     runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
                  build_args=build_args, timescale=TIMESCALE, log_file=build_dir / "build.log")
     try:

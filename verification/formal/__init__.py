@@ -14,5 +14,16 @@ from .proofs import Proof, format_trace, plan
 from .sby import ProofResult, run_sby
 from .spec import SPECS
 
-__all__ = ["BUGS", "DropValidOnStall", "FormalTop", "PROPERTY_SETS", "Proof", "ProofResult",
-           "SPECS", "format_trace", "pipeline_valid_bits", "plan", "run_sby"]
+__all__ = [
+           "BUGS",
+           "PROPERTY_SETS",
+           "SPECS",
+           "DropValidOnStall",
+           "FormalTop",
+           "Proof",
+           "ProofResult",
+           "format_trace",
+           "pipeline_valid_bits",
+           "plan",
+           "run_sby",
+]

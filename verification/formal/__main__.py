@@ -15,11 +15,10 @@ import pathlib
 import sys
 
 from golden import LNSFormat
-from hdl.units import UNITS
 
 from .bugs import BUGS
 from .harness import PROPERTY_SETS
-from .proofs import format_trace, plan
+from .proofs import format_trace, plan, stream_units
 from .sby import ROOT, WORK, missing_tools
 
 REPORTS = ROOT / "build" / "reports"
@@ -52,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m verification.formal",
         description="Prove the stream protocol (and, where a reference model exists, the "
                     "function) of lnsgen units with SymbiYosys (k-induction, Yices).")
-    p.add_argument("--unit", nargs="+", choices=sorted(UNITS), default=["mul", "div", "add"],
+    p.add_argument("--unit", nargs="+", choices=stream_units(), default=["mul", "div", "add"],
                    help="units to prove (default: mul div add)")
     p.add_argument("--format", nargs="+", type=_format, metavar="I:F",
                    default=[LNSFormat(3, 4), LNSFormat(5, 10)],

@@ -41,11 +41,20 @@ from __future__ import annotations
 import re
 
 from amaranth.asserts import Initial
-from amaranth.hdl import (Assert, Cat, Cover, Elaboratable, Fragment, Module, ResetSignal, Signal,
-                          Value)
 from amaranth.back import rtlil
+from amaranth.hdl import (
+    Assert,
+    Cat,
+    Cover,
+    Elaboratable,
+    Fragment,
+    Module,
+    ResetSignal,
+    Signal,
+    Value,
+)
 
-__all__ = ["FormalTop", "PROPERTY_SETS", "pipeline_valid_bits"]
+__all__ = ["PROPERTY_SETS", "FormalTop", "pipeline_valid_bits"]
 
 #: Property sets and the SymbiYosys mode that checks them.
 PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover"}

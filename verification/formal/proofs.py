@@ -13,7 +13,13 @@ from .harness import PROPERTY_SETS, FormalTop
 from .sby import WORK, ProofResult, read_vcd, run_sby
 from .spec import SPECS, mul_spec
 
-__all__ = ["Proof", "plan", "default_depth", "applicable", "format_trace"]
+__all__ = ["STREAM_UNITS", "Proof", "applicable", "default_depth", "format_trace", "plan",
+           "stream_units"]
+
+
+#: Units with the contract :class:`FormalTop` checks: one output beat per input beat, a fixed
+#: latency, stalling as a whole. (The accumulators emit one beat per ``last``: not these.)
+STREAM_UNITS = ("mul", "div", "add", "add-direct")
 
 
 def applicable(unit: str, props: str) -> bool:
@@ -28,6 +34,11 @@ def default_depth(latency: int, props: str) -> int:
     return latency + (4 if PROPERTY_SETS[props] == "cover" else 2)
 
 
+def stream_units() -> list[str]:
+    """The names of :data:`STREAM_UNITS` that :data:`hdl.units.UNITS` has, sorted."""
+    return sorted(u for u in STREAM_UNITS if u in UNITS)
+
+
 @dataclasses.dataclass(frozen=True)
 class Proof:
     """One SymbiYosys run: a unit at a format, one property set, a depth, maybe a bug."""
@@ -40,8 +51,8 @@ class Proof:
     strengthen: bool = True
 
     def __post_init__(self):
-        if self.unit not in UNITS:
-            raise ValueError(f"unit must be one of {sorted(UNITS)}, not {self.unit!r}")
+        if self.unit not in STREAM_UNITS or self.unit not in UNITS:
+            raise ValueError(f"unit must be one of {stream_units()}, not {self.unit!r}")
         if self.props not in PROPERTY_SETS:
             raise ValueError(f"props must be one of {sorted(PROPERTY_SETS)}, not {self.props!r}")
         if not applicable(self.unit, self.props):

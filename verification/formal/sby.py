@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-__all__ = ["ROOT", "WORK", "ProofResult", "run_sby", "tool_env", "read_vcd"]
+__all__ = ["ROOT", "WORK", "ProofResult", "read_vcd", "run_sby", "tool_env"]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 WORK = ROOT / "build" / "formal"
@@ -116,7 +116,8 @@ def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
     (work / f"{name}.sby").write_text(_sby_text(name, mode, depth, timeout))
     start = time.monotonic()
     proc = subprocess.run(["yowasp-sby", "-f", f"{name}.sby"], cwd=work, env=tool_env(),
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          check=False)
     seconds = time.monotonic() - start
     log = proc.stdout
     status_file = work / name / "status"

@@ -12,7 +12,7 @@ from amaranth.hdl import Cat, Const, Mux, Value
 
 from golden import LNSFormat
 
-__all__ = ["SPECS", "decode", "mul_spec", "div_spec"]
+__all__ = ["SPECS", "decode", "div_spec", "mul_spec"]
 
 
 def decode(fmt: LNSFormat, code: Value):

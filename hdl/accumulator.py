@@ -1,0 +1,216 @@
+"""LNS accumulator: sums of a value stream, plain or Kahan-compensated, at one value per cycle.
+
+The adder is pipelined (latency ``L``), so a single running sum could take a new value only
+every ``L`` cycles (every ``4 L`` with Kahan's four dependent operations). Instead the
+accumulator keeps ``lanes`` interleaved partial sums, exactly as many as a step takes cycles,
+so every cycle can start a step:
+
+* value ``k`` of a sum goes to lane ``k % lanes``; each lane holds ``(s, c)``;
+* a step is ``s + x`` (plain: one adder, ``lanes = L``) or Kahan's
+  ``y = x - c; t = s + y; c = (t - s) - y; s = t`` (four adders in a chain, ``lanes = 4 L``);
+  a lane's next value issues ``lanes`` cycles after its previous one, exactly when that step's
+  result leaves the chain, and is forwarded from there;
+* after the value marked ``last``, the chain drains and the lane values are added in lane order,
+  ``((p0 + p1) + p2) + ...``, on the first adder (lanes that got no value are skipped: they hold
+  exact zero); the sum then waits in the output register until it is read.
+
+:func:`golden.accumulate.stream_sums` with the same ``lanes`` gives bit-identical sums.
+Throughput: one value per cycle within a sum; between sums the input stalls for the drain,
+the reduction (about ``L + 1`` cycles per used lane) and the output handshake.
+"""
+
+from amaranth.hdl import Array, Const, Module, Signal, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from golden import LNSFormat
+from golden.gaussian import METHODS, gaussian_logs
+
+from .adder import LNSAdder
+from .number import check_format, lns_layout
+
+__all__ = ["LNSAccumulator", "accumulator_input_layout"]
+
+
+def accumulator_input_layout(fmt: LNSFormat) -> data.StructLayout:
+    """``{value, last}``: the value in the low ``fmt.width`` bits, ``last`` above it."""
+    return data.StructLayout({"value": lns_layout(fmt), "last": unsigned(1)})
+
+
+def _delay(m: Module, value, cycles: int, name: str):
+    """``value`` delayed by ``cycles`` clock cycles (the step chain never stalls)."""
+    for k in range(cycles):
+        reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
+        m.d.sync += reg.eq(value)
+        value = reg
+    return value
+
+
+class LNSAccumulator(wiring.Component):
+    """Sum a stream of LNS values; a value with ``last`` set closes the sum.
+
+    There is no empty sum: every beat carries a value (send an exact zero with ``last`` to close
+    a sum with nothing more to add).
+
+    Parameters
+    ----------
+    fmt : golden.LNSFormat
+    compensated : bool
+        Kahan-compensated lanes (four adders) instead of plain ones (one adder).
+    method, max_error :
+        The adders' Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+
+    Attributes
+    ----------
+    i : In(stream.Signature(accumulator_input_layout(fmt)))
+    o : Out(stream.Signature(lns_layout(fmt)))
+        One sum per ``last``.
+    lanes : int
+        Interleaved partial sums (the golden model's ``lanes``).
+    latency : int
+        Upper bound on the cycles from accepting a ``last`` value to offering its sum.
+    """
+
+    def __init__(self, fmt: LNSFormat, *, compensated: bool = False, method: str = "interp",
+                 max_error: float = 1.0):
+        self.fmt = check_format(fmt)
+        if not isinstance(compensated, bool):
+            raise TypeError(f"compensated must be a bool, not {compensated!r}")
+        self.compensated = compensated
+        self._adder_args = {"method": method, "max_error": max_error}
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        gaussian_logs(fmt, method, max_error)  # validates max_error, builds the tables once
+        self.adder_latency = LNSAdder.latency
+        self.depth = 4 if compensated else 1
+        self.lanes = self.depth * self.adder_latency
+        self.latency = self.lanes + (self.lanes - 1) * (self.adder_latency + 1) + 3
+        super().__init__({
+            "i": In(stream.Signature(accumulator_input_layout(fmt))),
+            "o": Out(stream.Signature(lns_layout(fmt))),
+        })
+
+    def elaborate(self, platform):
+        fmt, L, lanes = self.fmt, self.adder_latency, self.lanes
+        W = fmt.width
+        m = Module()
+        adders = [LNSAdder(fmt, **self._adder_args) for _ in range(self.depth)]
+        for k, adder in enumerate(adders):
+            m.submodules[f"adder{k}"] = adder
+            m.d.comb += adder.o.ready.eq(1)  # the chain never stalls; results are always taken
+
+        def issue(adder, a, b, op, valid):
+            m.d.comb += [adder.i.payload.a.eq(a), adder.i.payload.b.eq(b),
+                         adder.i.payload.op.eq(op), adder.i.valid.eq(valid)]
+
+        def result(adder):
+            return adder.o.payload.as_value()
+
+        # Lane state and control.
+        s_regs = [Signal(W, name=f"s{j}", init=fmt.zero) for j in range(lanes)]
+        c_regs = [Signal(W, name=f"c{j}", init=fmt.zero) for j in range(lanes)]
+        touched = Signal(lanes)
+        lane = Signal(range(lanes))
+        first_round = Signal(init=1)
+        total = Signal(W)
+        r = Signal(range(lanes + 1))
+        busy = Signal()
+
+        # The step chain: inputs at issue time, outputs (lane, s', c') `depth * L` cycles later.
+        step = Signal()
+        s_in, c_in, x = Signal(W), Signal(W), Signal(W)
+        out_valid = _delay(m, step, self.depth * L, "step_valid")
+        out_lane = _delay(m, lane, self.depth * L, "step_lane")
+        reduce_op = Signal()
+        reduce_a, reduce_b = Signal(W), Signal(W)
+        first = adders[0]
+        if not self.compensated:
+            a_op, b_op = Signal(W), Signal(W)
+            m.d.comb += [a_op.eq(s_in), b_op.eq(x)]
+            with m.If(reduce_op):
+                m.d.comb += [a_op.eq(reduce_a), b_op.eq(reduce_b)]
+            issue(first, a_op, b_op, 0, step | reduce_op)
+            out_s, out_c = result(first), Const(fmt.zero, W)
+        else:
+            # y = x - c ; t = s + y ; u = t - s ; c' = u - y ; s' = t
+            a_op = Signal(W)
+            b_op = Signal(W)
+            m.d.comb += [a_op.eq(x), b_op.eq(c_in)]
+            with m.If(reduce_op):
+                m.d.comb += [a_op.eq(reduce_a), b_op.eq(reduce_b)]
+            issue(first, a_op, b_op, ~reduce_op, step | reduce_op)
+            y = result(first)
+            s_l = _delay(m, s_in, L, "s_l")
+            valid_l = _delay(m, step, L, "valid_l")
+            issue(adders[1], s_l, y, 0, valid_l)
+            t = result(adders[1])
+            s_2l = _delay(m, s_l, L, "s_2l")
+            issue(adders[2], t, s_2l, 1, _delay(m, valid_l, L, "valid_2l"))
+            y_3l = _delay(m, y, 2 * L, "y_3l")
+            issue(adders[3], result(adders[2]), y_3l, 1, _delay(m, valid_l, 2 * L, "valid_3l"))
+            out_s, out_c = _delay(m, t, 2 * L, "t_4l"), result(adders[3])
+
+        # Write back finished steps; forward a result that lands in the cycle its lane issues.
+        with m.If(out_valid):
+            with m.Switch(out_lane):
+                for j in range(lanes):
+                    with m.Case(j):
+                        m.d.sync += [s_regs[j].eq(out_s), c_regs[j].eq(out_c)]
+        forward = out_valid & (out_lane == lane)
+        m.d.comb += [
+            s_in.eq(fmt.zero), c_in.eq(fmt.zero), x.eq(self.i.payload.value.as_value()),
+        ]
+        with m.If(~first_round):
+            m.d.comb += [s_in.eq(Array(s_regs)[lane]), c_in.eq(Array(c_regs)[lane])]
+            with m.If(forward):
+                m.d.comb += [s_in.eq(out_s), c_in.eq(out_c)]
+
+        in_flight = _any_in_flight(m, step, self.depth * L)
+
+        # Handshakes are plain assignments from the state (not statements inside the FSM): an
+        # `always @*` that reads only initialized registers never runs in Icarus until one of
+        # them changes, which would leave these ports X after reset.
+        with m.FSM() as fsm:
+            with m.State("ACCUMULATE"):
+                with m.If(self.i.valid):
+                    m.d.sync += touched.eq(touched | (1 << lane))
+                    with m.If(self.i.payload.last):
+                        m.next = "DRAIN"
+                    with m.Elif(lane == lanes - 1):
+                        m.d.sync += [lane.eq(0), first_round.eq(0)]
+                    with m.Else():
+                        m.d.sync += lane.eq(lane + 1)
+            with m.State("DRAIN"):
+                with m.If(~in_flight):
+                    m.d.sync += [total.eq(s_regs[0]), r.eq(1), busy.eq(0)]
+                    m.next = "REDUCE"
+            with m.State("REDUCE"):
+                m.d.comb += [reduce_a.eq(total), reduce_b.eq(Array(s_regs)[r])]
+                with m.If(busy):
+                    with m.If(first.o.valid):
+                        m.d.sync += [total.eq(result(first)), busy.eq(0), r.eq(r + 1)]
+                with m.Elif(r == lanes):
+                    m.next = "OUTPUT"
+                with m.Elif(touched.bit_select(r, 1)):
+                    m.d.comb += reduce_op.eq(1)
+                    m.d.sync += busy.eq(1)
+                with m.Else():
+                    m.d.sync += r.eq(r + 1)
+            with m.State("OUTPUT"):
+                with m.If(self.o.ready):
+                    m.d.sync += [lane.eq(0), first_round.eq(1), touched.eq(0)]
+                    m.next = "ACCUMULATE"
+        m.d.comb += [
+            self.i.ready.eq(fsm.ongoing("ACCUMULATE")),
+            step.eq(self.i.valid & fsm.ongoing("ACCUMULATE")),
+            self.o.valid.eq(fsm.ongoing("OUTPUT")),
+            self.o.payload.eq(total),
+        ]
+        return m
+
+
+def _any_in_flight(m: Module, step, cycles: int):
+    """High while a step issued earlier has not been written back (``cycles`` later)."""
+    count = Signal(range(cycles + 2), name="in_flight")
+    m.d.sync += count.eq(count + step - _delay(m, step, cycles, "flight"))
+    return count != 0

@@ -1,0 +1,238 @@
+"""Formal proofs of the stream units (SymbiYosys + Yices through YoWASP), the deliberate
+failures that show the proofs can fail, and the ``python -m verification.formal`` CLI."""
+
+import json
+import pathlib
+import random
+
+import pytest
+from amaranth.hdl import Fragment, Module, Signal
+from amaranth.sim import Simulator
+
+import golden
+from golden import LNSFormat
+from hdl import build_unit
+from verification.formal import (
+    DropValidOnStall,
+    FormalTop,
+    Proof,
+    format_trace,
+    pipeline_valid_bits,
+    run_sby,
+)
+from verification.formal.__main__ import main
+from verification.formal.sby import missing_tools, read_vcd
+from verification.formal.spec import div_spec, mul_spec
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# YoWASP tools cannot see /tmp: keep their files inside the project.
+WORK = ROOT / "build" / "test-formal"
+F8 = LNSFormat(int_bits=3, frac_bits=4)
+F16 = LNSFormat(int_bits=5, frac_bits=10)
+
+needs_tools = pytest.mark.skipif(bool(missing_tools()),
+                                 reason=f"formal tools missing: {missing_tools()}")
+
+
+def run(proof: Proof):
+    return proof.run(work=WORK, timeout=300)
+
+
+# Harness and reference models, no solver ------------------------------------------------
+
+
+@pytest.mark.parametrize("unit, stages", [("mul", 1), ("div", 1), ("add", 5)])
+def test_stage_valid_bits_are_found(unit, stages):
+    dut = build_unit(unit, F8)
+    bits = pipeline_valid_bits(Fragment.get(dut, None))
+    assert [b.name for b in bits] == [f"stage{k}_valid" for k in range(stages)]
+    wrapped = DropValidOnStall(build_unit(unit, F8))
+    assert len(pipeline_valid_bits(Fragment.get(wrapped, None))) == stages
+
+
+def test_formal_top_validates_arguments():
+    unit = build_unit("mul", F8)
+    with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol'\]"):
+        FormalTop(unit, checks=["liveness"])
+    with pytest.raises(ValueError, match="the 'equiv' check needs a spec"):
+        FormalTop(unit, checks=["equiv"])
+    with pytest.raises(ValueError, match="latency must be an integer of at least 1, not 0"):
+        FormalTop(unit, latency=0)
+    with pytest.raises(ValueError, match="no reference model for 'add'"):
+        Proof("add", F8, "equiv", 3)
+    with pytest.raises(ValueError, match="work must not be under /tmp"):
+        run_sby(FormalTop(unit), "x", mode="prove", depth=1, work=pathlib.Path("/tmp/formal"))
+
+
+@pytest.mark.parametrize("spec, model", [(mul_spec, golden.mul), (div_spec, golden.div)])
+def test_reference_model_agrees_with_golden(spec, model):
+    """The formal reference models are independent of hdl; check them against golden on every
+    special code and random pairs of the 8-bit format."""
+    fmt = F8
+    payload = Signal(2 * fmt.width)
+    out = Signal(fmt.width)
+    m = Module()
+    m.d.comb += out.eq(spec(fmt, payload))
+    special = [fmt.zero, fmt.zero | 1 << fmt.log_bits, fmt.pack(0, fmt.log_max),
+               fmt.pack(1, fmt.log_min), fmt.pack(0, 0), fmt.pack(1, 1), fmt.pack(0, -1)]
+    rng = random.Random(7)
+    pairs = [(a, b) for a in special for b in special]
+    pairs += [(rng.randrange(fmt.n_codes), rng.randrange(fmt.n_codes)) for _ in range(1500)]
+    mismatches = []
+
+    async def bench(ctx):
+        for a, b in pairs:
+            ctx.set(payload, a | b << fmt.width)
+            got = ctx.get(out)
+            want = model(fmt, a, b)
+            if got != want:
+                mismatches.append((fmt.describe(a), fmt.describe(b), fmt.describe(got),
+                                   fmt.describe(want)))
+
+    sim = Simulator(m)
+    sim.add_testbench(bench)
+    sim.run()
+    assert mismatches == []
+
+
+# Proofs that must pass --------------------------------------------------------------------
+
+FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
+        ("div", F8, "protocol"), ("div", F8, "equiv"),
+        ("add", F8, "protocol"), ("add", F8, "cover"),
+        ("mul", F16, "protocol"), ("mul", F16, "equiv"), ("add", F16, "protocol")]
+# add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
+SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
+        ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol")]
+
+
+def _ids(cases):
+    return [f"{u}-{f.name}-{p}" for u, f, p in cases]
+
+
+def _prove(unit, fmt, props):
+    latency = {"mul": 1, "div": 1}.get(unit, 5)
+    depth = latency + (4 if props == "cover" else 2)
+    result = run(Proof(unit, fmt, props, depth))
+    assert result.result == "PASS", (result.failed, result.log[-2000:])
+    if props != "cover":
+        assert "successful proof by k-induction" in result.log
+    return result
+
+
+@needs_tools
+@pytest.mark.parametrize("unit, fmt, props", FAST, ids=_ids(FAST))
+def test_proof_passes(unit, fmt, props):
+    _prove(unit, fmt, props)
+
+
+@needs_tools
+@pytest.mark.slow
+@pytest.mark.parametrize("unit, fmt, props", SLOW, ids=_ids(SLOW))
+def test_proof_passes_slow(unit, fmt, props):
+    _prove(unit, fmt, props)
+
+
+@needs_tools
+def test_adder_protocol_needs_the_stage_invariant():
+    """Without ``inv_stages`` an unbounded stall hides any state of the inner stages from the
+    induction step: the proof stays inconclusive however deep, which is why it exists."""
+    result = run(Proof("add", F8, "protocol", 12, strengthen=False))
+    assert result.result == "UNKNOWN"
+    assert "latency" in result.failed
+
+
+# Proofs that must fail ---------------------------------------------------------------------
+
+
+@needs_tools
+@pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7)])
+def test_dropped_valid_fails_with_counterexample(unit, depth):
+    result = run(Proof(unit, F8, "protocol", depth, bug="drop-valid"))
+    assert result.result == "FAIL"
+    assert "hold" in result.failed
+    trace = read_vcd(result.trace)
+    s = result.step
+    # The counterexample: a stall, then valid falls although nothing was taken.
+    assert (trace["o_valid"][s - 1], trace["o_ready"][s - 1]) == (1, 0)
+    assert trace["o_valid"][s] == 0
+    assert "o_valid" in format_trace(result)
+
+
+@needs_tools
+def test_dropped_valid_makes_a_cover_unreachable():
+    result = run(Proof("mul", F8, "cover", 5, bug="drop-valid"))
+    assert result.result == "FAIL"
+    assert result.failed == ["delivery_after_stall (unreached)"]
+
+
+@needs_tools
+@pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7)])
+def test_wrong_latency_claim_fails(unit, depth):
+    result = run(Proof(unit, F8, "protocol", depth, bug="latency"))
+    assert result.result == "FAIL"
+    assert "latency" in result.failed
+
+
+@needs_tools
+def test_wrong_reference_model_fails_on_a_saturating_product():
+    """The spec without saturation: the counterexample is an input whose product overflows, and
+    there the unit (like golden) is right and the broken spec wrong."""
+    fmt = F8
+    result = run(Proof("mul", fmt, "equiv", 3, bug="spec"))
+    assert result.result == "FAIL" and result.failed == ["equiv"]
+    trace = read_vcd(result.trace)
+    s = result.step
+    taken = [t for t in range(s) if trace["i_valid"][t] and trace["i_ready"][t]][-1]
+    payload = trace["i_payload"][taken]
+    a, b = payload & (fmt.n_codes - 1), payload >> fmt.width
+    assert trace["o_payload"][s] == golden.mul(fmt, a, b)
+    (_, la, za), (_, lb, zb) = fmt.unpack(a), fmt.unpack(b)
+    assert not za and not zb and la + lb > fmt.log_max
+
+
+# Command line ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "3"], "expected INT_BITS:FRAC_BITS such as 3:4, not '3'"),
+    (["--format", "11:4"], "int_bits must be an integer in [1, 10], not 11"),
+    (["--unit", "fma"], "invalid choice: 'fma'"),
+    (["--unit", "acc"], "invalid choice: 'acc'"),
+    (["--depth", "0"], "expected a positive integer, not '0'"),
+    (["--props", "liveness"], "invalid choice: 'liveness'"),
+    (["--inject-bug", "spec", "--unit", "add"], "no proof matches"),
+])
+def test_cli_rejects_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("python -m verification.formal: error: ")
+    assert message in err[-1]
+
+
+@needs_tools
+def test_cli_prints_table_and_writes_report(tmp_path, capsys):
+    report = tmp_path / "formal.json"
+    code = main(["--unit", "mul", "--format", "3:4", "--props", "protocol", "equiv",
+                 "--work", str(WORK / "cli"), "--report", str(report)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].split() == ["unit", "format", "props", "mode", "depth", "result",
+                                           "seconds"]
+    rows = json.loads(report.read_text())
+    assert [(r["unit"], r["format"], r["props"], r["mode"], r["depth"], r["result"])
+            for r in rows] == [("mul", "lns8_i3f4", "protocol", "prove", 3, "PASS"),
+                               ("mul", "lns8_i3f4", "equiv", "prove", 3, "PASS")]
+
+
+@needs_tools
+def test_cli_injected_bug_exits_1_and_shows_counterexample(tmp_path, capsys):
+    code = main(["--unit", "mul", "--format", "3:4", "--props", "protocol",
+                 "--inject-bug", "drop-valid", "--work", str(WORK / "cli-bug"),
+                 "--report", str(tmp_path / "bug.json")])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "FAIL" in out and "hold" in out
+    assert "trace.vcd" in out
