@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 FORMATS ?= 3:4 5:10
 UNITS   ?= mul div add
 
-.PHONY: all setup verilog sim synth report test test-all study error clean
+.PHONY: all setup verilog sim synth report test test-all study error formal clean
 
 all: setup verilog sim synth report
 
@@ -51,6 +51,11 @@ report: setup
 # Gaussian-log error of both adder methods for the default 16-bit format, with a plot.
 error: setup
 	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
+
+# SymbiYosys k-induction proofs: stream protocol of every unit, equivalence of mul/div.
+FORMAL_UNITS ?= mul div add
+formal: setup
+	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup

@@ -111,9 +111,7 @@ def _ids(cases):
 
 
 def _prove(unit, fmt, props):
-    latency = {"mul": 1, "div": 1}.get(unit, 5)
-    depth = latency + (4 if props == "cover" else 2)
-    result = run(Proof(unit, fmt, props, depth))
+    result = run(Proof(unit, fmt, props))  # default depth: latency + 2 (+ 4 for covers)
     assert result.result == "PASS", (result.failed, result.log[-2000:])
     if props != "cover":
         assert "successful proof by k-induction" in result.log

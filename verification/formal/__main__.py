@@ -106,7 +106,7 @@ def main(argv=None) -> int:
         at = f" @ step {result.step}" if result.step is not None else ""
         extra = f"  [{', '.join(result.failed)}{at}]" if result.failed else ""
         print(f"{proof.unit:<10} {proof.fmt.name:<12} {proof.props:<9} {proof.mode:<6} "
-              f"{proof.depth:>5} {result.result:<8} {result.seconds:>7.1f}{extra}", flush=True)
+              f"{result.depth:>5} {result.result:<8} {result.seconds:>7.1f}{extra}", flush=True)
         if not result.passed:
             failures.append((proof, result))
 

@@ -41,12 +41,16 @@ def stream_units() -> list[str]:
 
 @dataclasses.dataclass(frozen=True)
 class Proof:
-    """One SymbiYosys run: a unit at a format, one property set, a depth, maybe a bug."""
+    """One SymbiYosys run: a unit at a format, one property set, a depth, maybe a bug.
+
+    ``depth=None`` takes :func:`default_depth` of the unit's latency when the proof runs (so a
+    plan does not build every unit twice: large formats' tables take a while).
+    """
 
     unit: str
     fmt: LNSFormat
     props: str
-    depth: int
+    depth: int | None = None
     bug: str | None = None
     strengthen: bool = True
 
@@ -90,15 +94,16 @@ class Proof:
                          strengthen=self.strengthen)
 
     def run(self, *, work=WORK, timeout: int | None = None) -> ProofResult:
-        return run_sby(self.top(), self.name, mode=self.mode, depth=self.depth, work=work,
-                       timeout=timeout)
+        top = self.top()
+        depth = self.depth or default_depth(top.unit.latency, self.props)
+        return run_sby(top, self.name, mode=self.mode, depth=depth, work=work, timeout=timeout)
 
     def row(self, result: ProofResult) -> dict:
         """The report row of this proof's ``result`` (JSON-friendly)."""
         return {
             "unit": self.unit, "format": self.fmt.name, "int_bits": self.fmt.int_bits,
             "frac_bits": self.fmt.frac_bits, "props": self.props, "mode": self.mode,
-            "depth": self.depth, "strengthen": self.strengthen, "bug": self.bug,
+            "depth": result.depth, "strengthen": self.strengthen, "bug": self.bug,
             "result": result.result,
             "seconds": round(result.seconds, 2), "failed": result.failed, "step": result.step,
             "trace": str(result.trace) if result.trace else None,
@@ -108,20 +113,16 @@ class Proof:
 def plan(units, formats, *, props=None, depth=None, bug=None,
          strengthen=True) -> list[Proof]:
     """The proofs for every unit and format: each requested (default: every) property set that
-    applies to the unit, at ``depth`` or the :func:`default_depth`."""
+    applies to the unit, at ``depth`` (``None``: the :func:`default_depth`)."""
     proofs = []
     for fmt in formats:
         for unit in units:
-            probe = UNITS[unit].build(fmt)
-            probe._MustUse__silence = True  # built only to read its latency
-            latency = probe.latency
             for p in props or PROPERTY_SETS:
                 if not applicable(unit, p):
                     continue
                 if bug == "spec" and (unit, p) != ("mul", "equiv"):
                     continue
-                proofs.append(Proof(unit, fmt, p, depth or default_depth(latency, p), bug,
-                                    strengthen))
+                proofs.append(Proof(unit, fmt, p, depth, bug, strengthen))
     return proofs
 
 
