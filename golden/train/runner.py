@@ -1,8 +1,13 @@
 """Running many training configurations: a record cache and optional parallel jobs.
 
 Each finished run is stored as ``<cache>/<Config.key>.json``; a later table or sweep with the
-same configuration reuses it (``force=True`` retrains). Runs are independent processes when
-``jobs > 1`` (numpy's element-wise work is single-threaded, so one job uses one core).
+same configuration reuses it (``force=True`` retrains).
+
+Runs go to ``jobs`` fresh (spawned) worker processes whose BLAS is limited to one thread
+(``OPENBLAS_NUM_THREADS=1`` and friends, set before they import numpy): the networks are small,
+and a multithreaded BLAS on a busy 2-core machine made a float epoch ten times slower. numpy's
+element-wise work, which is all of the LNS emulation, is single-threaded anyway, so one job
+uses one core. ``isolate=False`` runs in this process instead (tests, small data).
 """
 
 from __future__ import annotations
@@ -10,13 +15,17 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import json
+import multiprocessing
+import os
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .model import Config, train
 
 __all__ = ["REFERENCE", "run_many", "record_path"]
+
+_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 #: The reference validation error rates (%) of issue 6 (simple feed-forward network, MNIST).
 REFERENCE = {"float": 2.14, "lns-matmul": 2.12, "lns": 3.62, "lns-kahan": 2.29}
@@ -49,7 +58,7 @@ def _run_one(cfg: Config, data_name: str, cache: str | None, quiet: bool) -> dic
 
 def run_many(configs: Iterable[Config], *, data: str = "mnist", jobs: int = 1,
              cache: Path | None = None, force: bool = False, quiet: bool = False,
-             log: Callable[[str], None] | None = None) -> list[dict]:
+             isolate: bool = True, log: Callable[[str], None] | None = None) -> list[dict]:
     """Run (or load from ``cache``) every configuration; records in the input order."""
     configs = list(configs)
     out: list[dict | None] = [None] * len(configs)
@@ -65,12 +74,25 @@ def run_many(configs: Iterable[Config], *, data: str = "mnist", jobs: int = 1,
                 continue
         todo.append(i)
     cache_s = None if cache is None else str(cache)
-    if jobs <= 1 or len(todo) <= 1:
+    if not todo:
+        return out
+    if not isolate:
         for i in todo:
             out[i] = _run_one(configs[i], data, cache_s, quiet)
-    else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as ex:
+        return out
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD}
+    os.environ.update({k: "1" for k in _ONE_THREAD})
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(todo)),
+                                                    mp_context=ctx) as ex:
             futs = {ex.submit(_run_one, configs[i], data, cache_s, quiet): i for i in todo}
             for fut in concurrent.futures.as_completed(futs):
                 out[futs[fut]] = fut.result()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return out

@@ -18,7 +18,14 @@ import json
 import sys
 from pathlib import Path
 
-from .__main__ import OneLineParser, add_training_args, config_from_args, log_stderr, positive_int
+from .__main__ import (
+    OneLineParser,
+    add_training_args,
+    check_data,
+    config_from_args,
+    log_stderr,
+    positive_int,
+)
 from .model import MODES
 from .runner import REFERENCE, run_many
 
@@ -80,12 +87,10 @@ def main(argv=None) -> int:
     for f in fracs:
         for mode in MODES[1:]:
             configs[(mode, f)] = config_from_args(p, args, mode, f)
-    from .__main__ import load_data
-    if args.data == "mnist":
-        load_data(p, "mnist", args.seed)
+    check_data(p, args.data)
     recs = dict(zip(configs, run_many(configs.values(), data=args.data, jobs=args.jobs,
                                       cache=args.out / "train_runs", force=args.force,
-                                      quiet=args.quiet,
+                                      quiet=args.quiet, isolate=args.data == "mnist",
                                       log=None if args.quiet else log_stderr)))
     fl = recs[("float", None)]
     cfg = fl["config"]

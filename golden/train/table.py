@@ -16,8 +16,15 @@ import json
 import sys
 from pathlib import Path
 
-from .__main__ import (DEFAULTS, OneLineParser, add_training_args, config_from_args,
-                       log_stderr, positive_int)
+from .__main__ import (
+    DEFAULTS,
+    OneLineParser,
+    add_training_args,
+    check_data,
+    config_from_args,
+    log_stderr,
+    positive_int,
+)
 from .model import MODES
 from .runner import REFERENCE, run_many
 
@@ -62,8 +69,8 @@ def build(records: dict, fracs: list[int], int_bits: int, data_name: str) -> dic
 
 def markdown(table: dict) -> str:
     names = table["formats"]
-    head = ["mode", "reference (issue 6) %"] + [f"ours {n} %" for n in names] + \
-        [f"s/epoch {n}" for n in names]
+    head = (["mode", "reference (issue 6) %"] + [f"ours {n} %" for n in names]
+            + [f"s/epoch {n}" for n in names])
     title = "MNIST" if table["data"] == "mnist" else f"{table['data']} data"
     lines = [f"# LNS training on {title} (issue 6)", "", table["settings_text"], "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -71,8 +78,9 @@ def markdown(table: dict) -> str:
         ours = [f"{r['ours'][n]:.2f}" for n in names]
         secs = [f"{r['seconds_per_epoch'][n]:.1f}" for n in names]
         lines.append(f"| {r['mode']} | {r['reference']:.2f} | " + " | ".join(ours + secs) + " |")
-    lines += ["", "`float` does not depend on the format (one run, repeated in each column). "
-              "s/epoch: seconds of one training epoch on one core (validation excluded).", "",
+    lines += ["", ("`float` does not depend on the format (one run, repeated in each column). "
+                   "s/epoch: seconds of one training epoch on one core (validation excluded)."),
+              "",
               "Validation error (%) after each epoch:", "",
               "| mode | format | " + " | ".join(
                   f"ep {h['epoch']}" for h in table["rows"][0]["history"][names[0]]) + " |",
@@ -85,10 +93,10 @@ def markdown(table: dict) -> str:
     lossy = [(r["mode"], n, r["history"][n][-1]) for r in table["rows"] for n in names
              if "updates_ignored" in r["history"][n][-1]]
     if lossy:
-        lines += ["", "Weight updates in the last epoch (fraction of the non-zero gradients): "
-                  "*flushed* = the scaled update `lr/batch * grad` underflowed to zero; "
-                  "*ignored* = a non-zero update left the parameter unchanged (with Kahan it "
-                  "went into the compensation term).", "",
+        lines += ["", ("Weight updates in the last epoch (fraction of the non-zero gradients): "
+                       "*flushed* = the scaled update `lr/batch * grad` underflowed to zero; "
+                       "*ignored* = a non-zero update left the parameter unchanged (with Kahan "
+                       "it went into the compensation term)."), "",
                   "| mode | format | flushed % | ignored % |", "|---|---|---|---|"]
         for mode, n, h in lossy:
             lines.append(f"| {mode} | {n} | {100 * h['updates_flushed']:.1f} | "
@@ -117,11 +125,10 @@ def main(argv=None) -> int:
     for f in fracs:
         for mode in MODES[1:]:
             configs[(mode, f)] = config_from_args(p, args, mode, f)
-    from .__main__ import load_data
-    if args.data == "mnist":
-        load_data(p, "mnist", args.seed)   # fail early (exit 1) when MNIST is missing
+    check_data(p, args.data)
     recs = run_many(configs.values(), data=args.data, jobs=args.jobs,
                     cache=args.out / "train_runs", force=args.force, quiet=args.quiet,
+                    isolate=args.data == "mnist",
                     log=None if args.quiet else log_stderr)
     table = build(dict(zip(configs, recs)), fracs, args.int_bits, args.data)
     args.out.mkdir(parents=True, exist_ok=True)
