@@ -25,7 +25,6 @@ from verification.formal.sby import missing_tools, read_vcd
 from verification.formal.spec import div_spec, mul_spec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-# YoWASP tools cannot see /tmp: keep their files inside the project.
 WORK = ROOT / "build" / "test-formal"
 F8 = LNSFormat(int_bits=3, frac_bits=4)
 F16 = LNSFormat(int_bits=5, frac_bits=10)
@@ -60,8 +59,6 @@ def test_formal_top_validates_arguments():
         FormalTop(unit, latency=0)
     with pytest.raises(ValueError, match="no reference model for 'add'"):
         Proof("add", F8, "equiv", 3)
-    with pytest.raises(ValueError, match="work must not be under /tmp"):
-        run_sby(FormalTop(unit), "x", mode="prove", depth=1, work=pathlib.Path("/tmp/formal"))
 
 
 @pytest.mark.parametrize("spec, model", [(mul_spec, golden.mul), (div_spec, golden.div)])
@@ -129,6 +126,14 @@ def test_proof_passes(unit, fmt, props):
 @pytest.mark.parametrize("unit, fmt, props", SLOW, ids=_ids(SLOW))
 def test_proof_passes_slow(unit, fmt, props):
     _prove(unit, fmt, props)
+
+
+@needs_tools
+def test_proof_runs_in_a_folder_under_tmp(tmp_path):
+    """YoWASP hides the host's /tmp behind its own scratch folder; the runs must still work there
+    (a clean clone under /tmp is how CI runs), because SymbiYosys only gets relative paths."""
+    result = Proof("mul", F8, "protocol").run(work=tmp_path, timeout=300)
+    assert result.result == "PASS", result.log[-2000:]
 
 
 @needs_tools

@@ -71,8 +71,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_positive, default=600, metavar="S",
                    help="seconds per proof before SymbiYosys gives up (default 600)")
     p.add_argument("--work", type=pathlib.Path, default=WORK, metavar="DIR",
-                   help="folder for the SymbiYosys runs, visible to YoWASP: not under /tmp "
-                        "(default build/formal)")
+                   help="folder for the SymbiYosys runs (default build/formal)")
     p.add_argument("--report", type=pathlib.Path,
                    help="JSON report path (default build/reports/formal.json; formal-bug.json "
                         "with --inject-bug, formal-weak.json with --no-strengthen)")
