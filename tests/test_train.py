@@ -308,3 +308,69 @@ def test_lns_mode_on_a_tiny_mnist_subset(mnist):
     assert rec["data"] == {"name": "mnist", "n_train": 64, "n_valid": 100, "n_in": 784,
                            "n_classes": 10}
     assert rec["valid_error"] < 0.9
+
+
+# The fast paths against the reference paths ------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [F8, LNSFormat(5, 4), LNSFormat(5, 7), F16], ids=str)
+def test_sparse_sequential_matmul_equals_dense_and_golden(fmt):
+    """The zero-skipping sequential kernel (either operand sparse, rows of very different
+    counts, all-zero rows and columns) gives the bits of the dense loop and of golden."""
+    import golden.train.lnsmatmul as lm
+    rng = np.random.default_rng(21)
+    k = kernel(fmt)
+    for (M, K, N), da, db in [((6, 30, 5), 0.2, 1.0), ((5, 12, 9), 1.0, 0.3),
+                              ((7, 9, 4), 0.5, 0.5), ((3, 5, 2), 0.0, 1.0)]:
+        a = random_codes(fmt, (M, K), rng, zeros=0.0)
+        b = random_codes(fmt, (K, N), rng, zeros=0.0)
+        a[rng.random((M, K)) >= da] = fmt.zero
+        b[rng.random((K, N)) >= db] = fmt.zero
+        a[0] = fmt.zero                                   # an all-zero row
+        want = lns_matmul(fmt, a, b, impl="golden")
+        np.testing.assert_array_equal(k.matmul(a, b, sparse=False), want)
+        np.testing.assert_array_equal(k.matmul(a, b), want)
+        old = lm._SEQ_BLOCK
+        try:
+            lm._SEQ_BLOCK = 7                             # one step per product block
+            np.testing.assert_array_equal(k.matmul(a, b), want)
+        finally:
+            lm._SEQ_BLOCK = old
+
+
+@pytest.mark.parametrize("fmt", [F8, LNSFormat(5, 6), F16], ids=str)
+def test_kernel_elementwise_ops_equal_golden(fmt):
+    from golden import sub
+    from golden.accumulate import Accumulator, lns_sum
+    rng = np.random.default_rng(4)
+    k = kernel(fmt)
+    a = random_codes(fmt, (40, 50), rng)
+    b = random_codes(fmt, (40, 50), rng)
+    b[:10] = a[:10]                                        # x - x
+    np.testing.assert_array_equal(k.add_codes(a, b), add(fmt, a, b))
+    np.testing.assert_array_equal(k.sub_codes(a, b), sub(fmt, a, b))
+    np.testing.assert_array_equal(k.add_codes(a, b[0]), add(fmt, a, b[0]))   # broadcast
+    for axis in (0, 1):
+        np.testing.assert_array_equal(k.sum_codes(a, axis), lns_sum(fmt, a, axis=axis))
+    c = random_codes(fmt, (40, 50), rng)
+    np.testing.assert_array_equal(np.array(k.kahan_step_codes(a, c, b)),
+                                  np.array(Accumulator(fmt, "kahan").step(a, c, b)))
+
+
+@pytest.mark.parametrize("kahan", [False, True])
+@pytest.mark.parametrize("fmt", [LNSFormat(5, 4), F16], ids=str)
+def test_lns_net_fast_equals_golden_step_by_step(toy, fmt, kahan):
+    """LNSNet(impl="fast") is bit-exact with the golden calls: parameters, compensation
+    terms, update statistics, losses and validation results after every step."""
+    params = init_params(np.random.default_rng(0), toy.x_train.shape[1], 10, toy.n_classes)
+    x = np.asarray(from_float(fmt, toy.x_train[:64] * (toy.x_train[:64] > 0.4)))  # sparse
+    nets = [LNSNet(fmt, params, 0.1, 16, kahan=kahan, impl=impl) for impl in ("fast", "golden")]
+    for i in range(0, 64, 16):
+        losses = [n.step(x[i:i + 16], toy.y_train[i:i + 16]) for n in nets]
+        assert losses[0] == losses[1]
+        for key in nets[0].p:
+            np.testing.assert_array_equal(nets[0].p[key], nets[1].p[key])
+            np.testing.assert_array_equal(nets[0].c[key], nets[1].c[key])
+    assert nets[0].stats == nets[1].stats
+    xv = np.asarray(from_float(fmt, toy.x_valid[:50]))
+    assert nets[0].evaluate(xv, toy.y_valid[:50]) == nets[1].evaluate(xv, toy.y_valid[:50])

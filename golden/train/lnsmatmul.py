@@ -113,15 +113,129 @@ class LNSKernel:
         np.putmask(l, l < self.log_min, self.zero_l)
         return l, np.where(lb > la, sb, sa)            # the sign of the larger (a on ties)
 
+    def sub(self, la, sa, lb, sb):
+        """``a - b``: ``a + (-b)`` (the sign of a zero is ignored)."""
+        return self.add(la, sa, lb, sb ^ self.neg)
+
+    # Element-wise golden operations on codes -------------------------------------------------
+
+    def add_codes(self, a, b):
+        """:func:`golden.add` on codes (broadcast), through the unpacked form."""
+        return self.pack(*self.add(*self.unpack(a), *self.unpack(b)))
+
+    def sub_codes(self, a, b):
+        """:func:`golden.sub` on codes (broadcast)."""
+        return self.pack(*self.sub(*self.unpack(a), *self.unpack(b)))
+
+    def sum_codes(self, x, axis: int = -1):
+        """:func:`golden.accumulate.lns_sum` (plain, sequential from index 0) on codes."""
+        l, s = self.unpack(np.moveaxis(np.asarray(x), axis, 0))
+        if l.shape[0] == 0:
+            return np.full(l.shape[1:], self.fmt.zero, dtype=np.int64)
+        acc_l, acc_s = l[0], s[0]                       # 0 + x_0 = x_0 exactly
+        for k in range(1, l.shape[0]):
+            acc_l, acc_s = self.add(acc_l, acc_s, l[k], s[k])
+        return self.pack(acc_l, acc_s)
+
+    def kahan_step_codes(self, p, c, x):
+        """:meth:`golden.accumulate.Accumulator.step` with ``"kahan"`` on codes:
+        ``y = x - c; t = p + y; c = (t - p) - y; p = t``; returns ``(t, c)``."""
+        lp, sp = self.unpack(p)
+        lc, sc = self.unpack(c)
+        lx, sx = self.unpack(x)
+        ly, sy = self.sub(lx, sx, lc, sc)
+        lt, st = self.add(lp, sp, ly, sy)
+        lc, sc = self.sub(*self.sub(lt, st, lp, sp), ly, sy)
+        return self.pack(lt, st), self.pack(lc, sc)
+
     # Matrix multiply ----------------------------------------------------------------------
 
-    def matmul(self, a, b, order: str = "sequential"):
+    def add_into(self, la, sa, lb, sb, scratch):
+        """``a += b`` in place on ``(la, sa)`` (same rules as :meth:`add`, no allocation).
+
+        ``scratch`` holds three int arrays and one bool array at least as large as ``la``.
+        """
+        n = la.size
+        lx, j, t, m = (x.ravel()[:n].reshape(la.shape) for x in scratch)
+        np.maximum(la, lb, out=lx)
+        np.minimum(la, lb, out=j)
+        np.subtract(lx, j, out=j)                      # j = Lx - Ly >= 0
+        np.minimum(j, self.cap, out=j)                 # a zero y lands on the 0 entry
+        np.bitwise_xor(sa, sb, out=t)
+        j += t
+        np.greater(lb, la, out=m)                      # b is the larger: its sign
+        np.copyto(sa, sb, where=m)
+        self.lut.take(j, out=t)
+        np.add(t, lx, out=la)
+        np.minimum(la, self.log_max, out=la)
+        np.less(la, self.log_min, out=m)
+        np.copyto(la, self.zero_l, where=m)
+
+    def _sequential_sparse(self, la, sa, lb, sb):
+        """Sequential order, skipping the products whose ``a`` operand is zero.
+
+        Bit-exact with the dense loop because the golden adder treats a zero operand as an
+        exact identity (``s + 0 = s``, ``0 + p = p``): the sum of each output runs over its
+        non-zero ``a[i, k]`` in increasing ``k``. Rows are sorted by their count of non-zero
+        ``a`` so that the rows still active at step ``t`` are a prefix.
+        """
+        M, K = la.shape
+        N = lb.shape[1]
+        nz = la >= self.log_min
+        cnt = nz.sum(axis=1)
+        rows = np.argsort(-cnt, kind="stable")
+        cnt = cnt[rows]
+        kmax = int(cnt[0]) if M else 0
+        acc_l = np.full((M, N), self.zero_l, dtype=self.dtype)
+        acc_s = np.zeros((M, N), dtype=self.dtype)
+        if kmax:
+            r, k = np.nonzero(nz[rows])                # row-major: k increasing in each row
+            pos = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            idx = np.zeros((kmax, M), dtype=np.intp)   # padding: a zero a, product zero
+            av = np.full((kmax, M), self.zero_l, dtype=self.dtype)
+            asg = np.zeros((kmax, M), dtype=self.dtype)
+            idx[pos, r] = k
+            av[pos, r] = la[rows[r], k]
+            asg[pos, r] = sa[rows[r], k]
+            # active[t] = rows with more than t non-zero a (cnt is non-increasing)
+            active = np.searchsorted(-cnt, -np.arange(kmax), side="right")
+            scratch = [np.empty(int(active[0]) * N, dtype=self.dtype) for _ in range(3)]
+            scratch.append(np.empty(int(active[0]) * N, dtype=bool))
+            t0 = 0
+            while t0 < kmax:
+                m0 = int(active[t0])
+                t1 = min(kmax, t0 + max(1, _SEQ_BLOCK // max(1, m0 * N)))
+                kk = idx[t0:t1, :m0]
+                pl, ps = self.mul(av[t0:t1, :m0, None], asg[t0:t1, :m0, None], lb[kk], sb[kk])
+                for t in range(t1 - t0):
+                    m = int(active[t0 + t])
+                    if t0 + t == 0:
+                        acc_l[:m], acc_s[:m] = pl[t, :m], ps[t, :m]
+                    else:
+                        self.add_into(acc_l[:m], acc_s[:m], pl[t, :m], ps[t, :m], scratch)
+                t0 = t1
+        out_l = np.empty_like(acc_l)
+        out_s = np.empty_like(acc_s)
+        out_l[rows], out_s[rows] = acc_l, acc_s
+        return out_l, out_s
+
+    def matmul(self, a, b, order: str = "sequential", sparse: bool = True):
         la, sa = self.unpack(a)
         lb, sb = self.unpack(b)
         M, K = la.shape
         N = lb.shape[1]
         if K == 0:
             return np.full((M, N), self.fmt.zero, dtype=np.int64)
+        if order == "sequential" and sparse:
+            # Skip the zero operands of whichever side has fewer non-zero products to do
+            # (a @ b = (b.T @ a.T).T exactly: mul commutes and the k order is the same).
+            nza = int((la >= self.log_min).sum()) * N
+            nzb = int((lb >= self.log_min).sum()) * M
+            if nzb < nza:
+                t = np.ascontiguousarray
+                l, s = self._sequential_sparse(t(lb.T), t(sb.T), t(la.T), t(sa.T))
+                return self.pack(l.T, s.T)
+            return self.pack(*self._sequential_sparse(la, sa, lb, sb))
         if order == "sequential":
             # Products for a block of k at once (one vectorized mul), then the additions in
             # k order, each over all (M, N) outputs.

@@ -34,7 +34,7 @@ from .. import add, div, from_float, mul, neg, sub, to_float
 from ..accumulate import Accumulator, lns_sum
 from ..format import LNSFormat
 from .data import Dataset
-from .lnsmatmul import lns_matmul
+from .lnsmatmul import IMPLS, kernel, lns_matmul
 
 __all__ = ["MODES", "Config", "init_params", "FloatNet", "LNSNet", "make_net", "train"]
 
@@ -173,12 +173,27 @@ class LNSNet:
         Keep a Kahan compensation term per parameter for the update.
     order, method :
         The matmul summation order and the adder's Gaussian-log method.
+    impl : {"fast", "golden"}
+        ``"golden"`` calls the :mod:`golden` functions (``add``, ``sub``, ``lns_sum``,
+        ``Accumulator.step``, ``lns_matmul(impl="golden")``) directly; ``"fast"`` (default)
+        computes the same bits with the unpacked kernel of :mod:`golden.train.lnsmatmul`
+        (tested equal step by step).
     """
 
     def __init__(self, fmt: LNSFormat, params: dict, lr: float, batch: int, *,
-                 kahan: bool = False, order: str = "sequential", method: str = "interp"):
+                 kahan: bool = False, order: str = "sequential", method: str = "interp",
+                 impl: str = "fast"):
+        if impl not in IMPLS:
+            raise ValueError(f"impl must be one of {IMPLS}, not {impl!r}")
         self.fmt, self.order, self.method, self.batch = fmt, order, method, batch
+        self.impl = impl
         self.kw = {"method": method}
+        self.k = None
+        if impl == "fast":
+            try:
+                self.k = kernel(fmt, method, 1.0)
+            except ValueError:                       # format too wide for the kernel's table
+                self.impl = "golden"
         self.p = {k: np.asarray(from_float(fmt, v)) for k, v in params.items()}
         self.scale = from_float(fmt, lr / batch)
         self.one = from_float(fmt, 1.0)
@@ -196,7 +211,27 @@ class LNSNet:
     # Element-wise pieces -----------------------------------------------------------------
 
     def matmul(self, a, b):
-        return lns_matmul(self.fmt, a, b, order=self.order, method=self.method)
+        return lns_matmul(self.fmt, a, b, order=self.order, method=self.method, impl=self.impl)
+
+    def add(self, a, b):
+        return self.k.add_codes(a, b) if self.k else np.asarray(add(self.fmt, a, b, **self.kw))
+
+    def sub(self, a, b):
+        return self.k.sub_codes(a, b) if self.k else np.asarray(sub(self.fmt, a, b, **self.kw))
+
+    def sum(self, x, axis):
+        """Sequential sum from index 0 along ``axis`` (:func:`golden.accumulate.lns_sum`)."""
+        if self.k:
+            return self.k.sum_codes(x, axis)
+        return np.asarray(lns_sum(self.fmt, x, axis=axis, **self.kw))
+
+    def update(self, p, c, u):
+        """``p - u``: plain, or Kahan-compensated with the term ``c``; returns ``(p, c)``."""
+        if self.acc is None:
+            return self.sub(p, u), c
+        if self.k:
+            return self.k.kahan_step_codes(p, c, neg(self.fmt, u))
+        return self.acc.step(p, c, neg(self.fmt, u))
 
     def relu(self, z):
         """``max(z, 0)``: z where its sign bit is clear, else zero (zero stays zero)."""
@@ -228,8 +263,8 @@ class LNSNet:
         fmt = self.fmt
         key = self.order_key(z2)
         m = np.take_along_axis(z2, key.argmax(axis=1)[:, None], axis=1)
-        e = self.exp(sub(fmt, z2, m, **self.kw))                 # e ** (z - max z) <= 1
-        s = lns_sum(fmt, e, axis=1, **self.kw)                   # sequential over classes
+        e = self.exp(self.sub(z2, m))                            # e ** (z - max z) <= 1
+        s = self.sum(e, axis=1)                                  # sequential over classes
         return div(fmt, e, s[:, None])
 
     def nll(self, p, y):
@@ -241,10 +276,9 @@ class LNSNet:
     # Network -----------------------------------------------------------------------------
 
     def forward(self, x):
-        fmt = self.fmt
-        z1 = add(fmt, self.matmul(x, self.p["W1"]), self.p["b1"], **self.kw)
+        z1 = self.add(self.matmul(x, self.p["W1"]), self.p["b1"])
         a1 = self.relu(z1)
-        z2 = add(fmt, self.matmul(a1, self.p["W2"]), self.p["b2"], **self.kw)
+        z2 = self.add(self.matmul(a1, self.p["W2"]), self.p["b2"])
         return a1, z2
 
     def step(self, x, y) -> float:
@@ -259,20 +293,17 @@ class LNSNet:
         loss = float(self.nll(p, y).mean())
         onehot = np.full(p.shape, fmt.zero, dtype=np.int64)
         onehot[np.arange(n), y] = self.one
-        dz2 = sub(fmt, p, onehot, **self.kw)                     # p - onehot(y)
-        g = {"W2": self.matmul(a1.T, dz2), "b2": lns_sum(fmt, dz2, axis=0, **self.kw)}
+        dz2 = self.sub(p, onehot)                                # p - onehot(y)
+        g = {"W2": self.matmul(a1.T, dz2), "b2": self.sum(dz2, axis=0)}
         da1 = self.matmul(dz2, self.p["W2"].T)
         dz1 = np.where(a1 != fmt.zero, da1, fmt.zero)            # relu'(z1) = [z1 > 0]
         g["W1"] = self.matmul(x.T, dz1)
-        g["b1"] = lns_sum(fmt, dz1, axis=0, **self.kw)
+        g["b1"] = self.sum(dz1, axis=0)
         st = self.stats
         for k in PARAMS:
             u = mul(fmt, self.scale, g[k])                       # (lr / batch) * grad
             old = self.p[k]
-            if self.acc is None:
-                self.p[k] = np.asarray(sub(fmt, old, u, **self.kw))
-            else:
-                self.p[k], self.c[k] = self.acc.step(old, self.c[k], neg(fmt, u))
+            self.p[k], self.c[k] = self.update(old, self.c[k], u)
             g_nz, u_nz = g[k] != fmt.zero, u != fmt.zero
             st["nonzero"] += int(g_nz.sum())
             st["flushed"] += int((g_nz & ~u_nz).sum())
