@@ -8,8 +8,9 @@ from .format import LNSFormat, MAX_FRAC_BITS, MAX_INT_BITS, MAX_WIDTH
 from .convert import from_float, to_float
 from .arith import abs, div, mul, neg
 from .adder import add, addsub, sub
+from .matmul import matmul
 
 __all__ = [
     "LNSFormat", "MAX_INT_BITS", "MAX_FRAC_BITS", "MAX_WIDTH",
-    "from_float", "to_float", "mul", "div", "neg", "abs", "add", "sub", "addsub",
+    "from_float", "to_float", "mul", "div", "neg", "abs", "add", "sub", "addsub", "matmul",
 ]

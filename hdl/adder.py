@@ -9,9 +9,9 @@ from golden.gaussian import METHODS, SUM_GUARD, gaussian_logs
 
 from . import funcapprox
 from .number import check_format, lns_layout
-from .pipeline import StallPipeline
+from .pipeline import Pipeline, StallPipeline
 
-__all__ = ["LNSAdder", "adder_input_layout"]
+__all__ = ["LNSAdder", "LNSAddCore", "AddSubPath", "adder_input_layout"]
 
 
 def adder_input_layout(fmt: LNSFormat) -> data.StructLayout:
@@ -57,6 +57,63 @@ class LNSAdder(wiring.Component):
     latency = 2 + funcapprox.STAGES
 
     def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
+        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+        self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
+        self.phi_plus, self.phi_minus = self.path.phi_plus, self.path.phi_minus
+        super().__init__({
+            "i": In(stream.Signature(adder_input_layout(fmt))),
+            "o": Out(stream.Signature(lns_layout(fmt))),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        p = self.i.payload
+        m.d.comb += self.o.payload.eq(self.path.build(m, pipe, p.a, p.b, p.op))
+        return m
+
+
+class LNSAddCore(wiring.Component):
+    """The adder's datapath without a handshake: it advances when ``en`` is high.
+
+    For structures that own their own flow control and move many units in lockstep (the
+    systolic array's processing elements). ``result`` is ``a + b`` (``a - b`` when ``op``)
+    of the inputs ``latency`` enabled cycles earlier, bit-exact with :func:`golden.addsub`.
+
+    Parameters
+    ----------
+    fmt, method, max_error :
+        As for :class:`LNSAdder`.
+    """
+
+    latency = 2 + funcapprox.STAGES
+
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
+        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+        self.fmt = self.path.fmt
+        super().__init__({
+            "en": In(1),
+            "a": In(lns_layout(fmt)), "b": In(lns_layout(fmt)), "op": In(1),
+            "result": Out(lns_layout(fmt)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        pipe = Pipeline(m, self.en)
+        m.d.comb += self.result.eq(self.path.build(m, pipe, self.a, self.b, self.op))
+        return m
+
+
+class AddSubPath:
+    """The LNS add/sub datapath, built into any :class:`~hdl.pipeline.Pipeline`.
+
+    :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs.
+    Validates ``method`` and ``max_error`` and holds the Gaussian-log tables.
+    """
+
+    latency = 2 + funcapprox.STAGES
+
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
         self.fmt = check_format(fmt)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -64,17 +121,11 @@ class LNSAdder(wiring.Component):
         self.max_error = max_error
         # Validates max_error too, with the golden model's message.
         self.phi_plus, self.phi_minus = gaussian_logs(fmt, method, max_error)
-        super().__init__({
-            "i": In(stream.Signature(adder_input_layout(fmt))),
-            "o": Out(stream.Signature(lns_layout(fmt))),
-        })
 
-    def elaborate(self, platform):
+    def build(self, m: Module, pipe: Pipeline, a, b, op):
+        """``a + b`` (``a - b`` where ``op``), :attr:`latency` stages of ``pipe`` later."""
         fmt = self.fmt
         F = fmt.frac_bits
-        m = Module()
-        pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
-        a, b, op = self.i.payload.a, self.i.payload.b, self.i.payload.op
 
         # Stage 1: order by magnitude. The zero code's log field is below every other, so an
         # ordinary signed compare puts zero last; x is a on ties, as in golden.
@@ -123,9 +174,7 @@ class LNSAdder(wiring.Component):
         m.d.comb += log.eq(lx4 + phi)
         zero = zero_in4 | cancel4 | (log < fmt.log_min)
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
-        result = pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
-        m.d.comb += self.o.payload.eq(result)
-        return m
+        return pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
 
     def _near(self, m, pipe, d, delayed):
         """phi- for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``."""

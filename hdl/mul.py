@@ -9,7 +9,7 @@ from golden import LNSFormat
 from .number import check_format, lns_layout, pair_layout
 from .pipeline import StallPipeline
 
-__all__ = ["LNSMultiplier"]
+__all__ = ["LNSMultiplier", "lns_product"]
 
 
 class LNSMultiplier(wiring.Component):
@@ -58,24 +58,30 @@ class LNSMultiplier(wiring.Component):
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
         a, b = self.i.payload.a, self.i.payload.b
 
-        a_zero = a.log == fmt.zero_log
-        b_zero = b.log == fmt.zero_log
-        # One extra bit holds every sum or difference of two in-range log fields.
-        wide = signed(fmt.log_bits + 1)
-        if self.divide:
-            log = (a.log - b.log).as_signed()
-            sign = Mux(b_zero, a.sign, a.sign ^ b.sign)
-            zero = a_zero | (~b_zero & (log < fmt.log_min))
-            saturate = ~a_zero & (b_zero | (log > fmt.log_max))
-        else:
-            log = (a.log + b.log).as_signed()
-            sign = a.sign ^ b.sign
-            zero = a_zero | b_zero | (log < fmt.log_min)
-            saturate = ~zero & (log > fmt.log_max)
-        assert log.shape() == wide
-
-        # Mux widens mixed signed/unsigned arms by a bit: keep the log field's own bits.
-        res_log = Mux(zero, fmt.zero_log, Mux(saturate, fmt.log_max, log))[:fmt.log_bits]
-        result = pipe.stage(Cat(res_log, sign & ~zero), name="result")
+        result = pipe.stage(lns_product(fmt, a, b, divide=self.divide), name="result")
         m.d.comb += self.o.payload.eq(result)
         return m
+
+
+def lns_product(fmt: LNSFormat, a, b, *, divide: bool = False):
+    """The code of ``a * b`` (or ``a / b``) as a combinational value, bit-exact with
+    :func:`golden.mul` (:func:`golden.div`); ``a`` and ``b`` are views of :func:`lns_layout`."""
+    a_zero = a.log == fmt.zero_log
+    b_zero = b.log == fmt.zero_log
+    # One extra bit holds every sum or difference of two in-range log fields.
+    wide = signed(fmt.log_bits + 1)
+    if divide:
+        log = (a.log - b.log).as_signed()
+        sign = Mux(b_zero, a.sign, a.sign ^ b.sign)
+        zero = a_zero | (~b_zero & (log < fmt.log_min))
+        saturate = ~a_zero & (b_zero | (log > fmt.log_max))
+    else:
+        log = (a.log + b.log).as_signed()
+        sign = a.sign ^ b.sign
+        zero = a_zero | b_zero | (log < fmt.log_min)
+        saturate = ~zero & (log > fmt.log_max)
+    assert log.shape() == wide
+
+    # Mux widens mixed signed/unsigned arms by a bit: keep the log field's own bits.
+    res_log = Mux(zero, fmt.zero_log, Mux(saturate, fmt.log_max, log))[:fmt.log_bits]
+    return Cat(res_log, sign & ~zero)

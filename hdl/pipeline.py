@@ -10,10 +10,54 @@ may depend on anything) and costs one AND gate of path.
 
 from amaranth.hdl import Module, Signal, Value
 
-__all__ = ["StallPipeline"]
+__all__ = ["Pipeline", "StallPipeline"]
 
 
-class StallPipeline:
+class Pipeline:
+    """Register stages that all advance on one ``enable`` signal.
+
+    The building block of every datapath: a unit's arithmetic is written once against a
+    ``Pipeline`` and runs either behind its own stream handshake (:class:`StallPipeline`) or
+    in lockstep with a larger structure that owns the enable (a systolic array).
+
+    Parameters
+    ----------
+    m : Module
+        Module to add the registers to.
+    enable : Value
+        High when every stage moves one step forward this cycle.
+    """
+
+    def __init__(self, m: Module, enable):
+        self._m = m
+        self.enable = enable
+
+    def stage(self, value, *, name: str) -> Signal:
+        """A register holding ``value`` one stage later (no reset: valid bits qualify it)."""
+        value = Value.cast(value) if not hasattr(value, "shape") else value
+        reg = Signal(value.shape(), name=name, reset_less=True)
+        with self._m.If(self.enable):
+            self._m.d.sync += reg.eq(value)
+        return reg
+
+    def delay(self, value, stages: int, *, name: str):
+        """``value`` after ``stages`` register stages (``value`` itself for 0)."""
+        for k in range(stages):
+            value = self.stage(value, name=f"{name}_{k + 1}")
+        return value
+
+    def flag(self, value, stages: int, *, name: str):
+        """A control bit after ``stages`` stages, in registers cleared by reset (data
+        registers need no reset because such flags qualify them)."""
+        for k in range(stages):
+            reg = Signal(name=f"{name}_{k + 1}")
+            with self._m.If(self.enable):
+                self._m.d.sync += reg.eq(value)
+            value = reg
+        return value
+
+
+class StallPipeline(Pipeline):
     """Valid bits and the shared clock enable of a stalling pipeline.
 
     Parameters
@@ -34,9 +78,8 @@ class StallPipeline:
     def __init__(self, m: Module, i, o, *, latency: int):
         if latency < 1:
             raise ValueError(f"latency must be at least 1, not {latency}")
-        self._m = m
+        super().__init__(m, Signal())
         self.latency = latency
-        self.enable = Signal()
         valid = [Signal(name=f"stage{k}_valid") for k in range(latency)]
         m.d.comb += [
             self.enable.eq(~o.valid | o.ready),
@@ -46,11 +89,3 @@ class StallPipeline:
         with m.If(self.enable):
             m.d.sync += valid[0].eq(i.valid)
             m.d.sync += [valid[k].eq(valid[k - 1]) for k in range(1, latency)]
-
-    def stage(self, value, *, name: str) -> Signal:
-        """A register holding ``value`` one stage later (no reset: valid bits qualify it)."""
-        value = Value.cast(value) if not hasattr(value, "shape") else value
-        reg = Signal(value.shape(), name=name, reset_less=True)
-        with self._m.If(self.enable):
-            self._m.d.sync += reg.eq(value)
-        return reg

@@ -1,0 +1,185 @@
+"""A systolic array of LNS processing elements: C = A x B, one MAC per PE per cycle.
+
+Dataflow: output-stationary with time-interleaved rows. PE ``(r, c)`` owns ``T = slots``
+elements of the output tile, ``C[r T + t, c]`` for ``t < T``, one per interleaved sum of its
+:class:`~hdl.pe.LNSProcessingElement`. A tile pass therefore computes a ``rows T x cols`` tile
+of C for any K; it is ``K T`` input beats, beat ``n = k T + t`` carrying column ``k`` of A for
+the tile rows ``r T + t`` (one value per array row) and row ``k`` of B (one value per array
+column, the same for the T beats of one ``k``). ``last`` is set on the T beats of the final
+``k``. A values move east and B values south one PE per cycle; the inputs are skewed so that
+PE ``(r, c)`` sees beat ``n`` at cycle ``n + r + c``.
+
+Why this dataflow: the LNS adder's latency would stall a PE that owns one output; interleaving
+``T`` outputs per PE keeps every adder busy every cycle with no extra registers (the sums live
+in the adder pipelines), passes of any K need no reduction step, and each output is a plain
+sequential sum over k, which :func:`golden.matmul` models bit-exactly.
+
+Flow control: the whole array moves in lockstep on one enable. It advances when the input
+offers a beat, or with a bubble when no pass is open (which lets the last pass drain). Finished
+sums are deskewed into one FIFO per array row and leave as rows of the tile, in order (row
+``r T + t`` of the tile is beat ``r T + t`` of the pass's output). When a row's FIFO is full
+and a row of results is due, the array stops, so backpressure never loses a result. The FIFO
+depth is chosen so that this stop can never wait on the row the output is waiting for.
+"""
+
+from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.wiring import In, Out
+
+from golden import LNSFormat
+
+from .number import check_format, lns_layout
+from .pe import LNSProcessingElement
+from .pipeline import Pipeline
+
+__all__ = ["LNSSystolicArray", "MAX_ARRAY_DIM", "array_input_layout", "array_output_layout"]
+
+#: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
+#: the FPGAs the synthesis flow targets).
+MAX_ARRAY_DIM = 32
+
+
+def array_input_layout(fmt: LNSFormat, rows: int, cols: int) -> data.StructLayout:
+    """``{a, b, last}``: ``a[r]`` for array row ``r`` (lowest bits), ``b[c]`` for column ``c``."""
+    return data.StructLayout({"a": data.ArrayLayout(lns_layout(fmt), rows),
+                              "b": data.ArrayLayout(lns_layout(fmt), cols),
+                              "last": unsigned(1)})
+
+
+def array_output_layout(fmt: LNSFormat, cols: int) -> data.StructLayout:
+    """``{c, last}``: one row of the output tile; ``last`` on the final row of a pass."""
+    return data.StructLayout({"c": data.ArrayLayout(lns_layout(fmt), cols),
+                              "last": unsigned(1)})
+
+
+def _check_dim(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an integer in [1, {MAX_ARRAY_DIM}], not {value!r}")
+    if not 1 <= value <= MAX_ARRAY_DIM:
+        raise ValueError(f"{name} must be in [1, {MAX_ARRAY_DIM}], not {value}")
+    return value
+
+
+class LNSSystolicArray(wiring.Component):
+    """``rows x cols`` LNS multiply-accumulate array computing tiles of ``C = A x B``.
+
+    Parameters
+    ----------
+    fmt : golden.LNSFormat
+    rows, cols : int
+        Array size, each in ``[1, MAX_ARRAY_DIM]``.
+    compensated : bool
+        Kahan-compensated sums in every PE (4 adders per PE, 4 times the slots).
+    method, max_error :
+        The adders' Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+
+    Attributes
+    ----------
+    i : In(stream.Signature(array_input_layout(fmt, rows, cols)))
+        Operand beats of tile passes (see the module documentation for their order).
+    o : Out(stream.Signature(array_output_layout(fmt, cols)))
+        Output tile rows, ``tile_rows`` per pass, in order.
+    slots : int
+        Interleaved sums per PE (``T``): 5 plain, 20 compensated.
+    tile_rows : int
+        Rows of C per pass, ``rows * slots``.
+    fifo_depth : int
+        Depth of each array row's result FIFO.
+    """
+
+    def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
+                 method: str = "interp", max_error: float = 1.0):
+        self.fmt = check_format(fmt)
+        self.rows = _check_dim(rows, "rows")
+        self.cols = _check_dim(cols, "cols")
+        self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error}
+        self.slots = LNSProcessingElement.slots_for(fmt, **self._pe_args)
+        self.compensated = compensated
+        self.tile_rows = rows * self.slots
+        T = self.slots
+        # Rows whose results are written before row q of a pass has all of its results: at
+        # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap.
+        self.fifo_depth = T * ((rows + T - 3) // T + 2)
+        super().__init__({
+            "i": In(stream.Signature(array_input_layout(fmt, rows, cols))),
+            "o": Out(stream.Signature(array_output_layout(fmt, cols))),
+        })
+
+    def elaborate(self, platform):
+        fmt, R, C, T = self.fmt, self.rows, self.cols, self.slots
+        m = Module()
+        en = Signal()
+        pipe = Pipeline(m, en)
+
+        # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
+        # has `last` and slot T - 1. Between passes the array may move without input.
+        slot = Signal(range(T))
+        open_pass = Signal()
+        out_ok = Signal()
+        accept = Signal()
+        m.d.comb += [
+            self.i.ready.eq(out_ok),
+            accept.eq(self.i.valid & out_ok),
+            en.eq(out_ok & (self.i.valid | ~open_pass)),
+        ]
+        with m.If(accept):
+            ends = self.i.payload.last & (slot == T - 1)
+            m.d.sync += [slot.eq(Mux(slot == T - 1, 0, slot + 1)), open_pass.eq(~ends)]
+
+        # Input register, then skew: row r by r cycles, column c by c cycles.
+        beat = self.i.payload
+        valid_in = pipe.flag(accept, 1, name="in_valid")
+        last_in = pipe.flag(beat.last & accept, 1, name="in_last")
+        a_in = [pipe.stage(Mux(accept, beat.a[r], fmt.zero), name=f"in_a{r}") for r in range(R)]
+        b_in = [pipe.stage(beat.b[c], name=f"in_b{c}") for c in range(C)]
+
+        pes = [[LNSProcessingElement(fmt, **self._pe_args) for _ in range(C)] for _ in range(R)]
+        for r in range(R):
+            for c in range(C):
+                pe = pes[r][c]
+                m.submodules[f"pe_{r}_{c}"] = pe
+                m.d.comb += pe.en.eq(en)
+                if c == 0:
+                    m.d.comb += [
+                        pe.west.value.eq(pipe.delay(a_in[r], r, name=f"skew_a{r}")),
+                        pe.west.valid.eq(pipe.flag(valid_in, r, name=f"skew_v{r}")),
+                        pe.west.last.eq(pipe.flag(last_in, r, name=f"skew_l{r}")),
+                    ]
+                else:
+                    m.d.comb += pe.west.eq(pes[r][c - 1].east)
+                if r == 0:
+                    m.d.comb += pe.north.eq(pipe.delay(b_in[c], c, name=f"skew_b{c}"))
+                else:
+                    m.d.comb += pe.north.eq(pes[r - 1][c].south)
+
+        # Results: deskew each row (column c is c cycles early), then one FIFO per row.
+        fifos = []
+        row_due = []
+        for r in range(R):
+            values = [pipe.delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
+                      for c in range(C)]
+            due = pes[r][C - 1].sum.valid
+            fifo = SyncFIFOBuffered(width=C * fmt.width, depth=self.fifo_depth)
+            m.submodules[f"fifo{r}"] = fifo
+            m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en)]
+            fifos.append(fifo)
+            row_due.append(due & ~fifo.w_rdy)
+        m.d.comb += out_ok.eq(~Cat(*row_due).any())
+
+        # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
+        row = Signal(range(R))
+        count = Signal(range(T))
+        for r, fifo in enumerate(fifos):
+            with m.If(row == r):
+                m.d.comb += [
+                    self.o.valid.eq(fifo.r_rdy),
+                    self.o.payload.c.eq(fifo.r_data),
+                    fifo.r_en.eq(self.o.ready),
+                ]
+        m.d.comb += self.o.payload.last.eq((row == R - 1) & (count == T - 1))
+        with m.If(self.o.valid & self.o.ready):
+            m.d.sync += count.eq(Mux(count == T - 1, 0, count + 1))
+            with m.If(count == T - 1):
+                m.d.sync += row.eq(Mux(row == R - 1, 0, row + 1))
+        return m
