@@ -1,0 +1,155 @@
+"""Tests of ``synth.sweep``: points and configs, cache keys, and one real sweep run serially and
+on a two-worker Dask ``LocalCluster`` (same results, cache hit on the rerun, failures reported)."""
+
+import json
+import pathlib
+import shutil
+
+import pytest
+
+from synth import sweep
+from synth.sweep import Point, comparable, grid, load_config, run_sweep
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+# YoWASP tools map /tmp differently from the host: keep their files inside the project.
+BUILD = ROOT / "build" / "test-sweep"
+
+
+# Points and configs --------------------------------------------------------------------------
+
+
+def test_grid_is_the_product_and_maps_methods_to_units():
+    points = grid(unit=["add", "mul"], method=["interp", "direct"], format=["3:4", "5:6"])
+    assert [(p.unit, p.int_bits, p.frac_bits) for p in points] == [
+        ("add", 3, 4), ("add", 5, 6), ("add-direct", 3, 4), ("add-direct", 5, 6),
+        ("mul", 3, 4), ("mul", 5, 6)]  # mul has no method: once, not twice
+    assert grid(unit="acc", compensated=[False, True], format="5:10")[1].unit == "acc-kahan"
+
+
+def test_grid_rejects_a_combination_the_catalogue_lacks():
+    with pytest.raises(ValueError, match="no unit 'add-direct' with compensated=True"):
+        grid(unit="add", method="direct", compensated=True, format="3:4")
+    with pytest.raises(ValueError, match="expected a format INT_BITS:FRAC_BITS"):
+        grid(unit="mul", format="3.4")
+
+
+def test_point_validates_format_and_round_trips():
+    with pytest.raises(ValueError, match="frac_bits"):
+        Point("mul", 3, -1)
+    p = Point("add", 5, 10, nodsp=True, targets=["ecp5"])
+    assert p.key == "add/lns16_i5f10/nodsp" and p.targets == ("ecp5",)
+    assert Point.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+
+
+def test_config_file(tmp_path):
+    config = tmp_path / "sweep.toml"
+    config.write_text('[grid]\nunit = ["mul", "add"]\nformat = ["3:4"]\n\n'
+                      '[[point]]\nunit = "acc"\ncompensated = true\nformat = "5:10"\n'
+                      'targets = ["ecp5"]\nasic = false\n')
+    points = load_config(config)
+    assert [p.key for p in points] == ["mul/lns8_i3f4", "add/lns8_i3f4", "acc-kahan/lns16_i5f10"]
+    assert points[-1].targets == ("ecp5",) and not points[-1].asic
+    config.write_text('[grid]\nunit = ["mul"]\nformats = ["3:4"]\n')
+    with pytest.raises(ValueError, match=r"unknown keys \['\[grid\].formats'\]"):
+        load_config(config)
+
+
+def test_cli_rejects_unknown_unit(capsys):
+    with pytest.raises(SystemExit) as exc:
+        sweep.main(["--unit", "mul", "nope", "--format", "3:4"])
+    assert exc.value.code == 2
+    assert "unknown unit(s) ['nope']" in capsys.readouterr().err
+
+
+# Cache keys ------------------------------------------------------------------------------------
+
+
+def test_source_files_follow_the_units_imports():
+    names = {str(p.relative_to(ROOT)) for p in sweep.source_files("mul")}
+    assert {"hdl/mul.py", "golden/format.py", "hdl/units.py", "synth/flow.py"} <= names
+    assert "hdl/adder.py" not in names  # an adder edit leaves multiplier results cached
+    adder = {str(p.relative_to(ROOT)) for p in sweep.source_files("add")}
+    assert {"hdl/adder.py", "golden/gaussian.py", "golden/error.py"} <= adder
+
+
+def test_cache_key_changes_with_point_tools_and_source():
+    p, env = Point("mul", 3, 4), {"yosys": "Yosys 0.70"}
+    key = sweep.cache_key(p, env, "src")
+    assert key == sweep.cache_key(Point("mul", 3, 4), dict(env), "src")
+    assert key != sweep.cache_key(Point("mul", 3, 5), env, "src")
+    assert key != sweep.cache_key(p, {"yosys": "Yosys 0.71"}, "src")
+    assert key != sweep.cache_key(p, env, "src2")
+
+
+# A real sweep ----------------------------------------------------------------------------------
+
+
+def _points():
+    # The smallest real points: two 8-bit units on ECP5 and iCE40 (and the ASIC flow when its
+    # liberty is installed), plus a point whose unit does not exist, which must fail alone.
+    return [Point("mul", 3, 4), Point("div", 3, 4), Point("no-such-unit", 3, 4)]
+
+
+@pytest.fixture(scope="module")
+def runs():
+    if BUILD.exists():
+        shutil.rmtree(BUILD)
+    work = BUILD / "work"
+    serial = run_sweep(_points(), workroot=work / "serial", cache_dir=BUILD / "cache-serial",
+                       serial=True, progress=False)
+    dask_first = run_sweep(_points(), workroot=work / "dask", cache_dir=BUILD / "cache-dask",
+                           workers=2, progress=False)
+    dask_again = run_sweep(_points(), workroot=work / "dask", cache_dir=BUILD / "cache-dask",
+                           workers=2, progress=False)
+    return serial, dask_first, dask_again
+
+
+def test_sweep_gives_real_numbers(runs):
+    serial = runs[0]
+    mul = serial.results[0]
+    assert mul["status"] == "ok" and mul["key"] == "mul/lns8_i3f4"
+    assert mul["accuracy"]["max_ulp"] == 0.0 and mul["latency"] == 1
+    assert mul["fpga"]["ecp5"]["lut4"] > 0 and mul["fpga"]["ecp5"]["fmax_mhz"] > 0
+    assert mul["fpga"]["ice40"]["cells"] > 0
+    assert mul["asic"]["status"] in ("ok", "not run")
+    if mul["asic"]["status"] == "ok":
+        assert mul["asic"]["area_um2"] > 0
+
+
+def test_failed_point_is_reported_and_does_not_stop_the_sweep(runs):
+    for run in runs:
+        bad = run.results[2]
+        assert bad["status"] == "error"
+        assert "unit must be one of" in bad["error"] and "no-such-unit" in bad["error"]
+        assert [r["status"] for r in run.results[:2]] == ["ok", "ok"]
+        assert run.failed == 1
+
+
+def test_dask_local_cluster_matches_serial(runs):
+    serial, dask_first, _ = runs
+    assert serial.mode == "serial" and dask_first.mode == "dask LocalCluster"
+    assert dask_first.workers == 2
+    assert [comparable(r) for r in dask_first.results] == [comparable(r) for r in serial.results]
+    # The points really ran in separate worker processes.
+    assert len({r["pid"] for r in dask_first.results[:2]}) >= 1
+    assert {r["pid"] for r in dask_first.results} != {r["pid"] for r in serial.results}
+
+
+def test_rerun_hits_the_cache(runs):
+    _, dask_first, dask_again = runs
+    assert dask_first.cache_hits == 0 and dask_first.computed == 3
+    # The two good points come from the cache; the failed one is tried again.
+    assert dask_again.cache_hits == 2 and dask_again.computed == 1
+    assert [r["cache"] for r in dask_again.results] == ["hit", "hit", "miss"]
+    assert [comparable(r) for r in dask_again.results] == [comparable(r)
+                                                           for r in dask_first.results]
+
+
+def test_reports_are_written(runs, tmp_path):
+    json_path, md_path = sweep.write_reports(runs[0], tmp_path, merge_synth=False)
+    doc = json.loads(json_path.read_text())
+    assert doc["stats"]["points"] == 3 and doc["stats"]["failed"] == 1
+    text = md_path.read_text()
+    assert "| mul | lns8_i3f4 | exact | 1 |" in text
+    assert "error: ValueError: unit must be one of" in text
+    assert "teaching standard-cell library" in text
