@@ -9,7 +9,10 @@ from .number import lns_layout, pair_layout
 from .mul import LNSMultiplier
 from .adder import LNSAdder, adder_input_layout
 from .accumulator import LNSAccumulator, accumulator_input_layout
-from .units import UNITS, build_unit, to_verilog
+from .pe import LNSProcessingElement
+from .systolic import LNSSystolicArray
+from .units import ARRAY_UNITS, UNITS, build_unit, to_verilog
 
 __all__ = ["lns_layout", "pair_layout", "LNSMultiplier", "LNSAdder", "adder_input_layout", "LNSAccumulator",
-           "accumulator_input_layout", "UNITS", "build_unit", "to_verilog"]
+           "accumulator_input_layout", "LNSProcessingElement", "LNSSystolicArray", "ARRAY_UNITS",
+           "UNITS", "build_unit", "to_verilog"]

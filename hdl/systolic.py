@@ -86,6 +86,9 @@ class LNSSystolicArray(wiring.Component):
         Rows of C per pass, ``rows * slots``.
     fifo_depth : int
         Depth of each array row's result FIFO.
+    latency : int
+        Upper bound on the cycles from a pass's final beat to its final output row, with a
+        consumer that is always ready and no pass before it still draining.
     """
 
     def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
@@ -101,6 +104,8 @@ class LNSSystolicArray(wiring.Component):
         # Rows whose results are written before row q of a pass has all of its results: at
         # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap.
         self.fifo_depth = T * ((rows + T - 3) // T + 2)
+        # input register, skew, product register, one step, deskew, FIFO, then every row
+        self.latency = 1 + rows + cols + 1 + T + 3 + self.tile_rows
         super().__init__({
             "i": In(stream.Signature(array_input_layout(fmt, rows, cols))),
             "o": Out(stream.Signature(array_output_layout(fmt, cols))),

@@ -13,8 +13,9 @@ from golden import LNSFormat
 from .accumulator import LNSAccumulator
 from .adder import LNSAdder
 from .mul import LNSMultiplier
+from .systolic import LNSSystolicArray
 
-__all__ = ["Unit", "UNITS", "build_unit", "to_verilog"]
+__all__ = ["Unit", "UNITS", "ARRAY_UNITS", "build_unit", "to_verilog"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +39,17 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
     Unit("acc-kahan", "Kahan-compensated LNS accumulator (4 adders, 20 interleaved lanes)",
          lambda fmt: LNSAccumulator(fmt, compensated=True)),
 ]}
+
+#: Systolic arrays in the catalogue: name -> LNSSystolicArray geometry.
+ARRAY_UNITS: dict[str, dict] = {
+    f"mm{n}x{n}{'-kahan' if comp else ''}": {"rows": n, "cols": n, "compensated": comp}
+    for n in (2, 4, 8) for comp in (False, True)
+}
+for _name, _geometry in ARRAY_UNITS.items():
+    UNITS[_name] = Unit(
+        _name, f"{_geometry['rows']}x{_geometry['cols']} systolic LNS matrix unit"
+        f"{', Kahan-compensated sums' if _geometry['compensated'] else ''}",
+        lambda fmt, g=_geometry: LNSSystolicArray(fmt, **g))
 
 
 def build_unit(name: str, fmt: LNSFormat) -> wiring.Component:

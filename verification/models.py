@@ -200,3 +200,98 @@ MODELS: dict[str, UnitModel] = {
                      lambda fmt, x: golden.div(fmt, x["a"], x["b"])),
     "broken-mul": UnitModel(_two_operands, _operand_pairs, _mul_without_saturation),
 }
+
+
+# Systolic matrix unit --------------------------------------------------------------------------
+
+class MatmulModel(UnitModel):
+    """Bench view of an :class:`hdl.LNSSystolicArray`: beats of tile passes in, tile rows out.
+
+    ``stimuli(fmt, n, rng)`` draws matrix products of many shapes (1x1x1, shapes that are not
+    multiples of the tile, K far beyond the array, products that take several passes) until
+    at least ``n`` input beats (a fixed set of shapes when ``n`` is None), and lists the passes
+    of each through :class:`~verification.matmul.TileDriver`. ``reference`` reads the passes
+    back from the beats and multiplies each pass's blocks with :func:`golden.matmul`.
+    """
+
+    def describe_output(self, fmt: LNSFormat, value: int) -> str:
+        cols = (value.bit_length() - 1) // fmt.width + 1 if value else 1
+        mask = (1 << fmt.width) - 1
+        return "[" + ", ".join(fmt.describe((value >> (fmt.width * c)) & mask)
+                               for c in range(cols)) + "]"
+
+
+def _driver(unit: str, fmt: LNSFormat):
+    """The tile driver of array unit ``unit`` (its geometry is a property of the hardware)."""
+    from hdl.pe import LNSProcessingElement
+    from hdl.units import ARRAY_UNITS
+
+    from .matmul import TileDriver
+    geometry = ARRAY_UNITS[unit]
+    slots = LNSProcessingElement.slots_for(fmt, compensated=geometry["compensated"])
+    return TileDriver(fmt, geometry["rows"], geometry["cols"], slots), geometry["compensated"]
+
+
+def _matrix_codes(fmt: LNSFormat, shape, rng) -> np.ndarray:
+    """Mostly values of a trained network's scale; some arbitrary codes and exact zeros."""
+    values = golden.from_float(fmt, rng.standard_normal(shape) * rng.choice([0.01, 1, 30]))
+    kind = rng.random(shape)
+    values = np.where(kind < 0.1, rng.integers(0, fmt.n_codes, size=shape), values)
+    return np.where(kind > 0.95, fmt.zero, values)
+
+
+def _matmul_stimuli(unit: str):
+    def stimuli(fmt: LNSFormat, n: int | None, rng) -> dict:
+        drv, _ = _driver(unit, fmt)
+        tr, cols, big = drv.tile_rows, drv.cols, 8 * max(drv.rows, drv.cols)
+        shapes = [(1, 1, 1), (tr, 1, cols), (tr + 1, 2, cols + 1), (3, big + 3, 2),
+                  (2 * tr, 5, 2 * cols), (tr - 1, 7, max(1, cols - 1))]
+        beats = [drv.beats(p) for (M, K, N) in shapes
+                 for p in drv.passes(_matrix_codes(fmt, (M, K), rng),
+                                     _matrix_codes(fmt, (K, N), rng))]
+        total = sum(len(b["last"]) for b in beats)
+        while n is not None and total < n:
+            M, K, N = (int(rng.integers(1, 2 * tr + 1)), int(rng.integers(1, 41)),
+                       int(rng.integers(1, 2 * cols + 1)))
+            for p in drv.passes(_matrix_codes(fmt, (M, K), rng), _matrix_codes(fmt, (K, N), rng)):
+                beats.append(drv.beats(p))
+                total += len(beats[-1]["last"])
+        return {name: np.concatenate([b[name] for b in beats]) for name in beats[0]}
+    return stimuli
+
+
+def _matmul_reference(unit: str, *, reverse_k: bool = False):
+    """Golden tile rows; ``reverse_k`` sums over k backwards, a deliberately wrong order that
+    is equally accurate, to prove the bench tells accumulation orders apart."""
+    def reference(fmt: LNSFormat, x: dict) -> list[int]:
+        drv, compensated = _driver(unit, fmt)
+        T, R = drv.slots, drv.rows
+        compensation = "kahan" if compensated else "none"
+        a = np.stack([x[f"a{r}"] for r in range(R)])       # (R, beats)
+        b = np.stack([x[f"b{c}"] for c in range(drv.cols)])  # (cols, beats)
+        ends = np.flatnonzero(x["last"][T - 1::T]) * T + T   # a pass ends after a `last` group
+        out, start = [], 0
+        for end in ends:
+            K = (end - start) // T
+            # beat k T + t holds A[r T + t, k] in a[r]: back to the (tile_rows, K) block
+            block_a = a[:, start:end].reshape(R, K, T).transpose(0, 2, 1).reshape(R * T, K)
+            block_b = b[:, start:end:T].T
+            if reverse_k:
+                block_a, block_b = block_a[:, ::-1], block_b[::-1]
+            tile_c = golden.matmul(fmt, block_a, block_b, compensation=compensation)
+            out += pack_fields(drv.output_fields(), drv.outputs(tile_c))
+            start = end
+        return out
+    return reference
+
+
+def _matmul_fields(unit: str):
+    return lambda fmt: _driver(unit, fmt)[0].input_fields()
+
+
+for _unit in ("mm2x2", "mm2x2-kahan", "mm4x4", "mm4x4-kahan", "mm8x8", "mm8x8-kahan"):
+    MODELS[_unit] = MatmulModel(_matmul_fields(_unit), _matmul_stimuli(_unit),
+                                _matmul_reference(_unit), one_to_one=False)
+MODELS["mm2x2-reversed-k"] = MatmulModel(_matmul_fields("mm2x2"), _matmul_stimuli("mm2x2"),
+                                         _matmul_reference("mm2x2", reverse_k=True),
+                                         one_to_one=False)

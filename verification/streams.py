@@ -59,6 +59,8 @@ class StreamDriver:
     ----------
     accepted_times : list of int
         Simulation time (steps) at which each payload was accepted.
+    idle_cycles : int
+        Cycles in which the driver had a payload to send but withheld ``valid``.
     """
 
     def __init__(self, dut, prefix: str, clk, payloads: Sequence[int], *, idle: float, rng):
@@ -70,10 +72,20 @@ class StreamDriver:
         self.idle = float(idle)
         self.rng = rng
         self.accepted_times: list[int] = []
+        self.idle_cycles = 0
+        self._stop = False
 
     @property
     def done(self) -> bool:
         return len(self.accepted_times) == len(self.payloads)
+
+    def stop(self):
+        """Stop sending at the next falling edge, even mid-offer (e.g. before a reset pulse).
+
+        ``run`` then lowers ``valid`` and returns; ``accepted_times`` holds exactly the payloads
+        that were transferred.
+        """
+        self._stop = True
 
     async def run(self):
         self.valid.value = 0
@@ -83,9 +95,13 @@ class StreamDriver:
         draw = 0
         while sent < len(self.payloads):
             await FallingEdge(self.clk)
+            if self._stop:
+                self.valid.value = 0
+                return
             if not offering:
                 if self.idle and idle_draws[draw % len(idle_draws)] < self.idle:
                     self.valid.value = 0
+                    self.idle_cycles += 1
                     draw += 1
                     continue
                 draw += 1
@@ -118,6 +134,10 @@ class StreamMonitor:
         Source of the stall pattern.
     limit : callable returning int, optional
         Upper bound on the beats received so far (e.g. inputs accepted so far).
+    reset : handle, optional
+        The DUT's synchronous reset. A cycle in which it is high is no transfer (the bench
+        keeps the input's ``valid`` low then, and an output beat offered then is discarded by
+        the reset), and it ends the hold rule: a reset may withdraw an offered beat.
 
     Attributes
     ----------
@@ -125,10 +145,12 @@ class StreamMonitor:
         Received payloads, in order.
     beat_times : list of int
         Simulation time (steps) of each transfer.
+    stall_cycles : int
+        Cycles in which ``valid`` was high and ``ready`` low (backpressure applied).
     """
 
     def __init__(self, dut, prefix: str, clk, *, stall: float, rng,
-                 limit: Callable[[], int] | None = None):
+                 limit: Callable[[], int] | None = None, reset=None):
         self.payload = getattr(dut, f"{prefix}__payload")
         self.valid = getattr(dut, f"{prefix}__valid")
         self.ready = getattr(dut, f"{prefix}__ready")
@@ -136,8 +158,10 @@ class StreamMonitor:
         self.stall = float(stall)
         self.rng = rng
         self.limit = limit
+        self.reset = reset
         self.beats: list[int] = []
         self.beat_times: list[int] = []
+        self.stall_cycles = 0
         self._task = None
 
     def start(self):
@@ -162,6 +186,9 @@ class StreamMonitor:
             ready = 0 if (self.stall and r < self.stall) else 1
             self.ready.value = ready
             await ReadOnly()
+            if self.reset is not None and _read_int(self.reset, "reset"):
+                held = None
+                continue
             valid = _read_int(self.valid, "valid")
             if held is not None:
                 if not valid:
@@ -185,6 +212,7 @@ class StreamMonitor:
                         f"{self.limit()} inputs had been accepted")
             else:
                 held = payload
+                self.stall_cycles += 1
 
 
 @dataclasses.dataclass
@@ -208,7 +236,8 @@ class Scoreboard:
 
     def compare(self, beats: Sequence[int], *, show: int = 10) -> tuple[int, list[str]]:
         """``(mismatches, report lines)``; missing or extra beats are counted as mismatches."""
-        got = np.asarray(beats, dtype=np.int64)
+        # Python ints: payloads of wide units (a row of a systolic array) pass 64 bits.
+        got = np.asarray([int(b) for b in beats], dtype=object)
         n = min(len(got), len(self.expected))
         bad = np.flatnonzero(got[:n] != self.expected[:n])
         lines = []
