@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 FORMATS ?= 3:4 5:10
 UNITS   ?= mul div add
 
-.PHONY: all setup verilog sim synth report test test-all study error formal train clean
+.PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train clean
 
 all: setup verilog sim synth report
 
@@ -45,8 +45,32 @@ sim: setup
 synth: setup
 	$(PY) -m synth --unit $(UNITS) --format $(FORMATS)
 
+# The summary table, then build/reports/report.{html,md} with plots (missing parts say "not run");
+# a screenshot of the page in headless Chromium when it is installed (apt-get install chromium).
 report: setup
-	$(PY) -m verification.summary
+	$(PY) -m synth.htmlreport --screenshot auto
+
+# Design-space sweep on a Dask LocalCluster (one worker per core), cached in build/sweep/cache:
+# accuracy, ECP5/iCE40 resources and Fmax, OSU 0.18 um area/timing (after `make setup-asic`).
+SWEEP_ARGS ?= --unit add add-direct mul --format 5:6 5:8 5:10 5:12
+sweep: setup
+	$(PY) -m synth.sweep $(SWEEP_ARGS)
+
+# Optional ASIC-style flow: the OSU 0.18 um liberty from Debian's qflow-tech-osu018, unpacked into
+# the venv without installing qflow, and OpenSTA (Debian opensta) for timing if apt can install it.
+OSU018_LIB := $(VENV)/share/lnsgen/osu018/osu018_stdcells.lib
+setup-asic: setup
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq; fi
+	rm -rf build/deb && mkdir -p build/deb $(dir $(OSU018_LIB))
+	cd build/deb && apt-get download -q qflow-tech-osu018
+	dpkg -x build/deb/qflow-tech-osu018_*.deb build/deb/root
+	cp build/deb/root/usr/share/qflow/tech/osu018/osu018_stdcells.lib $(OSU018_LIB)
+	@command -v sta >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq opensta; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	    sudo apt-get install -y -qq opensta; \
+	  else echo "OpenSTA not installed (sudo apt-get install opensta): ASIC timing is skipped"; fi; }
+	@echo "ASIC flow ready: $(OSU018_LIB)"
 
 # Gaussian-log error of both adder methods for the default 16-bit format, with a plot.
 error: setup

@@ -1,0 +1,697 @@
+"""The lnsgen report a person reads: one self-contained HTML page and the same tables as Markdown.
+
+``python -m synth.htmlreport`` (``make report``) prints the short summary table of
+:mod:`verification.summary` as before, then writes ``build/reports/report.html`` (plots
+embedded, no other file needed) and ``build/reports/report.md`` (plots as PNG files beside it):
+
+* per unit and format: latency, accuracy (max/mean ulp of the exhaustive phi error), ECP5 and
+  iCE40 resources and Fmax, OSU 0.18 um area and critical path, verification status (vectors
+  checked per simulator, mismatches);
+* plots (matplotlib PNGs): phi error against d per adder method, area against precision per
+  method, and the accuracy-area Pareto front across the sweep.
+
+It reads what the other targets left in ``build/reports`` (``sim/*.json``, ``synth.json``,
+``sweep.json``) and says "not run" for whatever is missing; it never fails for a missing report.
+``--screenshot`` renders the page in headless Chromium (Debian ``chromium``) to a PNG.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import html
+import io
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+from golden import LNSFormat
+
+from .asic import NOTE as ASIC_NOTE
+
+__all__ = ["build_rows", "find_chromium", "main", "pareto_front", "screenshot", "write_report"]
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "build" / "reports"
+NOT_RUN = "not run"
+#: Accuracy is computed for the table only up to this precision (bigger tables are slow).
+MAX_ACCURACY_FRAC = 16
+#: Colours of the units in the plots.
+COLOURS = {"mul": "tab:green", "div": "tab:olive", "add": "tab:orange",
+           "add-direct": "tab:blue", "acc": "tab:red", "acc-kahan": "tab:purple"}
+
+
+# Inputs -----------------------------------------------------------------------------------------
+
+
+def _load_json(path: pathlib.Path, notes: list):
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        notes.append(f"{path.name} unreadable ({exc}); treated as not run")
+        return None
+
+
+def _sim_rows(reports: pathlib.Path, notes: list) -> dict:
+    """``(unit, format) -> {sims, vectors, mismatches}`` from the bench reports."""
+    rows = {}
+    for path in sorted((reports / "sim").glob("*.json")):
+        r = _load_json(path, notes)
+        if not isinstance(r, dict) or "model" not in r:
+            continue
+        if str(r["model"]).startswith("broken"):
+            continue  # the bench's self-test against a wrong model, failing on purpose
+        try:
+            name = LNSFormat(int_bits=r["int_bits"], frac_bits=r["frac_bits"]).name
+        except (KeyError, TypeError, ValueError):
+            continue
+        row = rows.setdefault((r["model"], name), {"sims": {}, "vectors": 0, "mismatches": 0})
+        row["sims"][r.get("sim", "?")] = row["sims"].get(r.get("sim", "?"), 0) + r.get("vectors", 0)
+        row["vectors"] += r.get("vectors", 0)
+        row["mismatches"] += r.get("mismatches", 0)
+    return rows
+
+
+def _accuracy(unit: str, int_bits: int, frac_bits: int, cache: dict):
+    """Accuracy of a unit (see :func:`synth.sweep.accuracy`), computed once per method/format."""
+    from .sweep import accuracy, unit_method
+    method = unit_method(unit)
+    if method is None or frac_bits > MAX_ACCURACY_FRAC:
+        return None
+    key = (method, int_bits, frac_bits)
+    if key not in cache:
+        try:
+            cache[key] = accuracy({"exact": "mul", "interp": "add", "direct": "add-direct"}[method],
+                                  LNSFormat(int_bits=int_bits, frac_bits=frac_bits))
+        except (ValueError, TypeError):
+            cache[key] = None
+    return cache[key]
+
+
+def build_rows(reports=REPORTS, *, accuracy: bool = True) -> tuple[list[dict], dict, list]:
+    """The rows of the main table, the sweep document (or ``None``) and notes on the inputs.
+
+    A row is one unit, format and DSP setting found in any of the bench reports, ``synth.json``
+    or ``sweep.json``; each part it lacks is ``None`` (shown as "not run").
+    """
+    reports = pathlib.Path(reports)
+    notes: list = []
+    sims = _sim_rows(reports, notes)
+    synth = _load_json(reports / "synth.json", notes) or []
+    sweep = _load_json(reports / "sweep.json", notes)
+    rows: dict = {}
+
+    def row(unit, fmt_name, int_bits, frac_bits, nodsp=False):
+        return rows.setdefault((unit, fmt_name, bool(nodsp)), {
+            "unit": unit, "format": fmt_name, "int_bits": int_bits, "frac_bits": frac_bits,
+            "nodsp": bool(nodsp), "latency": None, "accuracy": None, "fpga": None,
+            "asic": None, "verification": None})
+
+    for (unit, name), v in sims.items():
+        fmt = _parse_name(name)
+        if fmt:
+            row(unit, name, *fmt)["verification"] = v
+    for entry in synth if isinstance(synth, list) else []:
+        if not isinstance(entry, dict) or "unit" not in entry or "format" not in entry:
+            continue
+        r = row(entry["unit"], entry["format"], entry.get("int_bits"), entry.get("frac_bits"),
+                entry.get("nodsp"))
+        r["fpga"], r["latency"] = entry, entry.get("latency")
+    for result in (sweep or {}).get("results", []):
+        if result.get("status") != "ok":
+            continue
+        r = row(result["unit"], result["format"], result["int_bits"], result["frac_bits"],
+                result.get("nodsp"))
+        r["accuracy"] = result.get("accuracy")
+        r["latency"] = result.get("latency", r["latency"])
+        if result.get("fpga"):
+            r["fpga"] = result["fpga"]
+        if (result.get("asic") or {}).get("status") == "ok":
+            r["asic"] = result["asic"]
+    # Verification of a format applies to its -nodsp row too: the same RTL.
+    for (unit, name, nodsp), r in rows.items():
+        if nodsp and r["verification"] is None and (unit, name) in sims:
+            r["verification"] = sims[(unit, name)]
+    cache: dict = {}
+    for r in rows.values():
+        if accuracy and r["accuracy"] is None and r["frac_bits"] is not None:
+            r["accuracy"] = _accuracy(r["unit"], r["int_bits"], r["frac_bits"], cache)
+    ordered = sorted(rows.values(), key=lambda r: (r["unit"], (r["int_bits"] or 0)
+                                                   + (r["frac_bits"] or 0), r["int_bits"] or 0,
+                                                   r["nodsp"]))
+    return ordered, sweep, notes
+
+
+def _parse_name(name: str):
+    """``(int_bits, frac_bits)`` of a format name ``lns16_i5f10``, or ``None``."""
+    import re
+    m = re.fullmatch(r"lns\d+_i(\d+)f(\d+)", name)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+# Tables -------------------------------------------------------------------------------------------
+
+
+def _num(value, digits=1, thousands=True) -> str:
+    if value is None:
+        return NOT_RUN
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}" if thousands else f"{value:.{digits}f}"
+    if isinstance(value, int) and thousands:
+        return f"{value:,}"
+    return str(value)
+
+
+def _get(d, *path):
+    for key in path:
+        if not isinstance(d, dict) or d.get(key) is None:
+            return None
+        d = d[key]
+    return d
+
+
+def _label(r) -> str:
+    return r["unit"] + (" (-nodsp)" if r["nodsp"] else "")
+
+
+#: ``(header, cell)`` of the main table; a cell is text (plain, used for HTML and Markdown).
+def _columns():
+    def acc(r):
+        a = r["accuracy"]
+        if a is None:
+            return "n/a" if _no_model(r) else NOT_RUN
+        if a["method"] == "exact":
+            return "exact"
+        return f"{a['max_ulp']:.3f} / {a['mean_ulp']:.3f}"
+
+    def ecp5(r):
+        e = _get(r, "fpga", "ecp5")
+        return f"{e['lut4']:,} + {e['ccu2c']:,}" if e else NOT_RUN
+
+    def ecp5_ff(r):
+        e = _get(r, "fpga", "ecp5")
+        return f"{e['ff'] - (r['fpga'].get('ring_ff') or 0):,}" if e else NOT_RUN
+
+    def ver(r):
+        v = r["verification"]
+        if not v:
+            return NOT_RUN
+        sims = ", ".join(f"{k} {n:,}" for k, n in sorted(v["sims"].items()))
+        return f"{v['vectors']:,} ({sims})"
+
+    def status(r):
+        v = r["verification"]
+        if not v:
+            return NOT_RUN
+        return "pass" if v["mismatches"] == 0 else f"FAIL ({v['mismatches']:,} mismatches)"
+
+    return [
+        ("unit", _label),
+        ("format", lambda r: r["format"]),
+        ("latency", lambda r: _num(r["latency"])),
+        ("max / mean ulp", acc),
+        ("ECP5 LUT4 + CCU2C", ecp5),
+        ("DSP", lambda r: _num(_get(r, "fpga", "ecp5", "dsp"))),
+        ("EBR", lambda r: _num(_get(r, "fpga", "ecp5", "ebr"))),
+        ("FF", ecp5_ff),
+        ("Fmax MHz (ECP5)", lambda r: _num(_get(r, "fpga", "ecp5", "fmax_mhz"))),
+        ("iCE40 LUT4", lambda r: _num(_get(r, "fpga", "ice40", "lut4"))),
+        ("Fmax MHz (iCE40)", lambda r: _num(_get(r, "fpga", "ice40", "fmax_mhz"))),
+        ("ASIC um²", lambda r: _num(_get(r, "asic", "area_um2"), 0)),
+        ("ASIC crit. ns", lambda r: _num(_get(r, "asic", "critical_path_ns"), 2)),
+        ("vectors checked (simulators)", ver),
+        ("verification", status),
+    ]
+
+
+def _no_model(r) -> bool:
+    from .sweep import unit_method
+    return unit_method(r["unit"]) is None
+
+
+def _table_cells(rows) -> tuple[list[str], list[list[str]]]:
+    cols = _columns()
+    return [h for h, _ in cols], [[get(r) for _, get in cols] for r in rows]
+
+
+def markdown_table(head, body) -> str:
+    lines = ["| " + " | ".join(head) + " |",
+             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |" for cells in body]
+    return "\n".join(lines) + "\n"
+
+
+def html_table(head, body, numeric_from=2) -> str:
+    out = ["<table>", "<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+           + "</tr></thead>", "<tbody>"]
+    for cells in body:
+        tds = []
+        for i, c in enumerate(cells):
+            cls = []
+            if i >= numeric_from:
+                cls.append("num")
+            if c == NOT_RUN:
+                cls.append("missing")
+            if c.startswith(("FAIL", "error")):
+                cls.append("fail")
+            attr = f' class="{" ".join(cls)}"' if cls else ""
+            tds.append(f"<td{attr}>{html.escape(c)}</td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out += ["</tbody>", "</table>"]
+    return "\n".join(out)
+
+
+# Pareto ----------------------------------------------------------------------------------------------
+
+
+def pareto_front(points):
+    """The points not dominated in ``(error, area)`` (both smaller is better), by error.
+
+    ``points`` are dicts with ``error`` and ``area``; a point is dominated when another has
+    error and area no larger and one of them smaller.
+    """
+    ordered = sorted(points, key=lambda p: (p["error"], p["area"]))
+    front, best = [], float("inf")
+    for p in ordered:
+        if p["area"] < best:
+            front.append(p)
+            best = p["area"]
+    return front
+
+
+def _sweep_points(sweep) -> list[dict]:
+    """Adder-type results of the sweep (those with an error) with their area measures."""
+    out = []
+    for r in (sweep or {}).get("results", []):
+        acc = r.get("accuracy") or {}
+        if r.get("status") != "ok" or acc.get("method") in (None, "exact"):
+            continue
+        e5 = _get(r, "fpga", "ecp5") or {}
+        out.append({
+            "unit": r["unit"], "format": r["format"], "frac_bits": r["frac_bits"],
+            "nodsp": r.get("nodsp", False), "method": acc["method"],
+            "error": acc["max_rel_error"], "max_ulp": acc["max_ulp"],
+            "asic": _get(r, "asic", "area_um2") if _get(r, "asic", "status") == "ok" else None,
+            "ecp5": (e5["lut4"] + e5["ccu2c"]) if e5 else None,
+            "ebr": e5.get("ebr"), "dsp": e5.get("dsp"),
+        })
+    return out
+
+
+def pareto_analysis(sweep) -> dict | None:
+    """Front of the sweep's adder-type points on ASIC area (or ECP5 LUT4 + CCU2C without it)."""
+    pts = _sweep_points(sweep)
+    if not pts:
+        return None
+    measure = "asic" if all(p["asic"] is not None for p in pts) else "ecp5"
+    pts = [dict(p, area=p[measure]) for p in pts if p[measure] is not None]
+    if not pts:
+        return None
+    front = pareto_front(pts)
+    by_method = {}
+    for p in front:
+        by_method.setdefault(p["method"], []).append(p)
+    parts = []
+    for method, ps in sorted(by_method.items()):
+        formats = ", ".join(f"{p['format']} ({p['unit']})" for p in ps)
+        parts.append(f"{method}: {formats}")
+    unit = "um² (OSU 0.18 um)" if measure == "asic" else "ECP5 LUT4 + CCU2C (EBR/DSP not counted)"
+    finding = (f"{len(front)} of {len(pts)} adder-type points are Pareto-optimal in "
+               f"(max relative error, area in {unit}). On the front, " + "; ".join(parts) + ".")
+    # Where each method wins: per precision, the cheaper method at that format.
+    wins = []
+    by_fmt = {}
+    for p in pts:
+        if p["unit"] in ("add", "add-direct") and not p["nodsp"]:
+            by_fmt.setdefault(p["format"], {})[p["method"]] = p
+    for name, d in sorted(by_fmt.items(), key=lambda kv: next(iter(kv[1].values()))["frac_bits"]):
+        if len(d) == 2:
+            cheaper = min(d.values(), key=lambda p: p["area"])
+            other = max(d.values(), key=lambda p: p["area"])
+            wins.append(f"{name}: {cheaper['method']} is {other['area'] / cheaper['area']:.2f}x "
+                        f"smaller than {other['method']}")
+    if wins:
+        finding += " Same format, interp vs direct: " + "; ".join(wins) + "."
+    return {"measure": measure, "unit": unit, "points": pts, "front": front, "finding": finding}
+
+
+# Plots ------------------------------------------------------------------------------------------------
+
+
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def plot_phi_error(fmt: LNSFormat) -> bytes:
+    """Signed phi+/phi- error against d for both methods (:func:`golden.error.write_plot`)."""
+    from golden.error import _methods, write_plot
+    methods = _methods(fmt, "all")[0]
+    tmp = REPORTS / f".phi_error_{os.getpid()}.png"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_plot(fmt, methods, 1.0, str(tmp))
+        return tmp.read_bytes()
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def plot_area_vs_precision(sweep) -> bytes | None:
+    """Area against fractional bits, one line per unit: ECP5 logic, ECP5 EBR + DSP, ASIC."""
+    results = [r for r in (sweep or {}).get("results", []) if r.get("status") == "ok"
+               and not r.get("nodsp")]
+    if not results:
+        return None
+    plt = _plt()
+    has_asic = any(_get(r, "asic", "status") == "ok" for r in results)
+    panels = [("ECP5 LUT4 + CCU2C", lambda r: (_get(r, "fpga", "ecp5", "lut4") or 0)
+               + (_get(r, "fpga", "ecp5", "ccu2c") or 0) if _get(r, "fpga", "ecp5") else None),
+              ("ECP5 block RAMs (EBR) + DSPs", lambda r: (_get(r, "fpga", "ecp5", "ebr") or 0)
+               + (_get(r, "fpga", "ecp5", "dsp") or 0) if _get(r, "fpga", "ecp5") else None)]
+    if has_asic:
+        panels.append(("ASIC area, um² (OSU 0.18 um, teaching library)",
+                       lambda r: _get(r, "asic", "area_um2")
+                       if _get(r, "asic", "status") == "ok" else None))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2),
+                             constrained_layout=True)
+    units = sorted({r["unit"] for r in results})
+    for ax, (title, get) in zip(axes, panels):
+        for unit in units:
+            pts = sorted((r["frac_bits"], get(r), r["int_bits"]) for r in results
+                          if r["unit"] == unit and get(r) is not None)
+            if not pts:
+                continue
+            label = f"{unit} ({next(r for r in results if r['unit'] == unit)['method']})"
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label,
+                    color=COLOURS.get(unit))
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("fractional bits F (precision 2^-F in log2)")
+        ax.grid(alpha=0.3)
+        if "um²" in title or "LUT4" in title:
+            ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def plot_pareto(analysis) -> bytes | None:
+    """Max relative error against area for every adder-type point, the front joined."""
+    if not analysis:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(8.5, 5.5), constrained_layout=True)
+    on_front = {id(p) for p in analysis["front"]}
+    for unit in sorted({p["unit"] for p in analysis["points"]}):
+        pts = [p for p in analysis["points"] if p["unit"] == unit]
+        ax.scatter([p["error"] for p in pts], [p["area"] for p in pts], s=40,
+                   color=COLOURS.get(unit), label=f"{unit} ({pts[0]['method']})", zorder=3,
+                   edgecolors=["black" if id(p) in on_front else "none" for p in pts])
+        for p in pts:
+            ax.annotate(p["format"].split("_")[1] + (" nodsp" if p["nodsp"] else ""),
+                        (p["error"], p["area"]), textcoords="offset points", xytext=(5, 4),
+                        fontsize=7)
+    front = analysis["front"]
+    xs, ys = [], []
+    for p in front:  # staircase: nothing below-left of it exists
+        if xs:
+            xs.append(p["error"])
+            ys.append(ys[-1])
+        xs.append(p["error"])
+        ys.append(p["area"])
+    ax.plot(xs, ys, "--", color="black", linewidth=1, label="Pareto front", zorder=2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("max relative error of a ± b  (2^(max ulp · 2^-F) − 1), exhaustive over d")
+    ax.set_ylabel("area, " + analysis["unit"])
+    ax.set_title("Accuracy-area trade-off of the sweep (lower left is better)", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
+# The page ---------------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "DejaVu Sans", sans-serif; margin: 2em auto;
+       max-width: 1400px; color: #222; line-height: 1.4; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; font-size: 1.25em;
+     border-bottom: 1px solid #ccc; }
+.meta { color: #666; font-size: 0.9em; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.6em 0; }
+th, td { border: 1px solid #ccc; padding: 3px 7px; } th { background: #f0f3f7; text-align: left; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.missing { color: #999; font-style: italic; } td.fail { color: #b00; font-weight: bold; }
+tbody tr:nth-child(even) { background: #fafafa; }
+.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 0.5em 0.8em; }
+.finding { background: #eef6ee; border-left: 4px solid #3a3; padding: 0.5em 0.8em; }
+img { max-width: 100%; border: 1px solid #ddd; }
+"""
+
+
+def _img_html(png: bytes | None, alt: str) -> str:
+    if png is None:
+        return f'<p class="missing"><em>{NOT_RUN}: {html.escape(alt)}</em></p>'
+    data = base64.b64encode(png).decode()
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _tools(rows, sweep) -> str:
+    found = set()
+    for r in rows:
+        t = _get(r, "fpga", "tools")
+        if t:
+            found.add(f"{t.get('yosys')}, {t.get('nextpnr')}, Amaranth {t.get('amaranth')}")
+    for r in (sweep or {}).get("results", []):
+        t = r.get("tools") or {}
+        if t.get("opensta"):
+            found.add(f"OpenSTA {t['opensta']}, liberty {t.get('liberty')} "
+                      f"(sha256 {t.get('liberty_sha256')})")
+    return "; ".join(sorted(found)) or NOT_RUN
+
+
+def _sweep_section(sweep) -> tuple[str, str]:
+    """(HTML, Markdown) of the sweep's statistics and failed points."""
+    if not sweep:
+        text = f"Sweep: {NOT_RUN} (`make sweep`)."
+        return f"<p class='missing'>{html.escape(text)}</p>", text + "\n"
+    s = sweep.get("stats", {})
+    text = (f"Sweep of {s.get('points')} points ({s.get('mode')}, {s.get('workers')} worker(s)): "
+            f"{s.get('wall_s')} s wall, {s.get('cache_hits')} cache hits, "
+            f"{s.get('computed')} computed, {s.get('failed')} failed; generated "
+            f"{sweep.get('generated')}.")
+    failed = [r for r in sweep.get("results", []) if r.get("status") != "ok"]
+    md = text + "\n"
+    out = f"<p>{html.escape(text)}</p>"
+    if failed:
+        out += "<ul>" + "".join(f"<li class='fail'>{html.escape(str(r.get('key')))}: "
+                                f"{html.escape(str(r.get('error')))}</li>" for r in failed) + "</ul>"
+        md += "".join(f"- failed: {r.get('key')}: {r.get('error')}\n" for r in failed)
+    return out, md
+
+
+def write_report(out_dir=REPORTS, *, reports=None, phi_format: LNSFormat | None = None,
+                 accuracy: bool = True) -> tuple[pathlib.Path, pathlib.Path]:
+    """Write ``out_dir/report.html`` (self-contained) and ``out_dir/report.md`` (+ PNG files).
+
+    Parameters
+    ----------
+    out_dir : path-like
+        Where the report goes (default ``build/reports``).
+    reports : path-like or None
+        Where the inputs are (default ``out_dir``).
+    phi_format : golden.LNSFormat or None
+        Format of the phi error plot (default ``lns16_i5f10``); ``None`` in tests is the default.
+    accuracy : bool
+        Compute the accuracy of rows the sweep did not cover (golden, a few seconds per format).
+
+    Returns
+    -------
+    tuple of pathlib.Path
+        The HTML and Markdown files.
+    """
+    out_dir = pathlib.Path(out_dir)
+    reports = pathlib.Path(reports) if reports is not None else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    phi_format = phi_format or LNSFormat(int_bits=5, frac_bits=10)
+    rows, sweep, notes = build_rows(reports, accuracy=accuracy)
+    head, body = _table_cells(rows)
+    analysis = pareto_analysis(sweep)
+    plots = {
+        "phi_error": (plot_phi_error(phi_format),
+                      f"phi+ and phi- error against d, both methods, {phi_format.name}"),
+        "area_vs_precision": (plot_area_vs_precision(sweep),
+                              "area against precision per unit and method (from the sweep)"),
+        "pareto": (plot_pareto(analysis), "accuracy-area Pareto front (from the sweep)"),
+    }
+    for name, (png, _) in plots.items():
+        path = out_dir / f"report_{name}.png"
+        if png is not None:
+            path.write_bytes(png)
+        else:
+            path.unlink(missing_ok=True)
+
+    generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tools = _tools(rows, sweep)
+    sweep_html, sweep_md = _sweep_section(sweep)
+    finding = analysis["finding"] if analysis else f"Pareto front: {NOT_RUN} (`make sweep`)."
+    legend = ("Accuracy: max / mean |error| in ulps of the result's log over every d of phi+ "
+              "and phi- (golden, exhaustive): the error of each a ± b; mul/div are exact in "
+              "the log domain. LUT4, CCU2C and Fmax include a register ring on every port "
+              "(Fmax is register to register); FF counts the unit's own flip-flops. ASIC: "
+              "cell area incl. the ring, critical path = clock period − worst slack (OpenSTA, "
+              "ideal clock, no wire load). Verification: vectors checked bit-exactly against "
+              "the golden model, per simulator.")
+
+    md = ["# lnsgen report", "", f"Generated {generated}. Tools: {tools}.", "",
+          "## Units", "", markdown_table(head, body), legend, "", f"> {ASIC_NOTE}", "",
+          "## Sweep", "", sweep_md, f"**Pareto front.** {finding}", ""]
+    for name, (png, alt) in plots.items():
+        md.append(f"![{alt}](report_{name}.png)" if png else f"*{alt}: {NOT_RUN}*")
+        md.append("")
+    if notes:
+        md += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    md_path = out_dir / "report.md"
+    md_path.write_text("\n".join(md))
+
+    page = [
+        "<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+        "<title>lnsgen report</title>", f"<style>{_CSS}</style></head><body>",
+        "<h1>lnsgen: LNS arithmetic units</h1>",
+        f"<p class='meta'>Generated {html.escape(generated)}. Tools: {html.escape(tools)}.</p>",
+        "<h2>Units: area, speed, accuracy, verification</h2>",
+        html_table(head, body) if body else f"<p class='missing'>{NOT_RUN}: no bench, "
+        "synthesis or sweep results yet (make sim, make synth, make sweep)</p>",
+        f"<p class='meta'>{html.escape(legend)}</p>",
+        f"<p class='note'>{html.escape(ASIC_NOTE)}</p>",
+        "<h2>Accuracy-area trade-off</h2>", sweep_html,
+        f"<p class='finding'><b>Pareto front.</b> {html.escape(finding)}</p>",
+        _img_html(plots["pareto"][0], plots["pareto"][1]),
+        "<h2>Area against precision</h2>",
+        _img_html(plots["area_vs_precision"][0], plots["area_vs_precision"][1]),
+        "<h2>Gaussian-log error against d</h2>",
+        ("<p>phi± is the LNS adder's only approximation: the integer the hardware computes "
+         "minus the exact value, in ulps, at every d; dashed lines at ±1 ulp (faithful).</p>"),
+        _img_html(plots["phi_error"][0], plots["phi_error"][1]),
+    ]
+    if notes:
+        page += ["<h2>Notes</h2><ul>"] + [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
+    page.append("</body></html>\n")
+    html_path = out_dir / "report.html"
+    html_path.write_text("\n".join(page))
+    return html_path, md_path
+
+
+# Screenshot ---------------------------------------------------------------------------------------------
+
+
+def find_chromium() -> str | None:
+    """Path of a headless-capable Chromium (Debian ``chromium``), or ``None``."""
+    for name in ("chromium", "chromium-browser", "chromium-headless-shell", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def screenshot(html_path, png_path, *, width: int = 1400, height: int = 3200,
+               timeout: float = 120.0) -> pathlib.Path:
+    """Render ``html_path`` in headless Chromium and save a PNG of the page.
+
+    Raises
+    ------
+    FileNotFoundError
+        If Chromium is not installed.
+    RuntimeError
+        If Chromium fails or writes no image.
+    """
+    chromium = find_chromium()
+    if chromium is None:
+        raise FileNotFoundError("chromium not found (Debian: apt-get install chromium)")
+    html_path = pathlib.Path(html_path).resolve()
+    png_path = pathlib.Path(png_path).resolve()
+    png_path.unlink(missing_ok=True)
+    args = [chromium, "--headless", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+            "--disable-dev-shm-usage", f"--window-size={width},{height}",
+            f"--screenshot={png_path}", html_path.as_uri()]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.insert(1, "--no-sandbox")  # Chromium refuses to run as root with its sandbox
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, check=False)
+    if proc.returncode != 0 or not png_path.exists() or png_path.stat().st_size == 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
+        raise RuntimeError(f"chromium failed (status {proc.returncode}):\n{tail}")
+    return png_path
+
+
+# CLI -----------------------------------------------------------------------------------------------------
+
+
+def _summary() -> None:
+    """Print (and write) the short table of :mod:`verification.summary`, as ``make report`` did."""
+    try:
+        from verification import summary
+        rows = summary.collect()
+    except Exception as exc:  # noqa: BLE001 - the page is still worth writing
+        print(f"report: summary table not available ({type(exc).__name__}: {exc})",
+              file=sys.stderr)
+        return
+    if not rows:
+        print("no results yet: run `make sim` and `make synth` first", file=sys.stderr)
+        return
+    text = summary.markdown(rows)
+    (summary.REPORTS / "summary.md").write_text(text + "\n")
+    print(text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m synth.htmlreport",
+        description="Print the summary table and write build/reports/report.{html,md} with "
+                    "plots; whatever has not been run is shown as 'not run'.")
+    parser.add_argument("--out", type=pathlib.Path, default=REPORTS,
+                        help="report folder, also where the inputs are read (default "
+                             "build/reports)")
+    parser.add_argument("--phi-format", default="5:10", metavar="I:F",
+                        help="format of the phi error plot (default 5:10)")
+    parser.add_argument("--screenshot", choices=("auto", "yes", "no"), default="no",
+                        help="render the page in headless Chromium to OUT/report_screenshot.png: "
+                             "yes (fail without Chromium), auto (when installed), no (default)")
+    args = parser.parse_args(argv)
+    try:
+        i, f = (int(x) for x in args.phi_format.split(":"))
+        phi_format = LNSFormat(int_bits=i, frac_bits=f)
+    except (TypeError, ValueError) as exc:
+        parser.error(f"--phi-format {args.phi_format!r}: {exc}")
+    if args.out.resolve() == REPORTS.resolve():
+        _summary()
+    html_path, md_path = write_report(args.out, phi_format=phi_format)
+    print(f"report: wrote {html_path} and {md_path}", file=sys.stderr)
+    if args.screenshot != "no":
+        if find_chromium() is None:
+            if args.screenshot == "yes":
+                print("report: error: chromium not found (Debian: apt-get install chromium)",
+                      file=sys.stderr)
+                return 1
+            print("report: no screenshot (chromium not installed)", file=sys.stderr)
+        else:
+            png = screenshot(html_path, args.out / "report_screenshot.png")
+            print(f"report: rendered {png}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Tests of the HTML/Markdown report (``synth.htmlreport``): tables from bench, synthesis and sweep
+results, "not run" for what is missing, the Pareto front, and a headless-Chromium rendering."""
+
+import json
+
+import numpy as np
+import pytest
+
+from golden import LNSFormat
+from synth import htmlreport
+from synth.htmlreport import find_chromium, pareto_front, screenshot, write_report
+
+SMALL = LNSFormat(int_bits=3, frac_bits=4)
+
+
+def _sweep_result(unit, frac_bits, method, max_ulp, lut4, area, ebr=0):
+    fmt = LNSFormat(int_bits=5, frac_bits=frac_bits)
+    return {
+        "key": f"{unit}/{fmt.name}", "status": "ok", "unit": unit, "format": fmt.name,
+        "int_bits": 5, "frac_bits": frac_bits, "width": fmt.width, "nodsp": False,
+        "method": method, "latency": 5 if method != "exact" else 1,
+        "accuracy": {"method": method, "max_ulp": max_ulp, "mean_ulp": max_ulp / 4,
+                     "max_rel_error": 2.0 ** (max_ulp * 2.0 ** -frac_bits) - 1.0},
+        "fpga": {"unit": unit, "format": fmt.name, "latency": 5, "ring_ff": 40,
+                 "ecp5": {"lut4": lut4, "ccu2c": 10, "dsp": 0, "ebr": ebr, "ff": 100,
+                          "fmax_mhz": 100.0},
+                 "ice40": {"lut4": 2 * lut4, "cells": 3 * lut4, "fmax_mhz": 80.0}},
+        "asic": {"status": "ok", "area_um2": float(area), "critical_path_ns": 5.0},
+    }
+
+
+@pytest.fixture
+def reports(tmp_path):
+    """A report folder with one bench result, one synthesis entry and a small sweep."""
+    (tmp_path / "sim").mkdir()
+    (tmp_path / "sim" / "mul-lns8-icarus.json").write_text(json.dumps(
+        {"model": "mul", "int_bits": 3, "frac_bits": 4, "sim": "icarus", "vectors": 65536,
+         "mismatches": 0}))
+    (tmp_path / "sim" / "broken.json").write_text(json.dumps(
+        {"model": "broken-mul", "int_bits": 3, "frac_bits": 4, "sim": "icarus", "vectors": 9,
+         "mismatches": 9}))
+    (tmp_path / "synth.json").write_text(json.dumps([
+        {"key": "mul/lns8_i3f4", "unit": "mul", "format": "lns8_i3f4", "int_bits": 3,
+         "frac_bits": 4, "latency": 1, "ring_ff": 24, "nodsp": False,
+         "ecp5": {"lut4": 20, "ccu2c": 8, "dsp": 0, "ebr": 0, "ff": 33, "fmax_mhz": 126.0},
+         "ice40": {"lut4": 27, "cells": 80, "fmax_mhz": 145.4},
+         "tools": {"yosys": "Yosys 0.70", "nextpnr": "nextpnr-0.11.1", "amaranth": "0.5.10"}}]))
+    results = [_sweep_result("add", 6, "interp", 0.9, 300, 60000),
+               _sweep_result("add-direct", 6, "direct", 0.5, 150, 40000, ebr=1),
+               _sweep_result("add", 10, "interp", 0.9, 700, 150000),
+               _sweep_result("add-direct", 10, "direct", 0.5, 250, 160000, ebr=18),
+               {"key": "acc/lns12_i5f6", "point": {"unit": "acc"}, "status": "error",
+                "error": "SynthError: nextpnr failed"}]
+    (tmp_path / "sweep.json").write_text(json.dumps(
+        {"generated": "now", "results": results,
+         "stats": {"points": 5, "mode": "serial", "workers": 1, "wall_s": 1.0, "cache_hits": 0,
+                   "computed": 5, "failed": 1}}))
+    return tmp_path
+
+
+def test_pareto_front():
+    pts = [{"error": 1.0, "area": 10}, {"error": 0.5, "area": 20}, {"error": 0.6, "area": 30},
+           {"error": 0.1, "area": 20}, {"error": 2.0, "area": 5}]
+    assert pareto_front(pts) == [{"error": 0.1, "area": 20}, {"error": 1.0, "area": 10},
+                                 {"error": 2.0, "area": 5}]
+
+
+def test_report_tables_and_plots(reports, tmp_path):
+    out = tmp_path / "out"
+    html_path, md_path = write_report(out, reports=reports, phi_format=SMALL)
+    page, md = html_path.read_text(), md_path.read_text()
+    # The multiplier row joins bench and synthesis; the sweep gives the adders.
+    assert "65,536 (icarus 65,536)" in page and "pass" in page
+    assert "broken" not in page
+    assert "| mul | lns8_i3f4 | 1 | exact | 20 + 8 | 0 | 0 | 9 | 126.0 |" in md
+    assert "| add-direct | lns16_i5f10 | 5 | 0.500 / 0.125 | 250 + 10 | 0 | 18 | 60 |" in md
+    # No bench ran the adders: said so rather than left blank.
+    assert md.count("not run") >= 4
+    assert "teaching standard-cell library" in page and "teaching standard-cell library" in md
+    assert "acc/lns12_i5f6: SynthError: nextpnr failed" in page
+    # Self-contained: three embedded PNGs, no external references.
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    for name in ("phi_error", "area_vs_precision", "pareto"):
+        assert (out / f"report_{name}.png").stat().st_size > 1000
+        assert f"(report_{name}.png)" in md
+    # The front: direct at F=6 (smaller and more accurate), both at F=10 (a trade-off).
+    assert "3 of 4 adder-type points are Pareto-optimal" in md
+    assert "lns12_i5f6: direct is 1.50x smaller than interp" in md
+
+
+def test_report_with_nothing_run(tmp_path):
+    html_path, md_path = write_report(tmp_path, phi_format=SMALL)
+    page = html_path.read_text()
+    assert "no bench, synthesis or sweep results yet" in page
+    assert "Sweep: not run" in page and "Pareto front: not run" in page
+    assert page.count('src="data:image/png;base64,') == 1  # the phi error plot needs no run
+    assert "not run" in md_path.read_text()
+
+
+def test_cli_writes_report_elsewhere(tmp_path, capsys):
+    assert htmlreport.main(["--out", str(tmp_path), "--phi-format", "3:4"]) == 0
+    assert (tmp_path / "report.html").exists()
+    with pytest.raises(SystemExit):
+        htmlreport.main(["--out", str(tmp_path), "--phi-format", "3"])
+
+
+@pytest.mark.skipif(find_chromium() is None,
+                    reason="chromium not installed (Debian: apt-get install chromium)")
+def test_report_renders_in_headless_chromium(reports, tmp_path):
+    from matplotlib import image
+    html_path, _ = write_report(tmp_path / "out", reports=reports, phi_format=SMALL)
+    png = screenshot(html_path, tmp_path / "shot.png", width=1200, height=1600)
+    pixels = image.imread(png)
+    assert pixels.shape[:2] == (1600, 1200)
+    rgb = pixels[..., :3]
+    # Not a blank page: dark text and coloured plot markers are on it.
+    assert (rgb.mean(axis=2) < 0.3).mean() > 0.005
+    assert (np.ptp(rgb, axis=2) > 0.3).sum() > 500
