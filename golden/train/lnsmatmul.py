@@ -179,7 +179,7 @@ class LNSKernel:
         non-zero ``a[i, k]`` in increasing ``k``. Rows are sorted by their count of non-zero
         ``a`` so that the rows still active at step ``t`` are a prefix.
         """
-        M, K = la.shape
+        M = la.shape[0]
         N = lb.shape[1]
         nz = la >= self.log_min
         cnt = nz.sum(axis=1)

@@ -148,6 +148,11 @@ class FloatNet:
 
 def lns_rounded_matmul(fmt: LNSFormat, order: str = "sequential", method: str = "interp"):
     """``matmul(a, b)`` on floats: round both to LNS, LNS matmul, back to float64."""
+    try:
+        kernel(fmt, method, 1.0)                     # build the tables now, not in epoch 1
+    except ValueError:
+        pass
+
     def matmul(a, b):
         return to_float(fmt, lns_matmul(fmt, from_float(fmt, a), from_float(fmt, b),
                                         order=order, method=method))
