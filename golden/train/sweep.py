@@ -165,6 +165,7 @@ def main(argv=None) -> int:
         last = rec["history"][-1]
         runs[mode][str(f)] = {"valid_error": 100 * rec["valid_error"],
                               "seconds_per_epoch": rec["seconds_per_epoch"],
+                              "cpu_seconds_per_epoch": rec.get("cpu_seconds_per_epoch"),
                               "updates_ignored": last.get("updates_ignored"),
                               "updates_flushed": last.get("updates_flushed"),
                               "history": rec["history"]}
@@ -176,7 +177,8 @@ def main(argv=None) -> int:
                                 f"{fl['data']['n_train']} training images, seed {cfg['seed']}"),
              "reference": REFERENCE,
              "float": {"valid_error": 100 * fl["valid_error"],
-                       "seconds_per_epoch": fl["seconds_per_epoch"]},
+                       "seconds_per_epoch": fl["seconds_per_epoch"],
+                       "cpu_seconds_per_epoch": fl.get("cpu_seconds_per_epoch")},
              "runs": runs}
     args.out.mkdir(parents=True, exist_ok=True)
     sweep["breakdown_frac_bits"] = {m: breakdown(sweep, m) for m in MODES[1:]}
