@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 FORMATS ?= 3:4 5:10
 UNITS   ?= mul div add
 
-.PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train clean
+.PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train utilization clean
 
 all: setup verilog sim synth report
 
@@ -90,6 +90,11 @@ train: setup
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup
 	$(PY) -m golden.sumstudy --formats 5:10 5:7 --out build/reports
+
+# Systolic array cycles and utilization against K (Amaranth simulation, checked against golden).
+utilization: setup
+	$(PY) -m verification.utilization --size 2 --json build/reports/utilization_2x2.json
+	$(PY) -m verification.utilization --size 4 --k 1 2 4 8 16 32 64 128 --json build/reports/utilization_4x4.json
 
 # Two workers: the benches are independent, and each has its own build directory.
 test: setup
