@@ -92,6 +92,11 @@ class UnitModel:
     def describe_output(self, fmt: LNSFormat, value: int) -> str:
         return fmt.describe(value)
 
+    def output_limit(self, fmt: LNSFormat, inputs: dict) -> Callable[[int], int]:
+        """``limit(n)``: the most output beats that may have left once ``n`` inputs were
+        accepted (an output only follows the inputs it depends on). One per input here."""
+        return lambda n: n
+
 
 def _two_operands(fmt):
     return [("a", fmt.width), ("b", fmt.width)]
@@ -204,6 +209,7 @@ MODELS: dict[str, UnitModel] = {
 
 # Systolic matrix unit --------------------------------------------------------------------------
 
+@dataclasses.dataclass(frozen=True)
 class MatmulModel(UnitModel):
     """Bench view of an :class:`hdl.LNSSystolicArray`: beats of tile passes in, tile rows out.
 
@@ -213,6 +219,17 @@ class MatmulModel(UnitModel):
     of each through :class:`~verification.matmul.TileDriver`. ``reference`` reads the passes
     back from the beats and multiplies each pass's blocks with :func:`golden.matmul`.
     """
+
+    unit: str = ""
+
+    def output_limit(self, fmt: LNSFormat, inputs: dict) -> Callable[[int], int]:
+        """A pass's ``tile_rows`` output rows may only leave after its final beat."""
+        drv, _ = _driver(self.unit, fmt)
+        last = np.asarray(inputs["last"])
+        group_last = last[drv.slots - 1::drv.slots]
+        # after n accepted beats: tile_rows for every pass whose last group is complete
+        ends = np.flatnonzero(group_last) * drv.slots + drv.slots
+        return lambda n: drv.tile_rows * int(np.searchsorted(ends, n, side="right"))
 
     def describe_output(self, fmt: LNSFormat, value: int) -> str:
         cols = (value.bit_length() - 1) // fmt.width + 1 if value else 1
@@ -291,7 +308,7 @@ def _matmul_fields(unit: str):
 
 for _unit in ("mm2x2", "mm2x2-kahan", "mm4x4", "mm4x4-kahan", "mm8x8", "mm8x8-kahan"):
     MODELS[_unit] = MatmulModel(_matmul_fields(_unit), _matmul_stimuli(_unit),
-                                _matmul_reference(_unit), one_to_one=False)
+                                _matmul_reference(_unit), one_to_one=False, unit=_unit)
 MODELS["mm2x2-reversed-k"] = MatmulModel(_matmul_fields("mm2x2"), _matmul_stimuli("mm2x2"),
                                          _matmul_reference("mm2x2", reverse_k=True),
-                                         one_to_one=False)
+                                         one_to_one=False, unit="mm2x2")

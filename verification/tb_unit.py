@@ -39,6 +39,7 @@ async def stream_bench(dut):
     inputs = model.stimuli(fmt, cfg.vectors, rng)
     expected = np.asarray([int(v) for v in np.ravel(model.reference(fmt, inputs))], dtype=object)
     payloads = pack_fields(model.fields(fmt), inputs)
+    output_limit = model.output_limit(fmt, inputs)
 
     Clock(dut.clk, PERIOD_NS, unit="ns").start()
     dut.rst.value = 1
@@ -50,7 +51,7 @@ async def stream_bench(dut):
 
     driver = StreamDriver(dut, "i", dut.clk, payloads, idle=cfg.idle, rng=rng)
     monitor = StreamMonitor(dut, "o", dut.clk, stall=cfg.stall, rng=rng,
-                            limit=lambda: len(driver.accepted_times)).start()
+                            limit=lambda: output_limit(len(driver.accepted_times))).start()
     wall = time.perf_counter()
     await driver.run()
     # Every accepted input must come out; allow for the latency and a long stall run.
