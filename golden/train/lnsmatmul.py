@@ -150,74 +150,109 @@ class LNSKernel:
 
     # Matrix multiply ----------------------------------------------------------------------
 
-    def add_into(self, la, sa, lb, sb, scratch):
-        """``a += b`` in place on ``(la, sa)`` (same rules as :meth:`add`, no allocation).
+    # The sequential matmul on a one-array form ------------------------------------------
 
-        ``scratch`` holds three int arrays and one bool array at least as large as ``la``.
+    def _tables3(self):
+        """The Gaussian-log table for the one-array form ``e = 3 l + s`` (``s`` 0 or 1).
+
+        For ``ex = max(ea, eb)`` and ``ey = min(ea, eb)``, ``d = ex - ey = 3 (Lx - Ly) +
+        (sx - sy)``: ``3 j`` for equal signs, ``3 j - 1`` or ``3 j + 1`` for opposite ones
+        (never ambiguous since ``|sx - sy| <= 1``), and ``1`` for ``x - x``. Equal logs with
+        opposite signs cancel, so the tie rule of the sign does not matter. The table holds
+        ``3 phi``, so ``ex + table[d]`` keeps the sign of ``x``.
         """
-        n = la.size
-        lx, j, t, m = (x.ravel()[:n].reshape(la.shape) for x in scratch)
-        np.maximum(la, lb, out=lx)
-        np.minimum(la, lb, out=j)
-        np.subtract(lx, j, out=j)                      # j = Lx - Ly >= 0
-        np.minimum(j, self.cap, out=j)                 # a zero y lands on the 0 entry
-        np.bitwise_xor(sa, sb, out=t)
-        j += t
-        np.greater(lb, la, out=m)                      # b is the larger: its sign
-        np.copyto(sa, sb, where=m)
-        self.lut.take(j, out=t)
-        np.add(t, lx, out=la)
-        np.minimum(la, self.log_max, out=la)
-        np.less(la, self.log_min, out=m)
-        np.copyto(la, self.zero_l, where=m)
+        if getattr(self, "_lut3", None) is None:
+            n, cap = self.neg, self.cap
+            j = np.arange(cap)
+            lut3 = np.zeros(3 * cap + 3, dtype=np.int64)       # d >= 3 cap - 1: y adds nothing
+            lut3[3 * j] = 3 * self.lut[j]
+            lut3[3 * j[1:] - 1] = 3 * self.lut[n + j[1:]]
+            lut3[3 * j + 1] = 3 * self.lut[n + j]
+            self._lut3 = lut3.astype(self.dtype)
+            self._dcap = 3 * cap + 2
+        return self._lut3
 
     def _sequential_sparse(self, la, sa, lb, sb):
-        """Sequential order, skipping the products whose ``a`` operand is zero.
+        """``a @ b`` in the sequential order, skipping the products whose ``a`` is zero.
 
         Bit-exact with the dense loop because the golden adder treats a zero operand as an
         exact identity (``s + 0 = s``, ``0 + p = p``): the sum of each output runs over its
         non-zero ``a[i, k]`` in increasing ``k``. Rows are sorted by their count of non-zero
-        ``a`` so that the rows still active at step ``t`` are a prefix.
+        ``a`` so that the rows still active at step ``t`` are a prefix. Values are held as one
+        array ``e = 3 l + s`` (:meth:`_tables3`), so an addition is max, min, subtract, cap,
+        lookup, add and the underflow flush; saturation is checked only where a partial sum
+        is within one doubling of ``log_max``.
         """
         M = la.shape[0]
-        N = lb.shape[1]
+        K, N = lb.shape
+        lut3 = self._tables3()
+        dt = self.dtype
+        emin, ezero = 3 * self.log_min, 3 * self.zero_l
         nz = la >= self.log_min
         cnt = nz.sum(axis=1)
         rows = np.argsort(-cnt, kind="stable")
         cnt = cnt[rows]
         kmax = int(cnt[0]) if M else 0
-        acc_l = np.full((M, N), self.zero_l, dtype=self.dtype)
-        acc_s = np.zeros((M, N), dtype=self.dtype)
+        acc = np.full((M, N), ezero, dtype=dt)
         if kmax:
+            bits_b = (sb != 0).astype(dt)
+            eb = np.concatenate([3 * lb + bits_b, 3 * lb + (1 - bits_b)])   # b, then -b
             r, k = np.nonzero(nz[rows])                # row-major: k increasing in each row
             pos = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            idx = np.zeros((kmax, M), dtype=np.intp)   # padding: a zero a, product zero
-            av = np.full((kmax, M), self.zero_l, dtype=self.dtype)
-            asg = np.zeros((kmax, M), dtype=self.dtype)
-            idx[pos, r] = k
-            av[pos, r] = la[rows[r], k]
-            asg[pos, r] = sa[rows[r], k]
+            gidx = np.zeros((kmax, M), dtype=np.intp)  # padding: a zero a, product zero
+            av = np.full((kmax, M), ezero, dtype=dt)
+            gidx[pos, r] = k + K * (sa[rows[r], k] != 0)                    # -b for a < 0
+            av[pos, r] = 3 * la[rows[r], k]
             # active[t] = rows with more than t non-zero a (cnt is non-increasing)
             active = np.searchsorted(-cnt, -np.arange(kmax), side="right")
-            scratch = [np.empty(int(active[0]) * N, dtype=self.dtype) for _ in range(3)]
-            scratch.append(np.empty(int(active[0]) * N, dtype=bool))
+            big = int(active[0]) * N
+            s1, s2, s3 = (np.empty(big, dtype=dt) for _ in range(3))
+            mask = np.empty(big, dtype=bool)
+            lbz = lb[lb >= self.log_min]
+            # A product can saturate only if the largest logs can; a sum only near log_max.
+            mul_sat = lbz.size and int(la.max()) + int(lbz.max()) > self.log_max
+            add_sat = 3 * (self.log_max - (1 << self.fmt.frac_bits) - 2)
             t0 = 0
             while t0 < kmax:
                 m0 = int(active[t0])
                 t1 = min(kmax, t0 + max(1, _SEQ_BLOCK // max(1, m0 * N)))
-                kk = idx[t0:t1, :m0]
-                pl, ps = self.mul(av[t0:t1, :m0, None], asg[t0:t1, :m0, None], lb[kk], sb[kk])
+                p = eb[gidx[t0:t1, :m0]]
+                p += av[t0:t1, :m0, None]              # 3 (la + lb) + (sa xor sb)
+                if mul_sat:
+                    self._saturate3(p)
+                np.copyto(p, ezero, where=p < emin)
                 for t in range(t1 - t0):
                     m = int(active[t0 + t])
+                    e, pt = acc[:m], p[t, :m]
                     if t0 + t == 0:
-                        acc_l[:m], acc_s[:m] = pl[t, :m], ps[t, :m]
-                    else:
-                        self.add_into(acc_l[:m], acc_s[:m], pl[t, :m], ps[t, :m], scratch)
+                        e[...] = pt                    # 0 + p_0 = p_0
+                        continue
+                    n = m * N
+                    ex, d, ph, mk = (x[:n].reshape(m, N) for x in (s1, s2, s3, mask))
+                    np.maximum(e, pt, out=ex)
+                    np.minimum(e, pt, out=d)
+                    np.subtract(ex, d, out=d)
+                    np.minimum(d, self._dcap, out=d)
+                    lut3.take(d, out=ph)
+                    np.add(ex, ph, out=e)
+                    np.less(e, emin, out=mk)
+                    np.copyto(e, ezero, where=mk)
+                    if ex.max() > add_sat:
+                        self._saturate3(e)
                 t0 = t1
-        out_l = np.empty_like(acc_l)
-        out_s = np.empty_like(acc_s)
-        out_l[rows], out_s[rows] = acc_l, acc_s
-        return out_l, out_s
+        out = np.empty_like(acc)
+        out[rows] = acc
+        zero = out < 3 * self.log_min
+        l = np.floor_divide(out, 3)
+        s = out - 3 * l
+        l[zero] = self.zero_l
+        return l, s
+
+    def _saturate3(self, e):
+        """Clamp the logs of a one-array form above ``log_max`` (in place, keeping signs)."""
+        over = e >= 3 * (self.log_max + 1)
+        if over.any():
+            e[over] = 3 * self.log_max + (e[over] % 3)
 
     def matmul(self, a, b, order: str = "sequential", sparse: bool = True):
         la, sa = self.unpack(a)
