@@ -77,7 +77,7 @@ error: setup
 	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
 
 # SymbiYosys k-induction proofs: stream protocol of every unit, equivalence of mul/div.
-FORMAL_UNITS ?= mul div add
+FORMAL_UNITS ?= mul div add acc acc-kahan
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 

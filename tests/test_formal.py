@@ -51,12 +51,16 @@ def test_stage_valid_bits_are_found(unit, stages):
 
 def test_formal_top_validates_arguments():
     unit = build_unit("mul", F8)
-    with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol'\]"):
+    with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol', 'sums'\]"):
         FormalTop(unit, checks=["liveness"])
     with pytest.raises(ValueError, match="the 'equiv' check needs a spec"):
         FormalTop(unit, checks=["equiv"])
     with pytest.raises(ValueError, match="latency must be an integer of at least 1, not 0"):
         FormalTop(unit, latency=0)
+    with pytest.raises(ValueError, match="its property set is 'sums', not 'protocol'"):
+        Proof("acc", F8, "protocol", 3)
+    with pytest.raises(ValueError, match="'sums' applies to"):
+        Proof("mul", F8, "sums", 3)
     with pytest.raises(ValueError, match="no reference model for 'add'"):
         Proof("add", F8, "equiv", 3)
 
@@ -97,7 +101,9 @@ def test_reference_model_agrees_with_golden(spec, model):
 FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("div", F8, "protocol"), ("div", F8, "equiv"),
         ("add", F8, "protocol"), ("add", F8, "cover"),
-        ("mul", F16, "protocol"), ("mul", F16, "equiv"), ("add", F16, "protocol")]
+        ("mul", F16, "protocol"), ("mul", F16, "equiv"), ("add", F16, "protocol"),
+        ("acc", F8, "sums"), ("acc-kahan", F8, "sums"), ("acc", F16, "sums"),
+        ("acc-kahan", F16, "sums")]
 # add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
 SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
         ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol")]
@@ -146,6 +152,23 @@ def test_adder_protocol_needs_the_stage_invariant():
 
 
 # Proofs that must fail ---------------------------------------------------------------------
+
+@needs_tools
+def test_accumulator_sums_need_the_busy_invariant():
+    """Without ``inv_busy`` the induction step may start in the accumulator's OUTPUT state with
+    no sum owed; with it the sums protocol is 1-inductive."""
+    result = run(Proof("acc", F8, "sums", 12, strengthen=False))
+    assert result.result == "UNKNOWN"
+    assert "valid_needs_sum" in result.failed
+
+
+@needs_tools
+def test_accumulator_dropping_valid_fails_with_counterexample():
+    """Deep enough for a sum to reach the output (the base case), a dropped output is found."""
+    result = run(Proof("acc", F8, "sums", 40, bug="drop-valid"))
+    assert result.result == "FAIL"
+    assert "hold" in result.failed and result.step is not None
+
 
 
 @needs_tools
@@ -201,7 +224,7 @@ def test_wrong_reference_model_fails_on_a_saturating_product():
     (["--format", "3"], "expected INT_BITS:FRAC_BITS such as 3:4, not '3'"),
     (["--format", "11:4"], "int_bits must be an integer in [1, 10], not 11"),
     (["--unit", "fma"], "invalid choice: 'fma'"),
-    (["--unit", "acc"], "invalid choice: 'acc'"),
+    (["--unit", "mm2x2"], "invalid choice: 'mm2x2'"),
     (["--depth", "0"], "expected a positive integer, not '0'"),
     (["--props", "liveness"], "invalid choice: 'liveness'"),
     (["--inject-bug", "spec", "--unit", "add"], "no proof matches"),

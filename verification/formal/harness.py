@@ -31,6 +31,14 @@ Property sets
     ``equiv``: when ``o.valid`` is high, ``o.payload`` equals ``spec`` of the input accepted
     ``latency`` enabled cycles earlier. The expected code is computed when the input is accepted
     and carried by a shadow chain advanced by the same enable.
+``sums`` (``mode prove``), for units that emit one beat per input marked ``last`` (the
+accumulators)
+    ``sum_count_range``: a counter of sums owed (inputs with ``last`` accepted minus outputs
+    delivered, cleared by reset) stays in ``[0, 1]``: no sum is dropped or duplicated.
+    ``valid_needs_sum``: ``o.valid`` implies a sum is owed.
+    ``hold`` and ``reset_empty`` as for ``protocol``.
+    ``inv_busy`` (strengthening, a true property too): a sum is owed exactly while the unit
+    refuses input.
 ``cover`` (``mode cover``)
     Reachability of the interesting protocol states (pipeline full and stalled, a delivery right
     after a stall, back-to-back deliveries), so the proofs above are not vacuous.
@@ -57,7 +65,7 @@ from amaranth.hdl import (
 __all__ = ["PROPERTY_SETS", "FormalTop", "pipeline_valid_bits"]
 
 #: Property sets and the SymbiYosys mode that checks them.
-PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover"}
+PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover", "sums": "prove"}
 
 _STAGE_VALID = re.compile(r"stage(\d+)_valid")
 
@@ -173,7 +181,8 @@ class FormalTop(Elaboratable):
         m = Module()
         unit, L = self.unit, self.latency
         frag = Fragment.get(unit, platform)
-        unit_valid = pipeline_valid_bits(frag)
+        # The stage invariant belongs to the one-pipeline stream units of ``protocol``.
+        unit_valid = pipeline_valid_bits(frag) if "protocol" in self.checks else []
         m.submodules.dut = frag
         m.d.comb += [
             unit.i.valid.eq(self.i_valid),
@@ -214,6 +223,17 @@ class FormalTop(Elaboratable):
             if self.strengthen and unit_valid:
                 self._assert(m, "inv_stages",
                              Cat(a == b for a, b in zip(unit_valid, shadow)).all())
+
+        if "sums" in self.checks:
+            owed = Signal(range(-1, 3), name="sums_owed")
+            m.d.sync += owed.eq(owed + (accepted & unit.i.payload.last) - delivered)
+            self._assert(m, "sum_count_range", (owed >= 0) & (owed <= 1))
+            self._assert(m, "valid_needs_sum", ~self.o_valid | (owed == 1))
+            self._assert(m, "hold", ~(past_stalled & ~past_rst) |
+                         (self.o_valid & (self.o_payload == past_payload)))
+            self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
+            if self.strengthen:
+                self._assert(m, "inv_busy", (owed == 1) == ~self.i_ready)
 
         if "equiv" in self.checks:
             expected = [Signal.like(self.o_payload, name=f"expected{k}", reset_less=True)

@@ -13,30 +13,38 @@ from .harness import PROPERTY_SETS, FormalTop
 from .sby import WORK, ProofResult, read_vcd, run_sby
 from .spec import SPECS, mul_spec
 
-__all__ = ["STREAM_UNITS", "Proof", "applicable", "default_depth", "format_trace", "plan",
+__all__ = ["STREAM_UNITS", "SUM_UNITS", "Proof", "applicable", "default_depth", "format_trace", "plan",
            "stream_units"]
 
 
 #: Units with the contract :class:`FormalTop` checks: one output beat per input beat, a fixed
 #: latency, stalling as a whole. (The accumulators emit one beat per ``last``: not these.)
 STREAM_UNITS = ("mul", "div", "add", "add-direct")
+#: Units that emit one sum per input marked ``last``: the ``sums`` property set.
+SUM_UNITS = ("acc", "acc-kahan")
 
 
 def applicable(unit: str, props: str) -> bool:
-    """Whether property set ``props`` can be checked on ``unit`` (``equiv`` needs a spec)."""
-    return props != "equiv" or unit in SPECS
+    """Whether property set ``props`` can be checked on ``unit`` (``equiv`` needs a spec;
+    ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others)."""
+    if unit in SUM_UNITS:
+        return props == "sums"
+    return props != "sums" and (props != "equiv" or unit in SPECS)
 
 
 def default_depth(latency: int, props: str) -> int:
     """Induction depth ``latency + 2`` (the strengthened properties are 1-inductive, the margin
-    makes the base case cover a full pipeline fill); ``latency + 4`` cycles to reach the covers.
+    makes the base case cover a full pipeline fill); ``latency + 4`` cycles to reach the covers;
+    6 for ``sums``.
     """
+    if props == "sums":  # 1-inductive with inv_busy, and independent of the (long) latency
+        return 6
     return latency + (4 if PROPERTY_SETS[props] == "cover" else 2)
 
 
 def stream_units() -> list[str]:
-    """The names of :data:`STREAM_UNITS` that :data:`hdl.units.UNITS` has, sorted."""
-    return sorted(u for u in STREAM_UNITS if u in UNITS)
+    """The names of :data:`STREAM_UNITS` and :data:`SUM_UNITS` in :data:`hdl.units.UNITS`."""
+    return sorted(u for u in STREAM_UNITS + SUM_UNITS if u in UNITS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,10 +63,15 @@ class Proof:
     strengthen: bool = True
 
     def __post_init__(self):
-        if self.unit not in STREAM_UNITS or self.unit not in UNITS:
+        if self.unit not in STREAM_UNITS + SUM_UNITS or self.unit not in UNITS:
             raise ValueError(f"unit must be one of {stream_units()}, not {self.unit!r}")
         if self.props not in PROPERTY_SETS:
             raise ValueError(f"props must be one of {sorted(PROPERTY_SETS)}, not {self.props!r}")
+        if self.unit in SUM_UNITS and self.props != "sums":
+            raise ValueError(f"{self.unit!r} emits one beat per `last`: its property set is "
+                             f"'sums', not {self.props!r}")
+        if self.props == "sums" and self.unit not in SUM_UNITS:
+            raise ValueError(f"'sums' applies to {list(SUM_UNITS)}, not {self.unit!r}")
         if not applicable(self.unit, self.props):
             raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
                              f"{sorted(SPECS)}")
