@@ -11,7 +11,7 @@ from hdl.units import UNITS, build_unit
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
 from .sby import WORK, ProofResult, read_vcd, run_sby
-from .spec import SPECS, mul_spec
+from .spec import MAX_ADD_SPEC_WIDTH, SPECS, mul_spec
 
 __all__ = ["STREAM_UNITS", "SUM_UNITS", "Proof", "applicable", "default_depth", "format_trace", "plan",
            "stream_units"]
@@ -24,11 +24,14 @@ STREAM_UNITS = ("mul", "div", "add", "add-direct")
 SUM_UNITS = ("acc", "acc-kahan")
 
 
-def applicable(unit: str, props: str) -> bool:
-    """Whether property set ``props`` can be checked on ``unit`` (``equiv`` needs a spec;
-    ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others)."""
+def applicable(unit: str, props: str, fmt: LNSFormat | None = None) -> bool:
+    """Whether property set ``props`` can be checked on ``unit`` (at ``fmt``): ``equiv`` needs
+    a spec (the adders' only up to :data:`~verification.formal.spec.MAX_ADD_SPEC_WIDTH` bits);
+    ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others."""
     if unit in SUM_UNITS:
         return props == "sums"
+    if props == "equiv" and unit.startswith("add") and fmt is not None:
+        return unit in SPECS and fmt.width <= MAX_ADD_SPEC_WIDTH
     return props != "sums" and (props != "equiv" or unit in SPECS)
 
 
@@ -75,6 +78,9 @@ class Proof:
         if not applicable(self.unit, self.props):
             raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
                              f"{sorted(SPECS)}")
+        if not applicable(self.unit, self.props, self.fmt):
+            raise ValueError(f"the reference model of {self.unit!r} is built for formats of "
+                             f"at most {MAX_ADD_SPEC_WIDTH} bits, not {self.fmt.width}")
         if self.bug is not None and self.bug not in BUGS:
             raise ValueError(f"bug must be one of {sorted(BUGS)}, not {self.bug!r}")
         if self.bug == "spec" and (self.unit, self.props) != ("mul", "equiv"):
@@ -82,6 +88,13 @@ class Proof:
 
     @property
     def mode(self) -> str:
+        """SymbiYosys mode. The adders' ``equiv`` is a bounded check (``bmc``): their data
+        registers hold values no invariant of the bench describes, so induction cannot close,
+        but the datapath is feed-forward (its only state is the pipeline registers and constant
+        tables), so the first result after reset, for every input the solver can choose, covers
+        the whole function."""
+        if self.props == "equiv" and self.unit.startswith("add"):
+            return "bmc"
         return PROPERTY_SETS[self.props]
 
     @property
@@ -131,7 +144,7 @@ def plan(units, formats, *, props=None, depth=None, bug=None,
     for fmt in formats:
         for unit in units:
             for p in props or PROPERTY_SETS:
-                if not applicable(unit, p):
+                if not applicable(unit, p, fmt):
                     continue
                 if bug == "spec" and (unit, p) != ("mul", "equiv"):
                     continue

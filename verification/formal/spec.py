@@ -8,11 +8,19 @@ compares two independent descriptions of the same function.
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Mux, Value
+import functools
+
+import numpy as np
+from amaranth.hdl import Array, Cat, Const, Mux, Value, signed
 
 from golden import LNSFormat
+from golden.gaussian import gaussian_logs
 
-__all__ = ["SPECS", "decode", "div_spec", "mul_spec"]
+__all__ = ["SPECS", "MAX_ADD_SPEC_WIDTH", "add_spec", "decode", "div_spec", "mul_spec"]
+
+#: Widest format the adder's reference model is built for: it holds phi for every ``d``, a
+#: table of ``2^(width-1)`` entries, which the solver must read as a multiplexer.
+MAX_ADD_SPEC_WIDTH = 10
 
 
 def decode(fmt: LNSFormat, code: Value):
@@ -64,5 +72,41 @@ def div_spec(fmt: LNSFormat, payload: Value) -> Value:
     return _round_trip(fmt, Mux(zb, sa, sa ^ sb), log, za)
 
 
+def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value:
+    """Expected code of ``a + b`` (``a - b`` when ``op``) for the payload ``{a, b, op}``.
+
+    The rules of :mod:`golden.adder` (order by magnitude, ``d = Ly - Lx``, zero operands,
+    exact cancellation, saturation and flush) over the golden model's value of phi+ and phi-
+    at *every* ``d``, one constant per ``d``: the unit's table lookups, interpolation and
+    near-zero path must reproduce the golden function everywhere. Formats up to
+    :data:`MAX_ADD_SPEC_WIDTH` bits.
+    """
+    if fmt.width > MAX_ADD_SPEC_WIDTH:
+        raise ValueError(f"the adder's reference model needs a format of at most "
+                         f"{MAX_ADD_SPEC_WIDTH} bits, not {fmt.width}")
+    plus, minus = gaussian_logs(fmt, method)
+    payload = Value.cast(payload)
+    a, b = _operands(fmt, payload)
+    op = payload[2 * fmt.width]
+    sa, la, za = decode(fmt, a)
+    sb, lb, zb = decode(fmt, b)
+    sb = sb ^ op
+    swap = lb > la
+    lx, ly = Mux(swap, lb, la), Mux(swap, la, lb)
+    sx, sy = Mux(swap, sb, sa), Mux(swap, sa, sb)
+    y_zero = Mux(swap, za, zb)
+    d = Mux(y_zero, plus.d_min, ly - lx)
+    ds = np.arange(plus.d_min, 1)
+    shape = signed(fmt.log_bits + 2)
+    phi_plus = Array(Const(int(v), shape) for v in plus.evaluate(ds))
+    phi_minus = Array(Const(int(v), shape) for v in minus.evaluate(np.minimum(ds, -1)))
+    index = (d - plus.d_min).as_unsigned()
+    opposite = sx ^ sy
+    phi = Mux(y_zero, 0, Mux(opposite, phi_minus[index], phi_plus[index]))
+    log = lx + phi
+    return _round_trip(fmt, sx, log, (za & zb) | (opposite & (d == 0)))
+
+
 #: Units with a reference model: unit name -> ``spec(fmt, payload)``.
-SPECS = {"mul": mul_spec, "div": div_spec}
+SPECS = {"mul": mul_spec, "div": div_spec, "add": add_spec,
+         "add-direct": functools.partial(add_spec, method="direct")}
