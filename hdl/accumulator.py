@@ -37,10 +37,14 @@ def accumulator_input_layout(fmt: LNSFormat) -> data.StructLayout:
     return data.StructLayout({"value": lns_layout(fmt), "last": unsigned(1)})
 
 
-def _delay(m: Module, value, cycles: int, name: str):
-    """``value`` delayed by ``cycles`` clock cycles (the step chain never stalls)."""
+def _delay(m: Module, value, cycles: int, name: str, *, valid: bool = False):
+    """``value`` delayed by ``cycles`` clock cycles (the step chain never stalls).
+
+    Data delays are reset-less (a valid bit qualifies them); with ``valid`` the registers are
+    reset, so a step in flight when ``rst`` rises is cancelled rather than written back later.
+    """
     for k in range(cycles):
-        reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=True)
+        reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=not valid)
         m.d.sync += reg.eq(value)
         value = reg
     return value
@@ -119,7 +123,7 @@ class LNSAccumulator(wiring.Component):
         # The step chain: inputs at issue time, outputs (lane, s', c') `depth * L` cycles later.
         step = Signal()
         s_in, c_in, x = Signal(W), Signal(W), Signal(W)
-        out_valid = _delay(m, step, self.depth * L, "step_valid")
+        out_valid = _delay(m, step, self.depth * L, "step_valid", valid=True)
         out_lane = _delay(m, lane, self.depth * L, "step_lane")
         reduce_op = Signal()
         reduce_a, reduce_b = Signal(W), Signal(W)
@@ -141,13 +145,13 @@ class LNSAccumulator(wiring.Component):
             issue(first, a_op, b_op, ~reduce_op, step | reduce_op)
             y = result(first)
             s_l = _delay(m, s_in, L, "s_l")
-            valid_l = _delay(m, step, L, "valid_l")
+            valid_l = _delay(m, step, L, "valid_l", valid=True)
             issue(adders[1], s_l, y, 0, valid_l)
             t = result(adders[1])
             s_2l = _delay(m, s_l, L, "s_2l")
-            issue(adders[2], t, s_2l, 1, _delay(m, valid_l, L, "valid_2l"))
+            issue(adders[2], t, s_2l, 1, _delay(m, valid_l, L, "valid_2l", valid=True))
             y_3l = _delay(m, y, 2 * L, "y_3l")
-            issue(adders[3], result(adders[2]), y_3l, 1, _delay(m, valid_l, 2 * L, "valid_3l"))
+            issue(adders[3], result(adders[2]), y_3l, 1, _delay(m, valid_l, 2 * L, "valid_3l", valid=True))
             out_s, out_c = _delay(m, t, 2 * L, "t_4l"), result(adders[3])
 
         # Write back finished steps; forward a result that lands in the cycle its lane issues.
@@ -212,5 +216,7 @@ class LNSAccumulator(wiring.Component):
 def _any_in_flight(m: Module, step, cycles: int):
     """High while a step issued earlier has not been written back (``cycles`` later)."""
     count = Signal(range(cycles + 2), name="in_flight")
-    m.d.sync += count.eq(count + step - _delay(m, step, cycles, "flight"))
+    # The delay line is reset with the counter: otherwise steps issued before a reset would
+    # leave it afterwards and drive the count below zero (the accumulator then never drains).
+    m.d.sync += count.eq(count + step - _delay(m, step, cycles, "flight", valid=True))
     return count != 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-__all__ = ["BenchConfig"]
+__all__ = ["BenchConfig", "SoakConfig"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,4 +51,50 @@ class BenchConfig:
 
     @classmethod
     def from_json(cls, text: str) -> "BenchConfig":
+        return cls(**json.loads(text))
+
+
+@dataclasses.dataclass(frozen=True)
+class SoakConfig:
+    """One soak run (:mod:`verification.tb_soak`): many operands in segments ended by resets.
+
+    Attributes
+    ----------
+    model : str
+        Key of :data:`verification.models.MODELS` (stimuli and golden reference).
+    int_bits, frac_bits : int
+        The LNS format.
+    operands : int
+        Input beats to push through the unit, at least (values summed, for accumulators).
+    resets : int
+        Reset pulses, one at the end of every segment but the last.
+    seed : int
+        Seeds stimuli, stalls, segment sizes and reset timing.
+    latency : int
+        The unit's stated latency (bounds how long the bench waits for a drain).
+    max_burst : int
+        Largest number of operands driven with one idle/stall setting.
+    sim, result_file :
+        As for :class:`BenchConfig`.
+    """
+
+    model: str
+    int_bits: int
+    frac_bits: int
+    operands: int
+    resets: int
+    seed: int = 1
+    latency: int = 1
+    max_burst: int = 20_000
+    sim: str = ""
+    result_file: str = ""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> "SoakConfig":
         return cls(**json.loads(text))

@@ -20,7 +20,7 @@ from hdl import build_unit, to_verilog
 
 from .config import BenchConfig
 
-__all__ = ["ROOT", "SIMULATORS", "run_bench", "BenchFailure"]
+__all__ = ["ROOT", "SIMULATORS", "run_bench", "simulate", "check_sim", "BenchFailure"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIMULATORS = ("icarus", "verilator")
@@ -70,23 +70,66 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     BenchFailure
         If the bench failed; the message holds the mismatch report.
     """
-    if sim not in SIMULATORS:
-        raise ValueError(f"sim must be one of {SIMULATORS}, not {sim!r}")
-    _venv_on_path()
+    check_sim(sim)
     component = build_unit(unit, fmt)
     name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
-    build_dir = ROOT / "build" / "sim" / name
+    result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
+    cfg = BenchConfig(model=model or unit, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
+                      vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
+                      latency=component.latency, result_file=str(result_file))
+    return simulate(component, unit, sim=sim, name=name, test_module="verification.tb_unit",
+                    config_json=cfg.to_json(), result_file=result_file)
+
+
+def check_sim(sim) -> str:
+    """``sim`` itself if it is one of :data:`SIMULATORS`, else a ``ValueError`` naming them."""
+    if sim not in SIMULATORS:
+        raise ValueError(f"sim must be one of {SIMULATORS}, not {sim!r}")
+    return sim
+
+
+def simulate(component, unit: str, *, sim: str, name: str, test_module: str, config_json: str,
+             result_file: pathlib.Path, build_root: pathlib.Path | None = None) -> dict:
+    """Build ``component``'s Verilog on ``sim`` and run the cocotb module ``test_module``.
+
+    The bench reads ``config_json`` from the ``LNSGEN_BENCH`` environment variable and writes
+    a JSON summary with a ``mismatches`` count and ``report`` lines to ``result_file``.
+
+    Parameters
+    ----------
+    component : amaranth.lib.wiring.Component
+        The unit to simulate.
+    unit : str
+        Its name in :data:`hdl.UNITS` (names the Verilog module ``lns_<unit>``).
+    sim : {"icarus", "verilator"}
+    name : str
+        Names the build directory (``build/sim/<name>``), which is emptied first.
+    test_module, config_json, result_file :
+        The cocotb module, its configuration and where it writes its summary.
+    build_root : pathlib.Path, optional
+        Parent of the build directory (default ``build/sim``).
+
+    Returns
+    -------
+    dict
+        The bench summary.
+
+    Raises
+    ------
+    BenchFailure
+        If the bench failed or reported mismatches; the message holds its report and the
+        tail of the simulator log.
+    """
+    _venv_on_path()
+    build_dir = (build_root or ROOT / "build" / "sim") / name
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     top = "lns_" + unit.replace("-", "_")
     source = build_dir / f"{top}.v"
     source.write_text(to_verilog(component, top))
-    result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
+    result_file = pathlib.Path(result_file)
     result_file.parent.mkdir(parents=True, exist_ok=True)
     result_file.unlink(missing_ok=True)
-    cfg = BenchConfig(model=model or unit, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
-                      vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
-                      latency=component.latency, result_file=str(result_file))
 
     runner = get_runner(sim)
     # One C++ file: the PyPI wheel's verilated.mk lacks the precompiled-header include flag
@@ -99,9 +142,9 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
                  build_args=build_args, timescale=TIMESCALE, log_file=build_dir / "build.log")
     try:
-        runner.test(test_module="verification.tb_unit", hdl_toplevel=top, build_dir=build_dir,
+        runner.test(test_module=test_module, hdl_toplevel=top, build_dir=build_dir,
                     test_dir=build_dir, timescale=TIMESCALE,
-                    extra_env={"LNSGEN_BENCH": cfg.to_json(), "PYTHONPATH": str(ROOT)},
+                    extra_env={"LNSGEN_BENCH": config_json, "PYTHONPATH": str(ROOT)},
                     log_file=build_dir / "sim.log")
         failed = None
     except SystemExit as exc:  # cocotb's runner exits the process on failure under pytest

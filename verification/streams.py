@@ -54,6 +54,9 @@ class StreamDriver:
         (0 sends back to back). Once ``valid`` is raised it stays up until accepted.
     rng : numpy.random.Generator
         Source of the idle pattern (seed it for reproducible runs).
+    timeout : int, optional
+        Cycles an offered payload may wait for ``ready`` before the driver raises
+        :class:`ProtocolError` (a unit that stopped accepting input); None waits forever.
 
     Attributes
     ----------
@@ -63,7 +66,8 @@ class StreamDriver:
         Cycles in which the driver had a payload to send but withheld ``valid``.
     """
 
-    def __init__(self, dut, prefix: str, clk, payloads: Sequence[int], *, idle: float, rng):
+    def __init__(self, dut, prefix: str, clk, payloads: Sequence[int], *, idle: float, rng,
+                 timeout: int | None = None):
         self.payload = getattr(dut, f"{prefix}__payload")
         self.valid = getattr(dut, f"{prefix}__valid")
         self.ready = getattr(dut, f"{prefix}__ready")
@@ -73,6 +77,7 @@ class StreamDriver:
         self.rng = rng
         self.accepted_times: list[int] = []
         self.idle_cycles = 0
+        self.timeout = timeout
         self._stop = False
 
     @property
@@ -93,6 +98,7 @@ class StreamDriver:
         offering = False
         idle_draws = self.rng.random(4 * len(self.payloads) + 64)
         draw = 0
+        waited = 0
         while sent < len(self.payloads):
             await FallingEdge(self.clk)
             if self._stop:
@@ -113,6 +119,13 @@ class StreamDriver:
                 self.accepted_times.append(get_sim_time())
                 sent += 1
                 offering = False
+                waited = 0
+            else:
+                waited += 1
+                if self.timeout is not None and waited > self.timeout:
+                    raise ProtocolError(
+                        f"t={get_sim_time()}: input {sent} offered for {waited} cycles without "
+                        f"ready ({sent} of {len(self.payloads)} accepted): the unit is stuck")
         await FallingEdge(self.clk)
         self.valid.value = 0
 

@@ -1,0 +1,237 @@
+"""cocotb soak bench: a long random stream through one unit, in segments ended by reset pulses.
+
+Started by :func:`verification.soak.run_soak` with a :class:`~verification.config.SoakConfig`
+in the ``LNSGEN_BENCH`` environment variable. The operands are split into ``resets + 1``
+segments; a segment is one or more bursts, each with its own random input-idle and
+output-stall probabilities (from back to back to 90% stalled). Every segment but the last
+ends with a reset pulse of 1-4 cycles, of one of two kinds:
+
+* **drained**: every result of the segment has been received, then the reset;
+* **mid-flight**: the driver is stopped at a random cycle of the segment's last burst (possibly
+  while it offers a beat), and the reset follows within ``latency + 2`` cycles, so results in the
+  pipeline, a sum being accumulated or a result waiting in the output register are thrown away.
+
+Checks, per segment, against the golden model of exactly the inputs that were accepted:
+
+* the received results are, in order and bit for bit, the expected ones: all of them for a
+  drained segment (a missing one is *lost*), a prefix of them for a mid-flight one (the rest
+  were *dropped by the reset*, which is allowed);
+* no result beyond the expected ones (*extra*), and none before its input (the monitor's
+  ``limit``); after every reset the unit stays silent for ``latency + 8`` idle cycles (no stale
+  beat survives a reset);
+* the handshake rules of :class:`~verification.streams.StreamMonitor` on every cycle.
+
+The summary (operands, results, resets, stalls, mismatches, lost, extra, wall time) goes to the
+configured JSON file; the test fails on any mismatch, lost or extra beat or protocol error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import numpy as np
+
+import cocotb
+from cocotb.clock import Clock
+from cocotb.simtime import get_sim_time
+from cocotb.triggers import ClockCycles, FallingEdge
+
+from golden import LNSFormat
+from verification.config import SoakConfig
+from verification.models import MODELS, pack_fields
+from verification.streams import Scoreboard, StreamDriver, StreamMonitor
+
+PERIOD_NS = 10
+#: (input idle, output stall) probabilities of a burst and how often each pair is drawn: mostly
+#: moderate, sometimes back to back, a slow source or a slow sink.
+STALL_MENU = [((0.2, 0.2), 0.45), ((0.0, 0.0), 0.15), ((0.5, 0.5), 0.15),
+              ((0.0, 0.9), 0.1), ((0.9, 0.0), 0.1), ((0.3, 0.7), 0.05)]
+#: A burst with a heavy stall is kept short: it costs up to ten cycles per operand.
+HEAVY_BURST = 2000
+
+
+class _Segment:
+    """Accepted inputs and received results of the current segment (for the monitor's limit)."""
+
+    def __init__(self, base: int):
+        self.base = base            # monitor.beats index of the segment's first result
+        self.inputs: list[dict] = []
+        self.allowed_before = 0     # results allowed by the bursts already finished
+        self.driver = None
+        self.allowed_per_beat = None  # cumulative results allowed after k accepted beats
+
+    def limit(self) -> int:
+        allowed = self.allowed_before
+        if self.driver is not None:
+            k = len(self.driver.accepted_times)
+            allowed += int(self.allowed_per_beat[k - 1]) if k else 0
+        return self.base + allowed
+
+
+def _split(total: int, parts: int, rng) -> list[int]:
+    """``parts`` random positive sizes summing to ``total`` (at least 1 each)."""
+    if parts <= 1:
+        return [total]
+    cuts = np.sort(rng.choice(np.arange(1, total), size=parts - 1, replace=False))
+    return np.diff(np.concatenate([[0], cuts, [total]])).astype(int).tolist()
+
+
+async def _wait_for(monitor, count: int, clk, patience: int) -> None:
+    """Until ``monitor`` holds ``count`` beats, or ``patience`` cycles without a new beat."""
+    quiet, seen = 0, len(monitor.beats)
+    while len(monitor.beats) < count and quiet < patience:
+        await FallingEdge(clk)
+        quiet = 0 if len(monitor.beats) != seen else quiet + 1
+        seen = len(monitor.beats)
+
+
+@cocotb.test()
+async def soak(dut):
+    cfg = SoakConfig.from_json(os.environ["LNSGEN_BENCH"])
+    fmt = LNSFormat(int_bits=cfg.int_bits, frac_bits=cfg.frac_bits)
+    model = MODELS[cfg.model]
+    fields = model.fields(fmt)
+    rng = np.random.default_rng(cfg.seed)
+    # Longest quiet wait for a result: a full latency under the heaviest stall, with margin.
+    patience = 64 + 10 * cfg.latency * 4
+    stall_pairs = [p for p, _ in STALL_MENU]
+    stall_weights = np.array([w for _, w in STALL_MENU])
+    stall_weights /= stall_weights.sum()
+
+    Clock(dut.clk, PERIOD_NS, unit="ns").start()
+    dut.rst.value = 1
+    dut.i__valid.value = 0
+    dut.o__ready.value = 0
+    await ClockCycles(dut.clk, 3)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
+
+    seg = _Segment(0)
+    monitor = StreamMonitor(dut, "o", dut.clk, stall=0.2, rng=rng, limit=lambda: seg.limit(),
+                            reset=dut.rst).start()
+    totals = dict(operands=0, results=0, expected=0, segments=0, resets=0, mid_flight_resets=0,
+                  dropped_by_reset=0, mismatches=0, lost=0, extra=0, bursts=0,
+                  input_idle_cycles=0, output_stall_cycles=0)
+    report: list[str] = []
+    wall = time.perf_counter()
+    remaining = cfg.operands
+    segments = cfg.resets + 1
+    # Half the resets (rounded up) come mid-flight, in random order.
+    kinds = rng.permutation([True] * ((cfg.resets + 1) // 2) + [False] * (cfg.resets // 2))
+    for s in range(segments):
+        ends_in_reset = s < segments - 1
+        mid_flight = ends_in_reset and bool(kinds[s])
+        target = max(1, -(-remaining // (segments - s)))
+        bursts = _split(target, min(target, int(rng.integers(1, 4))), rng)
+        for b, size in enumerate(bursts):
+            idle, stall = stall_pairs[rng.choice(len(stall_pairs), p=stall_weights)]
+            if max(idle, stall) > 0.5:
+                size = min(size, HEAVY_BURST)
+            while size > 0:  # bursts are also capped at max_burst operands per setting
+                chunk = min(size, cfg.max_burst)
+                size -= chunk
+                inputs = model.stimuli(fmt, chunk, rng)
+                if not model.one_to_one:
+                    per_beat = np.cumsum(inputs["last"])  # an accumulator: a result per `last`
+                else:
+                    per_beat = np.arange(1, len(next(iter(inputs.values()))) + 1)
+                driver = StreamDriver(dut, "i", dut.clk, pack_fields(fields, inputs), idle=idle,
+                                      rng=rng, timeout=patience)
+                monitor.stall = stall
+                seg.driver, seg.allowed_per_beat = driver, per_beat
+                abort = mid_flight and b == len(bursts) - 1 and size == 0
+                if abort:
+                    # Stop at a random cycle of the burst, likely while beats are in flight.
+                    task = cocotb.start_soon(driver.run())
+                    cycles = int(rng.integers(1, len(driver.payloads) + 1))
+                    await ClockCycles(dut.clk, cycles)
+                    driver.stop()
+                    await task
+                else:
+                    await driver.run()
+                accepted = len(driver.accepted_times)
+                seg.inputs.append({k: np.asarray(v)[:accepted] for k, v in inputs.items()})
+                seg.allowed_before += int(per_beat[accepted - 1]) if accepted else 0
+                seg.driver = None
+                totals["operands"] += accepted
+                totals["input_idle_cycles"] += driver.idle_cycles
+                totals["bursts"] += 1
+                remaining -= accepted
+
+        accepted_inputs = {k: np.concatenate([x[k] for x in seg.inputs]) for k in seg.inputs[0]}
+        expected = np.asarray(model.reference(fmt, accepted_inputs), dtype=np.int64)
+        if mid_flight:
+            # Half the resets come within a few cycles (steps still in flight), half anywhere
+            # up to the latency (a drain, a reduction, a result waiting to be read).
+            wait = int(rng.integers(0, 4 if rng.random() < 0.5 else cfg.latency + 3))
+            if wait:
+                await ClockCycles(dut.clk, wait)
+        else:
+            await _wait_for(monitor, seg.base + len(expected), dut.clk, patience)
+            await ClockCycles(dut.clk, 2 * cfg.latency + 8)  # extra beats would show up here
+        if ends_in_reset:
+            await FallingEdge(dut.clk)
+            dut.rst.value = 1
+            await ClockCycles(dut.clk, int(rng.integers(1, 5)))
+            await FallingEdge(dut.clk)
+            dut.rst.value = 0
+            totals["resets"] += 1
+            totals["mid_flight_resets"] += int(mid_flight)
+
+        got = monitor.beats[seg.base:]
+        n = min(len(got), len(expected))
+        board = Scoreboard(
+            accepted_inputs, expected[:n],
+            describe_input=lambda name, v: model.describe_input(fmt, name, v),
+            describe_output=lambda v: model.describe_output(fmt, v))
+        bad, lines = board.compare(got[:n])
+        lost = 0 if mid_flight else len(expected) - n
+        extra = len(got) - n
+        totals["mismatches"] += bad
+        totals["lost"] += lost
+        totals["extra"] += extra
+        totals["dropped_by_reset"] += len(expected) - n if mid_flight else 0
+        totals["results"] += n
+        totals["expected"] += len(expected)
+        totals["segments"] += 1
+        if bad or lost or extra:
+            report.append(f"segment {s} ({'mid-flight reset' if mid_flight else 'drained'}, "
+                          f"{len(expected)} expected, {len(got)} received): {bad} mismatches, "
+                          f"{lost} lost, {extra} extra")
+            report.extend(lines)
+        seg = _Segment(len(monitor.beats))
+        if ends_in_reset:
+            # A reset leaves the unit empty: with no input, nothing may come out (the new
+            # segment's limit stays at 0 results until it accepts an input).
+            await ClockCycles(dut.clk, cfg.latency + 8)
+
+    monitor.stop()
+    wall = time.perf_counter() - wall
+    totals["output_stall_cycles"] = monitor.stall_cycles
+    period = PERIOD_NS * 1000  # simulator steps per cycle (timescale 1 ns / 1 ps)
+    summary = {
+        **cfg.to_dict(),
+        "format": str(fmt),
+        **totals,
+        "cycles": int(get_sim_time() // period),
+        "wall_s": round(wall, 1),
+        "operands_per_s": round(totals["operands"] / wall, 1),
+        "operands_requested": cfg.operands,
+        "report": report[:40],
+    }
+    if cfg.result_file:
+        with open(cfg.result_file, "w") as f:
+            json.dump(summary, f, indent=1)
+    for line in report[:40]:
+        dut._log.error(line)
+    dut._log.info("%s soak: %d operands, %d results, %d resets (%d mid-flight), %d mismatches, "
+                  "%d lost, %d extra, %.0f s", cfg.model, totals["operands"], totals["results"],
+                  totals["resets"], totals["mid_flight_resets"], totals["mismatches"],
+                  totals["lost"], totals["extra"], wall)
+    assert totals["operands"] >= cfg.operands, "fewer operands than configured were pushed"
+    assert totals["resets"] == cfg.resets
+    assert not (totals["mismatches"] or totals["lost"] or totals["extra"]), (
+        f"{totals['mismatches']} mismatches, {totals['lost']} lost and {totals['extra']} extra "
+        f"beats against golden ({cfg.model}, {fmt})")
