@@ -54,7 +54,7 @@ for _name, _geometry in ARRAY_UNITS.items():
 
 def build_unit(name: str, fmt: LNSFormat) -> wiring.Component:
     """The component called ``name`` in :data:`UNITS`, for format ``fmt``."""
-    if name not in UNITS:
+    if not isinstance(name, str) or name not in UNITS:  # a list would fail as unhashable
         raise ValueError(f"unit must be one of {sorted(UNITS)}, not {name!r}")
     return UNITS[name].build(fmt)
 
