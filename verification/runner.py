@@ -13,12 +13,14 @@ import pathlib
 import shutil
 import sys
 
-from cocotb_tools.runner import get_runner
+from cocotb_tools.runner import get_results, get_runner
 
 from golden import LNSFormat
+from golden.checks import check_format, check_int, check_real
 from hdl import build_unit, to_verilog
 
 from .config import BenchConfig
+from .models import MODELS
 
 __all__ = ["ROOT", "SIMULATORS", "run_bench", "simulate", "check_sim", "BenchFailure"]
 
@@ -67,14 +69,32 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
 
     Raises
     ------
+    TypeError, ValueError
+        If an argument is not accepted (checked before anything is built): ``unit`` or
+        ``model`` unknown, ``fmt`` not an LNSFormat, ``vectors`` not None or an integer >= 1,
+        ``seed`` not an integer >= 0, ``idle`` or ``stall`` not a number in [0, 1) (at 1 no
+        beat would ever pass), ``tag`` not a string.
     BenchFailure
         If the bench failed; the message holds the mismatch report.
     """
     check_sim(sim)
+    check_format(fmt)
+    if vectors is not None:
+        check_int("vectors", vectors, 1)
+    seed = check_int("seed", seed, 0)
+    idle = check_real("idle", idle, "in [0, 1)", lambda v: 0 <= v < 1)
+    stall = check_real("stall", stall, "in [0, 1)", lambda v: 0 <= v < 1)
+    model = unit if model is None else model
+    if not isinstance(model, str) or model not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)} (the default is the unit's "
+                         f"name), not {model!r}")
+    if not isinstance(tag, str) or not all(c.isalnum() or c in "-_." for c in tag):
+        raise ValueError(f"tag must be a string of letters, digits, '-', '_' and '.', "
+                         f"not {tag!r}")
     component = build_unit(unit, fmt)
     name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
     result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
-    cfg = BenchConfig(model=model or unit, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
+    cfg = BenchConfig(model=model, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
                       vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
                       latency=component.latency, result_file=str(result_file))
     return simulate(component, unit, sim=sim, name=name, test_module="verification.tb_unit",
@@ -142,12 +162,15 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
     runner.build(sources=[source], hdl_toplevel=top, build_dir=build_dir,
                  build_args=build_args, timescale=TIMESCALE, log_file=build_dir / "build.log")
     try:
-        runner.test(test_module=test_module, hdl_toplevel=top, build_dir=build_dir,
-                    test_dir=build_dir, timescale=TIMESCALE,
-                    extra_env={"LNSGEN_BENCH": config_json, "PYTHONPATH": str(ROOT)},
-                    log_file=build_dir / "sim.log")
-        failed = None
+        results = runner.test(test_module=test_module, hdl_toplevel=top, build_dir=build_dir,
+                              test_dir=build_dir, timescale=TIMESCALE,
+                              extra_env={"LNSGEN_BENCH": config_json, "PYTHONPATH": str(ROOT)},
+                              log_file=build_dir / "sim.log")
+        # Outside pytest the runner returns even when a test failed: read the verdict.
+        failed = get_results(pathlib.Path(results))[1] or None
     except SystemExit as exc:  # cocotb's runner exits the process on failure under pytest
+        failed = exc
+    except RuntimeError as exc:  # no results file: the simulator died
         failed = exc
     summary = json.loads(result_file.read_text()) if result_file.exists() else None
     if failed is not None or summary is None or summary["mismatches"]:

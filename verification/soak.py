@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import numbers
 import pathlib
-import re
 import sys
 import time
 
 from golden import LNSFormat
+from golden.checks import check_format, check_int
+from golden.cli import format_arg, int_arg, output_file
 from hdl import build_unit
 
 from .config import SoakConfig
@@ -37,14 +37,6 @@ DEFAULT_RESETS = 40
 #: The stream units with a golden model in :data:`verification.models.MODELS` and one input
 #: and one output stream: what the soak bench can drive.
 SOAK_UNITS = ("mul", "div", "add", "add-direct", "acc", "acc-kahan")
-
-
-def _check_count(name: str, value, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {lo}, not {value!r}")
-    if value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}, not {value!r}")
-    return int(value)
 
 
 def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str = "verilator",
@@ -84,18 +76,17 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
     """
     if not isinstance(unit, str) or unit not in SOAK_UNITS:
         raise ValueError(f"unit must be one of {list(SOAK_UNITS)}, not {unit!r}")
-    if not isinstance(fmt, LNSFormat):
-        raise TypeError(f"fmt must be a golden.LNSFormat, not {fmt!r}")
-    operands = _check_count("operands", operands, 1)
-    resets = _check_count("resets", resets, 0)
+    check_format(fmt)
+    operands = check_int("operands", operands, 1)
+    resets = check_int("resets", resets, 0)
     if resets >= operands:
         raise ValueError(f"resets must be in [0, operands - 1] = [0, {operands - 1}] (every "
                          f"segment between resets needs an operand), not {resets}")
-    seed = _check_count("seed", seed, 0)
-    max_burst = _check_count("max_burst", max_burst, 1)
+    seed = check_int("seed", seed, 0)
+    max_burst = check_int("max_burst", max_burst, 1)
     check_sim(sim)
     model = unit if model is None else model
-    if model not in MODELS:
+    if not isinstance(model, str) or model not in MODELS:
         raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}")
     component = build_unit(unit, fmt)
     name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
@@ -112,28 +103,6 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
     return summary
 
 
-def _format_arg(text: str) -> LNSFormat:
-    match = re.fullmatch(r"\s*(-?\d+)\s*:\s*(-?\d+)\s*", text)
-    if not match:
-        raise argparse.ArgumentTypeError(f"expected INT_BITS:FRAC_BITS such as 5:10, not {text!r}")
-    try:
-        return LNSFormat(int_bits=int(match.group(1)), frac_bits=int(match.group(2)))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-
-
-def _count_arg(lo: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            value = None
-        if value is None or value < lo:
-            raise argparse.ArgumentTypeError(f"expected an integer >= {lo}, not {text!r}")
-        return value
-    return parse
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m verification.soak",
@@ -142,15 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", nargs="+", choices=SOAK_UNITS, default=list(SOAK_UNITS),
                    metavar="UNIT", help=f"units to soak, any of {', '.join(SOAK_UNITS)} "
                                         "(default: all)")
-    p.add_argument("--format", type=_format_arg, default=LNSFormat(5, 10), metavar="I:F",
+    p.add_argument("--format", type=format_arg, default=LNSFormat(5, 10), metavar="I:F",
                    help="format as INT_BITS:FRAC_BITS (default 5:10)")
-    p.add_argument("--operands", type=_count_arg(1), default=DEFAULT_OPERANDS, metavar="N",
+    p.add_argument("--operands", type=int_arg(1), default=DEFAULT_OPERANDS, metavar="N",
                    help=f"operands per unit, at least 1 (default {DEFAULT_OPERANDS:,})")
-    p.add_argument("--resets", type=_count_arg(0), default=DEFAULT_RESETS, metavar="R",
+    p.add_argument("--resets", type=int_arg(0), default=DEFAULT_RESETS, metavar="R",
                    help=f"reset pulses per unit, below --operands (default {DEFAULT_RESETS})")
     p.add_argument("--sim", choices=SIMULATORS, default="verilator",
                    help="simulator (default verilator)")
-    p.add_argument("--seed", type=_count_arg(0), default=1, help="random seed (default 1)")
+    p.add_argument("--seed", type=int_arg(0), default=1, help="random seed (default 1)")
     p.add_argument("--report", type=pathlib.Path, default=REPORT, metavar="FILE",
                    help="JSON report to merge the rows into (default build/reports/soak.json)")
     return p
@@ -175,6 +144,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.resets >= args.operands:
         parser.error(f"--resets must be below --operands ({args.operands}), not {args.resets}")
+    output_file(parser, args.report, "--report")
     print(" ".join(f"{name:>{w}}" for name, w in COLUMNS), flush=True)
     rows, failed = [], []
     for unit in dict.fromkeys(args.unit):

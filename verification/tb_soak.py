@@ -70,14 +70,6 @@ class _Segment:
         return self.base + allowed
 
 
-def _split(total: int, parts: int, rng) -> list[int]:
-    """``parts`` random positive sizes summing to ``total`` (at least 1 each)."""
-    if parts <= 1:
-        return [total]
-    cuts = np.sort(rng.choice(np.arange(1, total), size=parts - 1, replace=False))
-    return np.diff(np.concatenate([[0], cuts, [total]])).astype(int).tolist()
-
-
 async def _wait_for(monitor, count: int, clk, patience: int) -> None:
     """Until ``monitor`` holds ``count`` beats, or ``patience`` cycles without a new beat."""
     quiet, seen = 0, len(monitor.beats)
@@ -124,41 +116,43 @@ async def soak(dut):
         ends_in_reset = s < segments - 1
         mid_flight = ends_in_reset and bool(kinds[s])
         target = max(1, -(-remaining // (segments - s)))
-        bursts = _split(target, min(target, int(rng.integers(1, 4))), rng)
-        for b, size in enumerate(bursts):
+        sent = 0
+        while sent < target:
+            # A burst: a random size (at most max_burst, or HEAVY_BURST under heavy stalls)
+            # with one idle/stall setting; the segment ends when its target has been sent.
             idle, stall = stall_pairs[rng.choice(len(stall_pairs), p=stall_weights)]
-            if max(idle, stall) > 0.5:
-                size = min(size, HEAVY_BURST)
-            while size > 0:  # bursts are also capped at max_burst operands per setting
-                chunk = min(size, cfg.max_burst)
-                size -= chunk
-                inputs = model.stimuli(fmt, chunk, rng)
-                if not model.one_to_one:
-                    per_beat = np.cumsum(inputs["last"])  # an accumulator: a result per `last`
-                else:
-                    per_beat = np.arange(1, len(next(iter(inputs.values()))) + 1)
-                driver = StreamDriver(dut, "i", dut.clk, pack_fields(fields, inputs), idle=idle,
-                                      rng=rng, timeout=patience)
-                monitor.stall = stall
-                seg.driver, seg.allowed_per_beat = driver, per_beat
-                abort = mid_flight and b == len(bursts) - 1 and size == 0
-                if abort:
-                    # Stop at a random cycle of the burst, likely while beats are in flight.
-                    task = cocotb.start_soon(driver.run())
-                    cycles = int(rng.integers(1, len(driver.payloads) + 1))
-                    await ClockCycles(dut.clk, cycles)
-                    driver.stop()
-                    await task
-                else:
-                    await driver.run()
-                accepted = len(driver.accepted_times)
-                seg.inputs.append({k: np.asarray(v)[:accepted] for k, v in inputs.items()})
-                seg.allowed_before += int(per_beat[accepted - 1]) if accepted else 0
-                seg.driver = None
-                totals["operands"] += accepted
-                totals["input_idle_cycles"] += driver.idle_cycles
-                totals["bursts"] += 1
-                remaining -= accepted
+            cap = HEAVY_BURST if max(idle, stall) > 0.5 else cfg.max_burst
+            chunk = min(target - sent, cap, int(rng.integers(1, cfg.max_burst + 1)))
+            inputs = model.stimuli(fmt, chunk, rng)
+            if not model.one_to_one:
+                per_beat = np.cumsum(inputs["last"])  # an accumulator: a result per `last`
+            else:
+                per_beat = np.arange(1, len(next(iter(inputs.values()))) + 1)
+            driver = StreamDriver(dut, "i", dut.clk, pack_fields(fields, inputs), idle=idle,
+                                  rng=rng, timeout=patience)
+            monitor.stall = stall
+            seg.driver, seg.allowed_per_beat = driver, per_beat
+            abort = mid_flight and sent + chunk >= target
+            if abort:
+                # Stop at a random cycle of the burst, likely while beats are in flight.
+                task = cocotb.start_soon(driver.run())
+                cycles = int(rng.integers(1, len(driver.payloads) + 1))
+                await ClockCycles(dut.clk, cycles)
+                driver.stop()
+                await task
+            else:
+                await driver.run()
+            accepted = len(driver.accepted_times)
+            seg.inputs.append({k: np.asarray(v)[:accepted] for k, v in inputs.items()})
+            seg.allowed_before += int(per_beat[accepted - 1]) if accepted else 0
+            seg.driver = None
+            totals["operands"] += accepted
+            totals["input_idle_cycles"] += driver.idle_cycles
+            totals["bursts"] += 1
+            remaining -= accepted
+            sent += accepted
+            if abort:
+                break
 
         accepted_inputs = {k: np.concatenate([x[k] for x in seg.inputs]) for k in seg.inputs[0]}
         expected = np.asarray(model.reference(fmt, accepted_inputs), dtype=np.int64)
