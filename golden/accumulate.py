@@ -24,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 
 from .adder import addsub
+from .checks import check_axis, check_bits, check_choice, check_format, check_int
 from .format import LNSFormat
+from .gaussian import gaussian_logs
 
 __all__ = ["COMPENSATIONS", "Accumulator", "lns_sum", "interleaved_sum", "stream_sums"]
 
@@ -40,12 +42,19 @@ class Accumulator:
     compensation : {"none", "kahan", "neumaier"}
     method, max_error :
         The adder's Gaussian-log approximation (see :func:`golden.addsub`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``fmt``, ``compensation``, ``method`` or ``max_error`` is not accepted (checked
+        here, not at the first step).
     """
 
     def __init__(self, fmt: LNSFormat, compensation: str = "kahan", *,
                  method: str = "interp", max_error: float = 1.0):
-        if compensation not in COMPENSATIONS:
-            raise ValueError(f"compensation must be one of {COMPENSATIONS}, not {compensation!r}")
+        check_format(fmt)
+        check_choice("compensation", compensation, COMPENSATIONS)
+        gaussian_logs(fmt, method, max_error)  # checks method and max_error, builds the tables
         self.fmt, self.compensation = fmt, compensation
         self._kw = {"method": method, "max_error": max_error}
 
@@ -85,8 +94,9 @@ class Accumulator:
 def lns_sum(fmt: LNSFormat, x, axis: int = -1, *, compensation: str = "none",
             method: str = "interp", max_error: float = 1.0):
     """Sum LNS codes ``x`` along ``axis``, sequentially from index 0."""
-    x = np.moveaxis(fmt.check_codes(x, "x"), axis, 0)
     acc = Accumulator(fmt, compensation, method=method, max_error=max_error)
+    x = fmt.check_codes(x, "x")
+    x = np.moveaxis(x, check_axis("axis", axis, x.ndim), 0)
     s, c = acc.zeros(x.shape[1:])
     for row in x:
         s, c = acc.step(s, c, row)
@@ -103,10 +113,10 @@ def interleaved_sum(fmt: LNSFormat, x, lanes: int, axis: int = -1, *,
     elements (a lane that gets none stays exact zero); a lane's value is
     :meth:`Accumulator.result` before the partials are combined with plain additions.
     """
-    if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
-        raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
-    x = np.moveaxis(fmt.check_codes(x, "x"), axis, 0)
+    _check_lanes(lanes)
     acc = Accumulator(fmt, compensation, method=method, max_error=max_error)
+    x = fmt.check_codes(x, "x")
+    x = np.moveaxis(x, check_axis("axis", axis, x.ndim), 0)
     n = x.shape[0]
     s, c = acc.zeros((lanes,) + x.shape[1:])
     for r in range(0, n, lanes):
@@ -121,17 +131,29 @@ def interleaved_sum(fmt: LNSFormat, x, lanes: int, axis: int = -1, *,
     return total
 
 
+def _check_lanes(lanes) -> int:
+    try:
+        return check_int("lanes", lanes, 1)
+    except (TypeError, ValueError) as exc:  # keep the established wording
+        raise type(exc)(f"lanes must be a positive integer, not {lanes!r}") from None
+
+
 def stream_sums(fmt: LNSFormat, values, last, lanes: int, *, compensation: str = "none",
                 method: str = "interp", max_error: float = 1.0) -> np.ndarray:
     """The sums a hardware accumulator emits for a stream of ``values`` with ``last`` flags.
 
     Each sum runs from the beat after a ``last`` to the next ``last`` (inclusive) and is
     :func:`interleaved_sum` of its values. Beats after the final ``last`` form no sum.
+    ``values`` and ``last`` (flags 0 or 1) must have the same shape.
     """
-    values = fmt.check_codes(values, "values").ravel()
-    last = np.asarray(last, dtype=bool).ravel()
+    check_format(fmt)
+    _check_lanes(lanes)
+    Accumulator(fmt, compensation, method=method, max_error=max_error)  # checks the rest
+    values = fmt.check_codes(values, "values")
+    last = check_bits("last", last)
     if last.shape != values.shape:
         raise ValueError(f"last must have the shape of values, {values.shape}, not {last.shape}")
+    values, last = values.ravel(), last.ravel().astype(bool)
     ends = np.flatnonzero(last)
     starts = np.concatenate([[0], ends[:-1] + 1]) if len(ends) else np.array([], dtype=int)
     return np.array([interleaved_sum(fmt, values[a:b + 1], lanes, compensation=compensation,

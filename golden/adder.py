@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_bits, check_codes_broadcast, check_format
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
@@ -23,13 +24,32 @@ __all__ = ["addsub", "add", "sub"]
 
 
 def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float = 1.0):
-    """``a + b`` where ``op`` is 0, ``a - b`` where it is 1 (all broadcast together)."""
+    """``a + b`` where ``op`` is 0, ``a - b`` where it is 1 (all broadcast together).
+
+    Raises
+    ------
+    TypeError
+        If ``fmt`` is not an LNSFormat, an operand or ``op`` is not an integer array, or
+        ``max_error`` is not a number.
+    ValueError
+        If an operand is not a code of ``fmt``, ``op`` holds anything but 0 and 1, the shapes
+        of ``a``, ``b`` and ``op`` do not broadcast together, ``method`` is unknown or
+        ``max_error`` is outside (0.5, 4].
+    """
+    check_format(fmt)
     plus, minus = gaussian_logs(fmt, method, max_error)
+    try:
+        op = check_bits("op", op)
+    except ValueError:
+        raise ValueError("op must be 0 (add) or 1 (subtract)") from None
+    a, b = check_codes_broadcast(fmt, a=a, b=b)
+    try:
+        np.broadcast_shapes(a.shape, b.shape, op.shape)
+    except ValueError:
+        raise ValueError(f"op must broadcast with the operands: a {a.shape}, b {b.shape}, "
+                         f"op {op.shape}") from None
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
-    op = np.asarray(op, dtype=np.int64)
-    if op.size and not np.isin(op, (0, 1)).all():
-        raise ValueError("op must be 0 (add) or 1 (subtract)")
     sb = sb ^ op
     swap = lb > la
     lx, ly = np.where(swap, lb, la), np.where(swap, la, lb)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_codes_broadcast, check_format
 from .format import LNSFormat
 
 __all__ = ["mul", "div", "neg", "abs"]
@@ -34,15 +35,35 @@ def _round_trip(fmt: LNSFormat, sign, log, is_zero):
     )
 
 
+def _operands(fmt, a, b):
+    """Check ``fmt`` and that ``a`` and ``b`` are codes of it that broadcast together."""
+    check_format(fmt)
+    return check_codes_broadcast(fmt, a=a, b=b)
+
+
 def mul(fmt: LNSFormat, a, b):
-    """``a * b`` on LNS codes (broadcasting)."""
+    """``a * b`` on LNS codes (broadcasting).
+
+    Raises
+    ------
+    TypeError
+        If ``fmt`` is not an LNSFormat or an operand is not an integer array.
+    ValueError
+        If an operand holds a value that is not a code of ``fmt`` or the shapes of ``a`` and
+        ``b`` do not broadcast together.
+    """
+    a, b = _operands(fmt, a, b)
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
     return _round_trip(fmt, sa ^ sb, la + lb, za | zb)
 
 
 def div(fmt: LNSFormat, a, b):
-    """``a / b`` on LNS codes (broadcasting); see the module docstring for ``x / 0``."""
+    """``a / b`` on LNS codes (broadcasting); see the module docstring for ``x / 0``.
+
+    Raises as :func:`mul` does.
+    """
+    a, b = _operands(fmt, a, b)
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
     log = np.where(zb, fmt.log_max, la - lb)
@@ -52,11 +73,13 @@ def div(fmt: LNSFormat, a, b):
 
 def neg(fmt: LNSFormat, a):
     """``-a`` on LNS codes; zero stays the canonical zero."""
+    check_format(fmt)
     sa, la, za = fmt.unpack(a)
     return _round_trip(fmt, 1 - sa, la, za)
 
 
 def abs(fmt: LNSFormat, a):  # noqa: A001 - mirrors numpy's name on purpose
     """``|a|`` on LNS codes."""
+    check_format(fmt)
     _, la, za = fmt.unpack(a)
     return _round_trip(fmt, np.zeros_like(la), la, za)

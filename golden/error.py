@@ -46,6 +46,7 @@ import sys
 
 import numpy as np
 
+from .cli import float_arg, format_from_options, output_file
 from .format import LNSFormat
 from .gaussian import METHODS, GaussianLog, gaussian_logs, phi_exact
 
@@ -258,12 +259,15 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m golden.error",
         description="Error of the Gaussian logarithms phi+ and phi- (the LNS adder's only "
                     "approximation) over every representable d, in ulps of the log.")
-    p.add_argument("--int-bits", type=int, required=True, help="integer bits of the log")
-    p.add_argument("--frac-bits", type=int, required=True, help="fractional bits of the log")
-    p.add_argument("--method", default="interp", metavar="{direct,interp,all}",
+    p.add_argument("--int-bits", type=int, required=True,
+                   help="integer bits of the log, 1 to 10")
+    p.add_argument("--frac-bits", type=int, required=True,
+                   help="fractional bits of the log, 1 to 23 (int + frac bits at most 31)")
+    p.add_argument("--method", default="interp", choices=METHODS + ("all",),
                    help="table method (default interp); 'all' = both, direct only when "
                         f"frac_bits <= {DIRECT_ALL_MAX_FRAC}")
-    p.add_argument("--max-error", type=float, default=1.0,
+    p.add_argument("--max-error", type=float_arg("in (0.5, 4]", lambda v: 0.5 < v <= 4),
+                   default=1.0,
                    help="error bound in ulps for the interp tables, in (0.5, 4] (default 1.0)")
     p.add_argument("--plot", metavar="PNG", help="write a plot of the signed error")
     p.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
@@ -273,8 +277,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    fmt = format_from_options(parser, args.int_bits, args.frac_bits)
+    output_file(parser, args.json, "--json")
+    output_file(parser, args.plot, "--plot")
     try:
-        fmt = LNSFormat(int_bits=args.int_bits, frac_bits=args.frac_bits)
         methods, notes = _methods(fmt, args.method)
         for m in methods:  # builds (and caches) the tables: bad max_error is reported here
             _logs(fmt, m, args.max_error)

@@ -28,6 +28,8 @@ from typing import Callable
 
 import numpy as np
 
+from .checks import check_int, check_real
+
 __all__ = ["FixedFunction", "DirectTable", "PiecewiseLinear", "fit_piecewise_linear",
            "bits_for"]
 
@@ -39,6 +41,11 @@ def bits_for(values) -> tuple[int, bool]:
     if lo >= 0:
         return max(1, hi.bit_length()), False
     return max((-lo - 1).bit_length(), hi.bit_length()) + 1, True
+
+
+#: Most fractional bits of an input or output. lnsgen uses at most 25 (23 + the near-zero
+#: guard bits); the bound keeps table values and their int64 products well inside 63 bits.
+MAX_FRAC = 40
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +61,15 @@ class FixedFunction:
     lo, hi : int
         Integer input domain, both ends included.
     in_frac, out_frac : int
-        Fractional bits of input and output.
+        Fractional bits of input and output, 0 to :data:`MAX_FRAC`.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string, ``f`` is not callable or a bound is not an integer.
+    ValueError
+        If ``hi < lo``, the domain has more than ``2 ** 40`` inputs, or a fraction width is
+        outside ``[0, MAX_FRAC]``.
     """
 
     name: str
@@ -65,8 +80,18 @@ class FixedFunction:
     out_frac: int
 
     def __post_init__(self):
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, not {self.name!r}")
+        if not callable(self.f):
+            raise TypeError(f"f must be a callable of a float64 array, not {self.f!r}")
+        for field in ("lo", "hi"):
+            check_int(field, getattr(self, field))
+        for field in ("in_frac", "out_frac"):
+            check_int(field, getattr(self, field), 0, MAX_FRAC)
         if self.hi < self.lo:
             raise ValueError(f"{self.name}: empty domain [{self.lo}, {self.hi}]")
+        if self.hi - self.lo >= 1 << 40:  # every method evaluates the whole domain
+            raise ValueError(f"{self.name}: hi - lo must be below 2**40, not {self.hi - self.lo}")
 
     @property
     def size(self) -> int:
@@ -90,6 +115,12 @@ class FixedFunction:
         if x.size and (x.min() < self.lo or x.max() > self.hi):
             raise ValueError(f"{self.name}: inputs must lie in [{self.lo}, {self.hi}]")
         return x
+
+
+def _check_func(func) -> FixedFunction:
+    if not isinstance(func, FixedFunction):
+        raise TypeError(f"func must be a FixedFunction, not {func!r}")
+    return func
 
 
 class _Method:
@@ -121,7 +152,7 @@ class DirectTable(_Method):
     method = "direct"
 
     def __init__(self, func: FixedFunction):
-        self.func = func
+        self.func = _check_func(func)
         self.tables = {"y": np.floor(func.exact(func.grid()) + 0.5).astype(np.int64)}
 
     def evaluate(self, x) -> np.ndarray:
@@ -154,10 +185,11 @@ class PiecewiseLinear(_Method):
 
     def __init__(self, func: FixedFunction, *, offset_bits: int, guard_bits: int,
                  direction: int = 0):
-        if not 0 <= offset_bits <= func.in_bits:
-            raise ValueError(f"offset_bits must be in [0, {func.in_bits}], not {offset_bits}")
-        if not 0 <= guard_bits <= 16:
-            raise ValueError(f"guard_bits must be in [0, 16], not {guard_bits}")
+        _check_func(func)
+        offset_bits = check_int("offset_bits", offset_bits, 0, func.in_bits)
+        guard_bits = check_int("guard_bits", guard_bits, 0, 16)
+        if isinstance(direction, bool) or direction not in (-1, 0, 1):
+            raise ValueError(f"direction must be -1, 0 or 1, not {direction!r}")
         self.func = func
         self.offset_bits = k = offset_bits
         self.guard_bits = g = guard_bits
@@ -231,6 +263,11 @@ def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: boo
     at a segment boundary would make ``a + b`` decrease while ``b`` grows. Falls back to a
     :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
     """
+    _check_func(func)
+    check_real("max_error", max_error, "above 0 (output ulps)", lambda v: v > 0)
+    guard_bits = list(guard_bits)
+    for g in guard_bits:
+        check_int("guard_bits", g, 0, 16)
     best = DirectTable(func)
     if np.abs(best.error_ulp()).max() >= max_error:
         raise ValueError(f"{func.name}: even a direct table misses max_error={max_error} ulp")

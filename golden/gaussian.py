@@ -30,10 +30,10 @@ Methods: ``"direct"`` (a rounded table of phi over the table region, phi- near z
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 
+from .checks import check_choice, check_format, check_real
 from .format import LNSFormat
 from .funcapprox import DirectTable, FixedFunction, fit_piecewise_linear
 
@@ -48,6 +48,7 @@ LUT_LIMIT = 1 << 22
 
 def phi_exact(kind: str, d_real) -> np.ndarray:
     """phi+ or phi- in float64 (accurate near d = 0 through expm1/log1p)."""
+    check_choice("kind", kind, ("plus", "minus"))
     d = np.asarray(d_real, dtype=np.float64)
     if kind == "plus":
         return np.log1p(np.exp2(d)) / np.log(2)
@@ -97,14 +98,11 @@ class GaussianLog:
     """
 
     def __init__(self, fmt: LNSFormat, kind: str, method: str, *, max_error: float = 1.0):
+        check_format(fmt)
         if kind not in ("plus", "minus"):
             raise ValueError(f"kind must be 'plus' or 'minus', not {kind!r}")
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-        if isinstance(max_error, bool) or not isinstance(max_error, numbers.Real):
-            raise TypeError(f"max_error must be a number in (0.5, 4] ulp, not {max_error!r}")
-        if not 0.5 < max_error <= 4:
-            raise ValueError(f"max_error must be in (0.5, 4] ulp, not {max_error!r}")
+        check_choice("method", method, METHODS)
+        check_max_error(max_error)
         self.fmt, self.kind, self.method, self.max_error = fmt, kind, method, max_error
         F = fmt.frac_bits
         self.d_min = -2 * fmt.log_max
@@ -221,8 +219,24 @@ class GaussianLog:
                          for name, p in self.parts().items()) or "no table"
 
 
-@functools.lru_cache(maxsize=64)
+def check_max_error(max_error) -> float:
+    """``max_error`` if it is a number in (0.5, 4] (ulps), else a TypeError/ValueError."""
+    return check_real("max_error", max_error, "in (0.5, 4] ulp", lambda v: 0.5 < v <= 4)
+
+
 def gaussian_logs(fmt: LNSFormat, method: str = "interp", max_error: float = 1.0):
-    """``(phi_plus, phi_minus)`` for a format and method (cached: tables are built once)."""
+    """``(phi_plus, phi_minus)`` for a format and method (cached: tables are built once).
+
+    The arguments are checked before the cache is consulted, so an unhashable or wrong one
+    gets an error naming it rather than numpy's or the cache's.
+    """
+    check_format(fmt)
+    check_choice("method", method, METHODS)
+    check_max_error(max_error)
+    return _gaussian_logs(fmt, method, max_error)
+
+
+@functools.lru_cache(maxsize=64)
+def _gaussian_logs(fmt: LNSFormat, method: str, max_error: float):
     return (GaussianLog(fmt, "plus", method, max_error=max_error),
             GaussianLog(fmt, "minus", method, max_error=max_error))

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from .accumulate import COMPENSATIONS, Accumulator
+from .cli import format_arg, int_arg
 from .convert import from_float, to_float
 from .format import LNSFormat
 
@@ -139,20 +140,19 @@ def plot(rows: list[dict], path: pathlib.Path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m golden.sumstudy", description=__doc__.split(
         "\n")[0])
-    parser.add_argument("--formats", nargs="+", default=["5:10", "5:7"],
+    parser.add_argument("--formats", nargs="+", type=format_arg, metavar="I:F",
+                        default=[LNSFormat(5, 10), LNSFormat(5, 7)],
                         help="formats as INT_BITS:FRAC_BITS (default 5:10 5:7)")
-    parser.add_argument("--trials", type=int, default=8, help="independent sums (default 8)")
-    parser.add_argument("--max-terms", type=int, default=100_000,
-                        help="longest sum (default 100000)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--trials", type=int_arg(1), default=8,
+                        help="independent sums, at least 1 (default 8)")
+    parser.add_argument("--max-terms", type=int_arg(10), default=100_000,
+                        help="longest sum, at least 10 (default 100000)")
+    parser.add_argument("--seed", type=int_arg(0), default=1, help="random seed, >= 0")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("build/reports"))
     args = parser.parse_args(argv)
-    try:
-        formats = [LNSFormat(*map(int, f.split(":"))) for f in args.formats]
-    except (TypeError, ValueError) as exc:
-        parser.error(f"--formats: {exc}")
-    if args.trials < 1 or args.max_terms < 10:
-        parser.error("--trials must be >= 1 and --max-terms >= 10")
+    formats = list(dict.fromkeys(args.formats))
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: {args.out} is a file, not a folder")
     checkpoints = [n for n in CHECKPOINTS if n <= args.max_terms]
     rows = study(formats, trials=args.trials, seed=args.seed, checkpoints=checkpoints)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import pathlib
 import sys
 
 from golden import LNSFormat
+from golden.cli import output_file
 
 from .bugs import BUGS
 from .harness import PROPERTY_SETS
@@ -81,6 +82,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    output_file(p, args.report, "--report")  # before the proofs, not after them
     try:
         proofs = plan(args.unit, args.format, props=args.props, depth=args.depth,
                       bug=args.inject_bug, strengthen=not args.no_strengthen)

@@ -1,0 +1,372 @@
+"""Bad input to every public constructor, function and CLI: one clear error naming the parameter.
+
+``CASES`` enumerates wrong types, out-of-range widths, unknown names and mismatched shapes as
+``(id, callable, expected exception, message regex)``; ``CLI_CASES`` the same for the command
+lines, which must print a one-line ``PROG: error: ...`` after the usage and exit with status 2,
+never a traceback. Hypothesis covers the numeric ranges: every width outside the accepted range
+raises a ValueError naming it, every width inside constructs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import golden
+import golden.accumulate as acc
+import golden.funcapprox as fa
+import golden.gaussian as gauss
+from golden import LNSFormat
+from hdl import LNSAccumulator, LNSAdder, LNSMultiplier, build_unit
+from verification.runner import run_bench
+from verification.soak import run_soak
+
+F8 = LNSFormat(int_bits=3, frac_bits=4)
+FUNC = fa.FixedFunction("f", np.sin, 0, 10, 4, 4)
+FMT_TYPE = r"fmt must be a golden\.LNSFormat, not "
+CODES_RANGE = r"must hold codes in \[0, 255\]"
+
+
+def case(id_, fn, exc, match):
+    return pytest.param(fn, exc, match, id=id_)
+
+
+CASES = [
+    # golden.LNSFormat ------------------------------------------------------------------------
+    case("format-int-str", lambda: LNSFormat("5", 10), TypeError, r"int_bits must be an integer in \[1, 10\], not '5'"),
+    case("format-int-float", lambda: LNSFormat(5.0, 10), TypeError, r"int_bits must be an integer in \[1, 10\], not 5\.0"),
+    case("format-int-bool", lambda: LNSFormat(True, 10), TypeError, r"int_bits must be an integer"),
+    case("format-frac-none", lambda: LNSFormat(5, None), TypeError, r"frac_bits must be an integer in \[1, 23\], not None"),
+    case("format-int-zero", lambda: LNSFormat(0, 10), ValueError, r"int_bits must be an integer in \[1, 10\], not 0"),
+    case("format-frac-negative", lambda: LNSFormat(5, -1), ValueError, r"frac_bits must be an integer in \[1, 23\], not -1"),
+    case("format-int-too-wide", lambda: LNSFormat(11, 4), ValueError, r"int_bits must be an integer in \[1, 10\], not 11"),
+    case("format-frac-too-wide", lambda: LNSFormat(3, 24), ValueError, r"frac_bits must be an integer in \[1, 23\], not 24"),
+    case("format-width-over-32", lambda: LNSFormat(10, 23), ValueError, r"int_bits \+ frac_bits must be at most 31"),
+    # from_float / to_float ---------------------------------------------------------------------
+    case("from_float-fmt", lambda: golden.from_float(None, 1.0), TypeError, FMT_TYPE + "None"),
+    case("from_float-fmt-tuple", lambda: golden.from_float((5, 10), 1.0), TypeError, FMT_TYPE),
+    case("from_float-str", lambda: golden.from_float(F8, "1.5"), TypeError, r"x must hold real numbers .*string"),
+    case("from_float-complex", lambda: golden.from_float(F8, 1 + 2j), TypeError, r"x must hold real numbers .*complex"),
+    case("from_float-complex-array", lambda: golden.from_float(F8, np.array([1 + 0j])), TypeError, r"x must hold real numbers .*complex"),
+    case("from_float-object", lambda: golden.from_float(F8, [1.0, None]), TypeError, r"x must hold real numbers .*non-numeric"),
+    case("from_float-ragged", lambda: golden.from_float(F8, [[1.0], [1.0, 2.0]]), ValueError, r"x must be an array_like .*regular shape"),
+    case("from_float-huge-int", lambda: golden.from_float(F8, [10**400]), ValueError, r"x holds an integer too large for float64"),
+    case("from_float-nan-rule", lambda: golden.from_float(F8, 1.0, nan="ignore"), ValueError, r"nan must be one of \('raise', 'zero'\), not 'ignore'"),
+    case("from_float-nan-rule-type", lambda: golden.from_float(F8, 1.0, nan=0), ValueError, r"nan must be one of"),
+    case("to_float-fmt", lambda: golden.to_float(3, 1), TypeError, FMT_TYPE + "3"),
+    case("to_float-float-code", lambda: golden.to_float(F8, 1.5), TypeError, r"code must be an integer array"),
+    case("to_float-str-code", lambda: golden.to_float(F8, "a"), TypeError, r"code must be an integer array"),
+    case("to_float-negative", lambda: golden.to_float(F8, -1), ValueError, r"code " + CODES_RANGE),
+    case("to_float-too-wide", lambda: golden.to_float(F8, 256), ValueError, r"code " + CODES_RANGE),
+    # mul / div / neg / abs ---------------------------------------------------------------------
+    case("mul-fmt", lambda: golden.mul(None, 1, 2), TypeError, FMT_TYPE + "None"),
+    case("mul-float", lambda: golden.mul(F8, 1.0, 2), TypeError, r"a must be an integer array"),
+    case("mul-range", lambda: golden.mul(F8, 1, 999), ValueError, r"b " + CODES_RANGE),
+    case("mul-shapes", lambda: golden.mul(F8, [1, 2], [1, 2, 3]), ValueError, r"a and b must have shapes that broadcast together; got a \(2,\), b \(3,\)"),
+    case("div-fmt", lambda: golden.div("lns8", 1, 2), TypeError, FMT_TYPE),
+    case("div-shapes", lambda: golden.div(F8, np.ones((2, 3), int), np.ones((4,), int)), ValueError, r"a and b must have shapes that broadcast"),
+    case("div-range", lambda: golden.div(F8, -3, 1), ValueError, r"a " + CODES_RANGE),
+    case("neg-fmt", lambda: golden.neg(None, 1), TypeError, FMT_TYPE),
+    case("neg-range", lambda: golden.neg(F8, 999), ValueError, r"code " + CODES_RANGE),
+    case("abs-fmt", lambda: golden.abs(None, 1), TypeError, FMT_TYPE),
+    # add / sub / addsub ------------------------------------------------------------------------
+    case("add-fmt", lambda: golden.add(None, 1, 2), TypeError, FMT_TYPE),
+    case("add-shapes", lambda: golden.add(F8, [1, 2], [1, 2, 3]), ValueError, r"a and b must have shapes that broadcast"),
+    case("add-method", lambda: golden.add(F8, 1, 2, method="table"), ValueError, r"method must be one of \('direct', 'interp'\), not 'table'"),
+    case("add-method-type", lambda: golden.add(F8, 1, 2, method=None), ValueError, r"method must be one of"),
+    case("add-max-error-low", lambda: golden.add(F8, 1, 2, max_error=0.5), ValueError, r"max_error must be in \(0\.5, 4\] ulp, not 0\.5"),
+    case("add-max-error-high", lambda: golden.add(F8, 1, 2, max_error=4.5), ValueError, r"max_error must be in \(0\.5, 4\] ulp"),
+    case("add-max-error-nan", lambda: golden.add(F8, 1, 2, max_error=math.nan), ValueError, r"max_error must be in \(0\.5, 4\] ulp"),
+    case("add-max-error-str", lambda: golden.add(F8, 1, 2, max_error="1"), TypeError, r"max_error must be a number in \(0\.5, 4\] ulp, not '1'"),
+    case("add-max-error-list", lambda: golden.add(F8, 1, 2, max_error=[1]), TypeError, r"max_error must be a number"),
+    case("sub-range", lambda: golden.sub(F8, 1, 256), ValueError, r"b " + CODES_RANGE),
+    case("addsub-op-2", lambda: golden.addsub(F8, 1, 2, 2), ValueError, r"op must be 0 \(add\) or 1 \(subtract\)"),
+    case("addsub-op-negative", lambda: golden.addsub(F8, 1, 2, -1), ValueError, r"op must be 0 \(add\) or 1 \(subtract\)"),
+    case("addsub-op-float", lambda: golden.addsub(F8, 1, 2, 0.5), TypeError, r"op must hold integers 0 or 1"),
+    case("addsub-op-shape", lambda: golden.addsub(F8, [1, 2], [1, 2], [0, 1, 1]), ValueError, r"op must broadcast with the operands"),
+    # golden.accumulate --------------------------------------------------------------------------
+    case("Accumulator-fmt", lambda: acc.Accumulator(None), TypeError, FMT_TYPE),
+    case("Accumulator-compensation", lambda: acc.Accumulator(F8, "kahn"), ValueError, r"compensation must be one of \('none', 'kahan', 'neumaier'\), not 'kahn'"),
+    case("Accumulator-method", lambda: acc.Accumulator(F8, method="x"), ValueError, r"method must be one of \('direct', 'interp'\)"),
+    case("Accumulator-max-error", lambda: acc.Accumulator(F8, max_error=9), ValueError, r"max_error must be in \(0\.5, 4\]"),
+    case("lns_sum-axis", lambda: acc.lns_sum(F8, [1, 2], axis=3), ValueError, r"axis must be an integer in \[-1, 0\], not 3"),
+    case("lns_sum-axis-type", lambda: acc.lns_sum(F8, [1, 2], axis=0.0), TypeError, r"axis must be an integer in \[-1, 0\]"),
+    case("lns_sum-scalar", lambda: acc.lns_sum(F8, 3), ValueError, r"x must have at least one dimension"),
+    case("lns_sum-float", lambda: acc.lns_sum(F8, [1.5]), TypeError, r"x must be an integer array"),
+    case("lns_sum-compensation", lambda: acc.lns_sum(F8, [1, 2], compensation="x"), ValueError, r"compensation must be one of"),
+    case("interleaved-lanes-zero", lambda: acc.interleaved_sum(F8, [1, 2], 0), ValueError, r"lanes must be a positive integer, not 0"),
+    case("interleaved-lanes-float", lambda: acc.interleaved_sum(F8, [1, 2], 2.0), TypeError, r"lanes must be a positive integer, not 2\.0"),
+    case("stream_sums-shape", lambda: acc.stream_sums(F8, [1, 2], [1], 5), ValueError, r"last must have the shape of values, \(2,\), not \(1,\)"),
+    case("stream_sums-last-values", lambda: acc.stream_sums(F8, [1, 2], [1, 2], 5), ValueError, r"last must hold only 0 or 1"),
+    case("stream_sums-last-float", lambda: acc.stream_sums(F8, [1, 2], [0.0, 1.0], 5), TypeError, r"last must hold integers 0 or 1"),
+    case("stream_sums-lanes", lambda: acc.stream_sums(F8, [1, 2], [0, 1], -2), ValueError, r"lanes must be a positive integer"),
+    case("stream_sums-fmt", lambda: acc.stream_sums(None, [1, 2], [0, 1], 5), TypeError, FMT_TYPE),
+    # golden.gaussian ---------------------------------------------------------------------------
+    case("GaussianLog-fmt", lambda: gauss.GaussianLog(None, "plus", "interp"), TypeError, FMT_TYPE),
+    case("GaussianLog-kind", lambda: gauss.GaussianLog(F8, "times", "interp"), ValueError, r"kind must be 'plus' or 'minus', not 'times'"),
+    case("GaussianLog-method", lambda: gauss.GaussianLog(F8, "plus", "spline"), ValueError, r"method must be one of \('direct', 'interp'\)"),
+    case("GaussianLog-max-error", lambda: gauss.GaussianLog(F8, "plus", "interp", max_error=0), ValueError, r"max_error must be in \(0\.5, 4\]"),
+    case("gaussian_logs-unhashable", lambda: gauss.gaussian_logs(F8, "interp", [1]), TypeError, r"max_error must be a number"),
+    case("gaussian_logs-fmt", lambda: gauss.gaussian_logs("lns8"), TypeError, FMT_TYPE),
+    case("evaluate-domain", lambda: gauss.gaussian_logs(F8)[0].evaluate(5), ValueError, r"d must lie in \[-126, 0\] for phi_plus"),
+    case("phi_exact-kind", lambda: gauss.phi_exact("times", -1.0), ValueError, r"kind must be one of \('plus', 'minus'\)"),
+    # golden.funcapprox --------------------------------------------------------------------------
+    case("FixedFunction-empty", lambda: fa.FixedFunction("f", np.sin, 5, 1, 4, 4), ValueError, r"f: empty domain \[5, 1\]"),
+    case("FixedFunction-lo-float", lambda: fa.FixedFunction("f", np.sin, 0.5, 1, 4, 4), TypeError, r"lo must be an integer, not 0\.5"),
+    case("FixedFunction-frac-negative", lambda: fa.FixedFunction("f", np.sin, 0, 10, -1, 4), ValueError, r"in_frac must be an integer in \[0, 40\], not -1"),
+    case("FixedFunction-frac-wide", lambda: fa.FixedFunction("f", np.sin, 0, 10, 4, 41), ValueError, r"out_frac must be an integer in \[0, 40\], not 41"),
+    case("FixedFunction-f", lambda: fa.FixedFunction("f", 3, 0, 10, 4, 4), TypeError, r"f must be a callable"),
+    case("FixedFunction-name", lambda: fa.FixedFunction(None, np.sin, 0, 10, 4, 4), TypeError, r"name must be a string"),
+    case("FixedFunction-huge", lambda: fa.FixedFunction("f", np.sin, 0, 1 << 41, 4, 4), ValueError, r"hi - lo must be below 2\*\*40"),
+    case("DirectTable-func", lambda: fa.DirectTable(3), TypeError, r"func must be a FixedFunction, not 3"),
+    case("DirectTable-domain", lambda: fa.DirectTable(FUNC).evaluate(11), ValueError, r"f: inputs must lie in \[0, 10\]"),
+    case("PiecewiseLinear-offset", lambda: fa.PiecewiseLinear(FUNC, offset_bits=9, guard_bits=2), ValueError, r"offset_bits must be an integer in \[0, 4\], not 9"),
+    case("PiecewiseLinear-offset-float", lambda: fa.PiecewiseLinear(FUNC, offset_bits=1.5, guard_bits=2), TypeError, r"offset_bits must be an integer in \[0, 4\]"),
+    case("PiecewiseLinear-guard", lambda: fa.PiecewiseLinear(FUNC, offset_bits=1, guard_bits=17), ValueError, r"guard_bits must be an integer in \[0, 16\], not 17"),
+    case("PiecewiseLinear-direction", lambda: fa.PiecewiseLinear(FUNC, offset_bits=1, guard_bits=2, direction=3), ValueError, r"direction must be -1, 0 or 1, not 3"),
+    case("fit-max-error-zero", lambda: fa.fit_piecewise_linear(FUNC, max_error=0), ValueError, r"max_error must be above 0 \(output ulps\), not 0"),
+    case("fit-max-error-str", lambda: fa.fit_piecewise_linear(FUNC, max_error="1"), TypeError, r"max_error must be a number above 0"),
+    case("fit-too-tight", lambda: fa.fit_piecewise_linear(FUNC, max_error=0.1), ValueError, r"f: even a direct table misses max_error=0\.1 ulp"),
+    case("fit-guard-bits", lambda: fa.fit_piecewise_linear(FUNC, max_error=1, guard_bits=[20]), ValueError, r"guard_bits must be an integer in \[0, 16\], not 20"),
+    # hdl components and the unit catalogue ----------------------------------------------------------
+    case("LNSMultiplier-fmt", lambda: LNSMultiplier(None), TypeError, FMT_TYPE + "None"),
+    case("LNSMultiplier-divide", lambda: LNSMultiplier(F8, divide=1), TypeError, r"divide must be a bool, not 1"),
+    case("LNSAdder-fmt", lambda: LNSAdder(16), TypeError, FMT_TYPE + "16"),
+    case("LNSAdder-method", lambda: LNSAdder(F8, method="cordic"), ValueError, r"method must be one of \('direct', 'interp'\), not 'cordic'"),
+    case("LNSAdder-max-error", lambda: LNSAdder(F8, max_error=0.25), ValueError, r"max_error must be in \(0\.5, 4\] ulp, not 0\.25"),
+    case("LNSAdder-max-error-type", lambda: LNSAdder(F8, max_error="1"), TypeError, r"max_error must be a number"),
+    case("LNSAccumulator-fmt", lambda: LNSAccumulator((3, 4)), TypeError, FMT_TYPE),
+    case("LNSAccumulator-compensated", lambda: LNSAccumulator(F8, compensated="yes"), TypeError, r"compensated must be a bool, not 'yes'"),
+    case("LNSAccumulator-method", lambda: LNSAccumulator(F8, method="x"), ValueError, r"method must be one of"),
+    case("LNSAccumulator-max-error", lambda: LNSAccumulator(F8, max_error=9), ValueError, r"max_error must be in \(0\.5, 4\]"),
+    case("build_unit-name", lambda: build_unit("fma", F8), ValueError, r"unit must be one of \[.*'mul'.*\], not 'fma'"),
+    case("build_unit-list", lambda: build_unit(["mul"], F8), ValueError, r"unit must be one of .*, not \['mul'\]"),
+    case("build_unit-fmt", lambda: build_unit("mul", None), TypeError, FMT_TYPE + "None"),
+    # verification.runner.run_bench and verification.soak.run_soak (checked before any build) ----------
+    case("run_bench-sim", lambda: run_bench("mul", F8, sim="modelsim", vectors=1), ValueError, r"sim must be one of \('icarus', 'verilator'\), not 'modelsim'"),
+    case("run_bench-unit", lambda: run_bench("fma", F8, sim="icarus", vectors=1), ValueError, r"model must be one of|unit must be one of"),
+    case("run_bench-fmt", lambda: run_bench("mul", None, sim="icarus", vectors=1), TypeError, FMT_TYPE),
+    case("run_bench-vectors", lambda: run_bench("mul", F8, sim="icarus", vectors=-1), ValueError, r"vectors must be an integer >= 1, not -1"),
+    case("run_bench-vectors-float", lambda: run_bench("mul", F8, sim="icarus", vectors=10.0), TypeError, r"vectors must be an integer >= 1"),
+    case("run_bench-idle", lambda: run_bench("mul", F8, sim="icarus", vectors=1, idle=1.0), ValueError, r"idle must be in \[0, 1\), not 1\.0"),
+    case("run_bench-stall", lambda: run_bench("mul", F8, sim="icarus", vectors=1, stall=-0.1), ValueError, r"stall must be in \[0, 1\)"),
+    case("run_bench-stall-type", lambda: run_bench("mul", F8, sim="icarus", vectors=1, stall="0.2"), TypeError, r"stall must be a number in \[0, 1\)"),
+    case("run_bench-seed", lambda: run_bench("mul", F8, sim="icarus", vectors=1, seed=-1), ValueError, r"seed must be an integer >= 0"),
+    case("run_bench-model", lambda: run_bench("mul", F8, sim="icarus", vectors=1, model="nope"), ValueError, r"model must be one of \[.*'broken-mul'.*\]"),
+    case("run_bench-tag", lambda: run_bench("mul", F8, sim="icarus", vectors=1, tag="../x"), ValueError, r"tag must be a string of letters"),
+    case("run_soak-unit", lambda: run_soak("mm2x2", F8, operands=10, resets=1), ValueError, r"unit must be one of \['mul', 'div', 'add', 'add-direct', 'acc', 'acc-kahan'\]"),
+    case("run_soak-operands", lambda: run_soak("mul", F8, operands=0, resets=0), ValueError, r"operands must be an integer >= 1, not 0"),
+    case("run_soak-resets", lambda: run_soak("mul", F8, operands=5, resets=5), ValueError, r"resets must be in \[0, operands - 1\] = \[0, 4\]"),
+    case("run_soak-resets-type", lambda: run_soak("mul", F8, operands=5, resets=1.0), TypeError, r"resets must be an integer >= 0"),
+    case("run_soak-sim", lambda: run_soak("mul", F8, operands=5, resets=1, sim="xcelium"), ValueError, r"sim must be one of"),
+    case("run_soak-model", lambda: run_soak("mul", F8, operands=5, resets=1, model="nope"), ValueError, r"model must be one of"),
+]
+
+
+@pytest.mark.parametrize("fn, exc, match", CASES)
+def test_bad_argument(fn, exc, match):
+    with pytest.raises(exc, match=match) as info:
+        fn()
+    assert type(info.value) is exc  # not a subclass from deep inside numpy (e.g. AxisError)
+
+
+# Command lines ---------------------------------------------------------------------------------
+
+def cli(id_, module, args, match):
+    return pytest.param(module, args, match, id=id_)
+
+
+CLI_CASES = [
+    cli("hdl-unit", "hdl", ["fma"], r"argument unit: invalid choice: 'fma'"),
+    cli("hdl-int-bits", "hdl", ["mul", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
+    cli("hdl-int-bits-type", "hdl", ["mul", "--int-bits", "five"], r"argument --int-bits: invalid int value: 'five'"),
+    cli("hdl-frac-bits", "hdl", ["mul", "--frac-bits", "24"], r"--frac-bits must be an integer in \[1, 23\], not 24"),
+    cli("hdl-width", "hdl", ["mul", "--int-bits", "10", "--frac-bits", "23"], r"--int-bits \+ --frac-bits must be at most 31"),
+    cli("hdl-name", "hdl", ["mul", "--name", "1lns"], r"argument --name: expected a Verilog identifier"),
+    cli("hdl-output-dir", "hdl", ["mul", "-o", "."], r"-o/--output: \. is a directory, not a file"),
+    cli("hdl-output-folder", "hdl", ["mul", "-o", "/proc/lnsgen/x.v"], r"-o/--output: cannot create the folder of"),
+    cli("error-int-bits", "golden.error", ["--int-bits", "11", "--frac-bits", "4"], r"--int-bits must be an integer in \[1, 10\], not 11"),
+    cli("error-missing", "golden.error", ["--int-bits", "3"], r"the following arguments are required: --frac-bits"),
+    cli("error-method", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--method", "x"], r"argument --method: invalid choice: 'x'"),
+    cli("error-max-error", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--max-error", "0.5"], r"argument --max-error: expected a number in \(0\.5, 4\], not '0\.5'"),
+    cli("error-max-error-nan", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--max-error", "nan"], r"argument --max-error: expected a number in \(0\.5, 4\]"),
+    cli("error-json-dir", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--json", "."], r"--json: \. is a directory, not a file"),
+    cli("sumstudy-format", "golden.sumstudy", ["--formats", "5"], r"argument --formats: expected INT_BITS:FRAC_BITS such as 5:10, not '5'"),
+    cli("sumstudy-format-range", "golden.sumstudy", ["--formats", "0:4"], r"argument --formats: '0:4': int_bits must be an integer in \[1, 10\], not 0"),
+    cli("sumstudy-format-3", "golden.sumstudy", ["--formats", "5:10:3"], r"expected INT_BITS:FRAC_BITS"),
+    cli("sumstudy-trials", "golden.sumstudy", ["--trials", "0"], r"argument --trials: expected an integer >= 1, not '0'"),
+    cli("sumstudy-max-terms", "golden.sumstudy", ["--max-terms", "9"], r"argument --max-terms: expected an integer >= 10, not '9'"),
+    cli("sumstudy-seed", "golden.sumstudy", ["--seed", "-1"], r"argument --seed: expected an integer >= 0, not '-1'"),
+    cli("sumstudy-out-file", "golden.sumstudy", ["--out", "pyproject.toml"], r"--out: pyproject\.toml is a file, not a folder"),
+    cli("train-mode", "golden.train", ["--mode", "fp8"], r"argument --mode: invalid choice: 'fp8'"),
+    cli("train-epochs", "golden.train", ["--mode", "lns", "--epochs", "0"], r"argument --epochs: must be a positive integer, not 0"),
+    cli("train-lr", "golden.train", ["--mode", "lns", "--lr", "nan"], r"argument --lr: must be a positive number"),
+    cli("train-batch", "golden.train", ["--mode", "lns", "--batch", "-4"], r"argument --batch: must be a positive integer"),
+    cli("train-int-bits", "golden.train", ["--mode", "lns", "--int-bits", "0"], r"int_bits must be an integer in \[1, 10\], not 0"),
+    cli("synth-unit", "synth", ["--unit", "fma"], r"argument --unit: invalid choice: 'fma'"),
+    cli("synth-format", "synth", ["--format", "5"], r"argument --format: expected INT_BITS:FRAC_BITS"),
+    cli("synth-format-range", "synth", ["--format", "0:4"], r"--format 0:4: int_bits must be an integer in \[1, 10\], not 0"),
+    cli("synth-int-bits", "synth", ["--int-bits", "11"], r"--int-bits must be an integer in \[1, 10\], not 11"),
+    cli("synth-mixed", "synth", ["--format", "5:10", "--int-bits", "3"], r"--format cannot be combined with --int-bits/--frac-bits"),
+    cli("synth-freq", "synth", ["--freq", "-1"], r"argument --freq: expected a positive number, not '-1'"),
+    cli("synth-target", "synth", ["--targets", "asic"], r"argument --targets: invalid choice: 'asic'"),
+    cli("formal-unit", "verification.formal", ["--unit", "fma"], r"argument --unit: invalid choice: 'fma'"),
+    cli("formal-format", "verification.formal", ["--format", "3:x"], r"argument --format: expected INT_BITS:FRAC_BITS"),
+    cli("formal-format-range", "verification.formal", ["--format", "3:0"], r"frac_bits must be an integer in \[1, 23\], not 0"),
+    cli("formal-depth", "verification.formal", ["--depth", "0"], r"argument --depth: expected a positive integer, not '0'"),
+    cli("formal-props", "verification.formal", ["--props", "liveness"], r"argument --props: invalid choice: 'liveness'"),
+    cli("formal-report-dir", "verification.formal", ["--unit", "mul", "--report", "."], r"--report: \. is a directory, not a file"),
+    cli("soak-unit", "verification.soak", ["--unit", "mm2x2"], r"argument --unit: invalid choice: 'mm2x2'"),
+    cli("soak-operands", "verification.soak", ["--operands", "0"], r"argument --operands: expected an integer >= 1, not '0'"),
+    cli("soak-resets", "verification.soak", ["--operands", "10", "--resets", "10"], r"--resets must be below --operands \(10\), not 10"),
+    cli("soak-format", "verification.soak", ["--format", "11:4"], r"argument --format: '11:4': int_bits must be an integer in \[1, 10\]"),
+    cli("soak-sim", "verification.soak", ["--sim", "vcs"], r"argument --sim: invalid choice: 'vcs'"),
+    cli("soak-report-dir", "verification.soak", ["--report", "."], r"--report: \. is a directory, not a file"),
+]
+#: Known gaps in golden.train's CLI (owned elsewhere): they still end in a traceback.
+CLI_KNOWN_GAPS = [
+    cli("train-seed", "golden.train", ["--mode", "lns", "--data", "synthetic", "--seed", "-1"], r"--seed"),
+    cli("train-json-dir", "golden.train", ["--mode", "lns", "--data", "synthetic", "--epochs", "1", "--train-size", "64", "--valid-size", "64", "--json", "."], r"--json"),
+]
+
+
+MAIN_MODULES = {"hdl": "hdl.__main__", "golden.train": "golden.train.__main__",
+                "synth": "synth.__main__", "verification.formal": "verification.formal.__main__"}
+
+
+def _check_cli_error(returncode, stdout, stderr, module, match):
+    assert returncode == 2, stderr
+    assert "Traceback" not in stderr, stderr
+    errors = [line for line in stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1, stderr  # exactly one line saying what is wrong
+    assert errors[0].startswith(f"python -m {module}: error: "), errors[0]
+    assert re.search(match, errors[0]), errors[0]
+    assert stdout == ""  # nothing was generated
+
+
+def _run_in_process(module, args, capsys):
+    """``main(args)`` of the CLI; an exception other than SystemExit fails the test (it would
+    be a traceback on the command line)."""
+    main = importlib.import_module(MAIN_MODULES.get(module, module)).main
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    out, err = capsys.readouterr()
+    return info.value.code, out, err
+
+
+@pytest.mark.parametrize("module, args, match", CLI_CASES)
+def test_cli_bad_argument(module, args, match, capsys):
+    _check_cli_error(*_run_in_process(module, args, capsys), module, match)
+
+
+@pytest.mark.parametrize("module", sorted({p.values[0] for p in CLI_CASES}))
+def test_cli_exit_status_from_the_shell(module):
+    """The first case of each CLI through ``python -m``: status 2, one line, no traceback."""
+    _, args, match = next(p.values for p in CLI_CASES if p.values[0] == module)
+    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+                          timeout=120)
+    _check_cli_error(proc.returncode, proc.stdout, proc.stderr, module, match)
+
+
+@pytest.mark.parametrize("module, args, match", CLI_KNOWN_GAPS)
+@pytest.mark.xfail(strict=True, reason="golden/train validates these only after starting",
+                   raises=(AssertionError, ValueError, OSError))
+def test_cli_known_gaps(module, args, match, capsys):
+    _check_cli_error(*_run_in_process(module, args, capsys), module, match)
+
+
+# Numeric ranges, by hypothesis ---------------------------------------------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(int_bits=st.integers(-1000, 1000), frac_bits=st.integers(-1000, 1000))
+def test_format_widths(int_bits, frac_bits):
+    """Inside the documented ranges a format constructs; outside, the error names the field."""
+    if not 1 <= int_bits <= golden.MAX_INT_BITS:
+        with pytest.raises(ValueError, match=rf"^int_bits must be an integer in \[1, 10\], not {int_bits}$"):
+            LNSFormat(int_bits, frac_bits)
+    elif not 1 <= frac_bits <= golden.MAX_FRAC_BITS:
+        with pytest.raises(ValueError, match=rf"^frac_bits must be an integer in \[1, 23\], not {frac_bits}$"):
+            LNSFormat(int_bits, frac_bits)
+    elif int_bits + frac_bits > golden.MAX_WIDTH - 1:
+        with pytest.raises(ValueError, match=r"^int_bits \+ frac_bits must be at most 31"):
+            LNSFormat(int_bits, frac_bits)
+    else:
+        fmt = LNSFormat(int_bits, frac_bits)
+        assert fmt.width == 1 + int_bits + frac_bits <= 32
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=st.one_of(st.floats(allow_nan=True), st.text(max_size=3), st.none(),
+                       st.lists(st.integers(1, 5), max_size=2), st.complex_numbers()))
+def test_format_width_types(value):
+    """Anything but an integer is a TypeError naming the field (whatever its value)."""
+    with pytest.raises(TypeError, match=r"^int_bits must be an integer in \[1, 10\]"):
+        LNSFormat(value, 4)
+    with pytest.raises(TypeError, match=r"^frac_bits must be an integer in \[1, 23\]"):
+        LNSFormat(3, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(max_error=st.floats(allow_nan=True, allow_infinity=True))
+def test_max_error_range(max_error):
+    """max_error: (0.5, 4] constructs the tables; anything else names max_error and the range."""
+    if 0.5 < max_error <= 4:
+        plus, minus = gauss.gaussian_logs(F8, "interp", max_error)
+        assert np.abs(plus.error_ulp()).max() < max_error
+    else:
+        with pytest.raises(ValueError, match=r"^max_error must be in \(0\.5, 4\] ulp"):
+            gauss.gaussian_logs(F8, "interp", max_error)
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes=st.lists(st.integers(-(1 << 40), 1 << 40), min_size=1, max_size=5))
+def test_code_range(codes):
+    """Codes outside [0, 2**width) are refused by every operation, naming the operand."""
+    codes = np.array(codes)
+    if ((codes >= 0) & (codes < F8.n_codes)).all():
+        assert np.shape(golden.mul(F8, codes, codes)) == codes.shape
+    else:
+        for fn in (lambda: golden.mul(F8, F8.zero, codes), lambda: golden.add(F8, F8.zero, codes)):
+            with pytest.raises(ValueError, match=r"^b must hold codes in \[0, 255\]"):
+                fn()
+
+
+@settings(max_examples=100, deadline=None)
+@given(lanes=st.integers(-50, 50))
+def test_lanes_range(lanes):
+    values = F8.pack(0, np.arange(7))
+    if lanes >= 1:
+        assert acc.interleaved_sum(F8, values, lanes) in range(F8.n_codes)
+    else:
+        with pytest.raises(ValueError, match=rf"^lanes must be a positive integer, not {lanes}$"):
+            acc.interleaved_sum(F8, values, lanes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(idle=st.floats(allow_nan=True), stall=st.floats(0, 0.5))
+def test_bench_stall_probability_range(idle, stall):
+    """run_bench checks its probabilities before building anything (no simulator is run)."""
+    if 0 <= idle < 1:
+        return  # a valid value would start a simulation: covered by the benches
+    with pytest.raises(ValueError, match=r"^idle must be in \[0, 1\)"):
+        run_bench("mul", F8, sim="icarus", vectors=1, idle=idle, stall=stall)
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=st.integers(1, 4), b=st.integers(1, 4))
+def test_shapes(a, b):
+    """Operands broadcast when numpy would broadcast them; otherwise the error names both."""
+    x, y = np.full(a, F8.zero), np.full(b, F8.zero)
+    if a == b or 1 in (a, b):
+        assert golden.mul(F8, x, y).shape == (max(a, b),)
+    else:
+        with pytest.raises(ValueError, match=rf"a and b must have shapes .* a \({a},\), b \({b},\)"):
+            golden.mul(F8, x, y)
