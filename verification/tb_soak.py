@@ -8,8 +8,12 @@ ends with a reset pulse of 1-4 cycles, of one of two kinds:
 
 * **drained**: every result of the segment has been received, then the reset;
 * **mid-flight**: the driver is stopped at a random cycle of the segment's last burst (possibly
-  while it offers a beat), and the reset follows within ``latency + 2`` cycles, so results in the
-  pipeline, a sum being accumulated or a result waiting in the output register are thrown away.
+  while it offers a beat), and the reset follows within 3 cycles (half of them) or within
+  ``latency + 2`` cycles, so results in the pipeline, steps in flight, a sum being accumulated or
+  reduced, or a result waiting in the output register are thrown away.
+
+Half the resets (rounded up) are mid-flight. A cycle with ``rst`` high is no transfer on either
+stream (the driver keeps ``valid`` low; see :class:`~verification.streams.StreamMonitor`).
 
 Checks, per segment, against the golden model of exactly the inputs that were accepted:
 
