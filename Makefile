@@ -52,7 +52,7 @@ report: setup
 
 # Design-space sweep on a Dask LocalCluster (one worker per core), cached in build/sweep/cache:
 # accuracy, ECP5/iCE40 resources and Fmax, OSU 0.18 um area/timing (after `make setup-asic`).
-SWEEP_ARGS ?= --unit add add-direct mul --format 5:6 5:8 5:10 5:12
+SWEEP_ARGS ?= --config synth/sweep.toml
 sweep: setup
 	$(PY) -m synth.sweep $(SWEEP_ARGS)
 

@@ -198,6 +198,12 @@ def _columns():
         e = _get(r, "fpga", "ecp5")
         return f"{e['ff'] - (r['fpga'].get('ring_ff') or 0):,}" if e else NOT_RUN
 
+    def ice40_fmax(r):
+        e = _get(r, "fpga", "ice40")
+        if e and e.get("fmax_mhz") is None and e.get("pnr_error"):
+            return "P&R failed" + (" (RAM)" if "RAM" in e["pnr_error"] else "")
+        return _num(_get(e, "fmax_mhz"))
+
     def ver(r):
         v = r["verification"]
         if not v:
@@ -222,7 +228,7 @@ def _columns():
         ("FF", ecp5_ff),
         ("Fmax MHz (ECP5)", lambda r: _num(_get(r, "fpga", "ecp5", "fmax_mhz"))),
         ("iCE40 LUT4", lambda r: _num(_get(r, "fpga", "ice40", "lut4"))),
-        ("Fmax MHz (iCE40)", lambda r: _num(_get(r, "fpga", "ice40", "fmax_mhz"))),
+        ("Fmax MHz (iCE40)", ice40_fmax),
         ("ASIC um²", lambda r: _num(_get(r, "asic", "area_um2"), 0)),
         ("ASIC crit. ns", lambda r: _num(_get(r, "asic", "critical_path_ns"), 2)),
         ("vectors checked (simulators)", ver),
@@ -258,7 +264,7 @@ def html_table(head, body, numeric_from=2) -> str:
                 cls.append("num")
             if c == NOT_RUN:
                 cls.append("missing")
-            if c.startswith(("FAIL", "error")):
+            if c.startswith(("FAIL", "error", "P&R failed")):
                 cls.append("fail")
             attr = f' class="{" ".join(cls)}"' if cls else ""
             tds.append(f"<td{attr}>{html.escape(c)}</td>")
@@ -645,14 +651,14 @@ def _summary() -> None:
     try:
         from verification import summary
         rows = summary.collect()
+        text = summary.markdown(rows) if rows else None
     except Exception as exc:  # noqa: BLE001 - the page is still worth writing
-        print(f"report: summary table not available ({type(exc).__name__}: {exc})",
-              file=sys.stderr)
+        print(f"report: summary table not available ({type(exc).__name__}: {exc}); "
+              "see report.md", file=sys.stderr)
         return
     if not rows:
         print("no results yet: run `make sim` and `make synth` first", file=sys.stderr)
         return
-    text = summary.markdown(rows)
     (summary.REPORTS / "summary.md").write_text(text + "\n")
     print(text)
 

@@ -40,6 +40,11 @@ A config file is TOML::
     unit = "acc"
     compensated = true          # acc + compensated -> acc-kahan
     format = "5:10"
+
+    [[point]]
+    unit = "mm"                 # systolic matrix unit mm4x4 (if the catalogue has it)
+    array = 4
+    format = "5:10"
 """
 
 from __future__ import annotations
@@ -93,6 +98,15 @@ UNIT_METHODS = {"mul": "exact", "div": "exact", "add": "interp", "add-direct": "
 _METHOD_UNITS = {("add", "interp"): "add", ("add", "direct"): "add-direct",
                  ("acc", "interp"): "acc"}
 _COMPENSATED_UNITS = {("acc", False): "acc", ("acc", True): "acc-kahan"}
+#: Systolic matrix units of the catalogue (``mm4x4``, ``mm4x4-kahan``): PEs with interp adders.
+_ARRAY_UNIT = re.compile(r"mm(\d+)x(\d+)(-kahan)?")
+
+
+def unit_method(unit: str) -> str | None:
+    """The accuracy method of ``unit``: ``exact``, ``interp``, ``direct`` or ``None``."""
+    if unit in UNIT_METHODS:
+        return UNIT_METHODS[unit]
+    return "interp" if _ARRAY_UNIT.fullmatch(unit) else None
 #: Result fields that describe a run rather than the design (left out by :func:`comparable`).
 RUN_FIELDS = ("runtime_s", "workdir", "host", "cache", "tools")
 
@@ -157,11 +171,13 @@ class Point:
                    asic=d.get("asic", True))
 
 
-def resolve_unit(unit: str, method: str | None = None, compensated: bool | None = None) -> str:
-    """The catalogue name of ``unit`` with an adder ``method`` and/or Kahan ``compensated``.
+def resolve_unit(unit: str, method: str | None = None, compensated: bool | None = None,
+                 array: int | None = None) -> str:
+    """The catalogue name of ``unit`` with an adder ``method``, Kahan ``compensated``, ``array``.
 
-    ``("add", "direct")`` is ``add-direct``, ``("acc", compensated=True)`` is ``acc-kahan``;
-    ``method``/``compensated`` of ``None`` leave ``unit`` as it is.
+    ``("add", "direct")`` is ``add-direct``, ``("acc", compensated=True)`` is ``acc-kahan``,
+    ``("mm", array=4, compensated=True)`` is the systolic ``mm4x4-kahan``; ``None`` leaves
+    ``unit`` as it is.
 
     Raises
     ------
@@ -169,17 +185,24 @@ def resolve_unit(unit: str, method: str | None = None, compensated: bool | None 
         For a combination the catalogue does not have.
     """
     name = unit
+    if array is not None or unit == "mm":
+        if unit != "mm" or not isinstance(array, int) or array < 1:
+            raise ValueError(f"an array size goes with unit 'mm' (systolic mm<N>x<N>), not "
+                             f"unit {unit!r} with array {array!r}")
+        if method not in (None, "interp"):
+            raise ValueError(f"no systolic unit with method {method!r} (interp only)")
+        return f"mm{array}x{array}" + ("-kahan" if compensated else "")
     if method is not None:
         if (unit, method) not in _METHOD_UNITS:
             raise ValueError(f"no unit {unit!r} with method {method!r}; units with a method: "
                              f"{sorted({u for u, _ in _METHOD_UNITS})}, methods interp, direct "
                              "(acc: interp only)")
         name = _METHOD_UNITS[(unit, method)]
-    if compensated is not None:
-        if (name, bool(compensated)) not in _COMPENSATED_UNITS:
-            raise ValueError(f"no unit {name!r} with compensated={compensated!r}; only acc "
-                             "(interp) has a compensated variant, acc-kahan")
+    if (name, bool(compensated)) in _COMPENSATED_UNITS:
         name = _COMPENSATED_UNITS[(name, bool(compensated))]
+    elif compensated:
+        raise ValueError(f"no unit {name!r} with compensated={compensated!r}; compensated "
+                         "variants: acc (interp) -> acc-kahan, mm<N>x<N> -> mm<N>x<N>-kahan")
     return name
 
 
@@ -194,7 +217,7 @@ def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def grid(*, unit, format, method=(None,), compensated=(None,), nodsp=(False,),
+def grid(*, unit, format, method=(None,), compensated=(None,), array=(None,), nodsp=(False,),
          targets=DEFAULT_TARGETS, asic=True) -> list[Point]:
     """The points of the Cartesian product of the given axes (each a value or a list).
 
@@ -205,13 +228,15 @@ def grid(*, unit, format, method=(None,), compensated=(None,), nodsp=(False,),
     units, methods, comps = _as_list(unit), _as_list(method), _as_list(compensated)
     formats = [f if isinstance(f, (tuple, list)) else _parse_format(f) for f in _as_list(format)]
     points, errors = [], []
-    for u, m, c, (i, f), nd in itertools.product(units, methods, comps, formats,
-                                                 _as_list(nodsp)):
-        # A method axis does not apply to mul/div: keep them once, with no method.
+    for u, m, c, a, (i, f), nd in itertools.product(units, methods, comps, _as_list(array),
+                                                    formats, _as_list(nodsp)):
+        # A method axis does not apply to mul/div, an array axis only to mm: keep them once.
         if m is not None and UNIT_METHODS.get(u) == "exact":
             m = None
+        if u != "mm":
+            a = None
         try:
-            name = resolve_unit(u, m, c)
+            name = resolve_unit(u, m, c, a)
         except ValueError as exc:
             errors.append(str(exc))
             continue
@@ -225,8 +250,9 @@ def grid(*, unit, format, method=(None,), compensated=(None,), nodsp=(False,),
 def load_config(path) -> list[Point]:
     """Points of a TOML file with a ``[grid]`` table and/or ``[[point]]`` entries.
 
-    Both accept ``unit``, ``format``, ``method``, ``compensated``, ``nodsp``, ``targets`` and
-    ``asic`` (a ``[[point]]`` takes single values).
+    Both accept ``unit``, ``format``, ``method``, ``compensated``, ``array`` (with unit
+    ``mm``: systolic ``mmNxN``), ``nodsp``, ``targets`` and ``asic`` (a ``[[point]]`` takes
+    single values).
 
     Raises
     ------
@@ -238,7 +264,7 @@ def load_config(path) -> list[Point]:
         config = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from None
-    allowed = {"unit", "format", "method", "compensated", "nodsp", "targets", "asic"}
+    allowed = {"unit", "format", "method", "compensated", "array", "nodsp", "targets", "asic"}
     unknown = set(config) - {"grid", "point"}
     sections = ([("[grid]", config["grid"])] if "grid" in config else []) + \
         [(f"[[point]] #{n + 1}", p) for n, p in enumerate(config.get("point", []))]
@@ -346,7 +372,7 @@ def source_files(unit: str) -> list[pathlib.Path]:
     the adder points and leaves the multiplier's in the cache.
     """
     roots = [m for m in (_unit_module(unit),) if m]
-    if UNIT_METHODS.get(unit) not in (None, "exact"):
+    if unit_method(unit) not in (None, "exact"):
         roots.append("golden.error")
     files = {_module_file(m) for m in _closure(roots)}
     files |= {ROOT / f for f in _ALWAYS}
@@ -398,7 +424,7 @@ def accuracy(unit: str, fmt: LNSFormat) -> dict | None:
     turns the worse max into a relative error of the value, ``2**(max_ulp * 2**-F) - 1``, which
     compares formats of different precision.
     """
-    method = UNIT_METHODS.get(unit)
+    method = unit_method(unit)
     if method is None:
         return None
     if method == "exact":
@@ -466,7 +492,7 @@ def evaluate_point(point: dict, workroot: str) -> dict:
         fmt = p.fmt
         result.update(unit=p.unit, format=fmt.name, int_bits=fmt.int_bits,
                       frac_bits=fmt.frac_bits, width=fmt.width, nodsp=p.nodsp,
-                      method=UNIT_METHODS.get(p.unit))
+                      method=unit_method(p.unit))
         base = pathlib.Path(workroot) / p.slug
         result["accuracy"] = accuracy(p.unit, fmt)
         fpga = _fpga(p, base / "fpga")
@@ -550,6 +576,12 @@ def _failed(point: Point, exc: BaseException) -> dict:
             "error": f"{type(exc).__name__}: {exc}", "traceback": None, "runtime_s": None}
 
 
+def _cost(point: Point) -> int:
+    """A rough rank of a point's run time, so the longest start first (Dask priority)."""
+    method = unit_method(point.unit)
+    return point.frac_bits * {"direct": 4, "interp": 2}.get(method, 1)
+
+
 def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: str | None = None,
               workers: int | None = None, use_cache: bool = True, progress: bool = True,
               client=None) -> SweepRun:
@@ -604,7 +636,7 @@ def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: s
         result["cache"] = "miss"
         results[i] = result
 
-    mode, n_workers = "serial", 1
+    mode, n_workers = ("serial" if todo else "cache only"), 1
     bar = _progress(len(points), progress, "sweep")
     bar.update(hits)
     try:
@@ -632,7 +664,8 @@ def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: s
                 futures = {}
                 for i in todo:
                     future = client.submit(evaluate_point, points[i].to_dict(), str(workroot),
-                                           key=f"lnsgen-point-{keys[i]}", pure=False)
+                                           key=f"lnsgen-point-{keys[i]}", pure=False,
+                                           priority=_cost(points[i]))
                     futures[future] = i
                 for future in as_completed(futures):
                     i = futures[future]
@@ -695,7 +728,9 @@ def markdown(results: list[dict]) -> str:
             f"{acc['max_rel_error']:.2e}" if acc.get("max_rel_error") is not None else "–",
             f"{e5['lut4']} + {e5['ccu2c']}" if e5 else "–",
             _fmt(_get(e5, "dsp")), _fmt(_get(e5, "ebr")), _fmt(_get(e5, "fmax_mhz")),
-            _fmt(_get(r, "fpga", "ice40", "lut4")), _fmt(_get(r, "fpga", "ice40", "fmax_mhz")),
+            _fmt(_get(r, "fpga", "ice40", "lut4")),
+            "P&R failed" if _get(r, "fpga", "ice40", "pnr_error")
+            else _fmt(_get(r, "fpga", "ice40", "fmax_mhz")),
             _fmt(asic.get("area_um2"), 0) if asic.get("status") == "ok" else "not run",
             _fmt(asic.get("critical_path_ns"), 2) if asic.get("status") == "ok" else "not run",
             "ok" if r.get("status") == "ok" else f"error: {r.get('error')}",
@@ -719,10 +754,15 @@ def write_reports(run: SweepRun, out_dir, *, merge_synth: bool = True) -> tuple:
         f"{stats['computed']} computed, {stats['failed']} failed.\n\n"
         "ASIC: OSU 0.18 um, a teaching standard-cell library, not a production node.\n")
     if merge_synth:
-        from .report import update_reports
+        from .report import JSON_NAME, load_entries, update_reports
         entries = [r["fpga"] for r in run.results if r.get("status") == "ok" and r.get("fpga")]
         if entries:
-            update_reports(entries, out_dir)
+            # Keep the targets of an existing entry that the sweep did not run (e.g. generic).
+            try:
+                existing = {e["key"]: e for e in load_entries(out_dir / JSON_NAME)}
+            except ValueError:
+                existing = {}
+            update_reports([{**existing.get(e["key"], {}), **e} for e in entries], out_dir)
     return json_path, md_path
 
 
@@ -745,6 +785,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="formats INT_BITS:FRAC_BITS (grid axis), e.g. 5:6 5:8 5:10")
     parser.add_argument("--method", nargs="+", choices=("interp", "direct"),
                         help="adder methods (grid axis): add + direct = add-direct")
+    parser.add_argument("--array", nargs="+", type=int, metavar="N",
+                        help="systolic array sizes (grid axis) for unit mm: mm<N>x<N>")
+    parser.add_argument("--compensated", choices=("no", "yes", "both"),
+                        help="Kahan-compensated variants (grid axis): acc -> acc-kahan, "
+                             "mm<N>x<N> -> mm<N>x<N>-kahan")
     parser.add_argument("--nodsp", choices=("no", "yes", "both"), default="no",
                         help="ECP5 multipliers out of DSP blocks (default no)")
     parser.add_argument("--targets", nargs="*", choices=TARGETS, default=list(DEFAULT_TARGETS),
@@ -779,8 +824,11 @@ def _points(parser, args) -> list[Point]:
             parser.error("--unit and --format go together")
         nodsp = {"no": [False], "yes": [True], "both": [False, True]}[args.nodsp]
         try:
+            comp = {None: [None], "no": [False], "yes": [True],
+                    "both": [False, True]}[args.compensated]
             points += grid(unit=args.unit, format=args.formats, method=args.method or [None],
-                           nodsp=nodsp, targets=args.targets, asic=not args.no_asic)
+                           compensated=comp, array=args.array or [None], nodsp=nodsp,
+                           targets=args.targets, asic=not args.no_asic)
         except (TypeError, ValueError) as exc:
             parser.error(str(exc))
     elif not args.config:

@@ -2,17 +2,20 @@
 on a two-worker Dask ``LocalCluster`` (same results, cache hit on the rerun, failures reported)."""
 
 import json
+import os
 import pathlib
 import shutil
 
 import pytest
 
+from golden import LNSFormat
 from synth import sweep
 from synth.sweep import Point, comparable, grid, load_config, run_sweep
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # YoWASP tools map /tmp differently from the host: keep their files inside the project.
 BUILD = ROOT / "build" / "test-sweep"
+SMALL = LNSFormat(int_bits=3, frac_bits=4)
 
 
 # Points and configs --------------------------------------------------------------------------
@@ -24,6 +27,10 @@ def test_grid_is_the_product_and_maps_methods_to_units():
         ("add", 3, 4), ("add", 5, 6), ("add-direct", 3, 4), ("add-direct", 5, 6),
         ("mul", 3, 4), ("mul", 5, 6)]  # mul has no method: once, not twice
     assert grid(unit="acc", compensated=[False, True], format="5:10")[1].unit == "acc-kahan"
+    # A compensated axis keeps units without a compensated variant once; array goes with mm.
+    units = [p.unit for p in grid(unit=["mm", "mul"], array=[2, 4], compensated=[False, True],
+                                  format="5:10")]
+    assert units == ["mm2x2", "mm4x4", "mm2x2-kahan", "mm4x4-kahan", "mul"]
 
 
 def test_grid_rejects_a_combination_the_catalogue_lacks():
@@ -52,6 +59,11 @@ def test_config_file(tmp_path):
     config.write_text('[grid]\nunit = ["mul"]\nformats = ["3:4"]\n')
     with pytest.raises(ValueError, match=r"unknown keys \['\[grid\].formats'\]"):
         load_config(config)
+
+
+def test_the_sweep_of_make_sweep_loads():
+    points = load_config(ROOT / "synth" / "sweep.toml")
+    assert len(points) == 11 and Point("add-direct", 5, 10) in points
 
 
 def test_cli_rejects_unknown_unit(capsys):
@@ -90,22 +102,23 @@ def _points():
     return [Point("mul", 3, 4), Point("div", 3, 4), Point("no-such-unit", 3, 4)]
 
 
-@pytest.fixture(scope="module")
-def runs():
-    if BUILD.exists():
-        shutil.rmtree(BUILD)
-    work = BUILD / "work"
-    serial = run_sweep(_points(), workroot=work / "serial", cache_dir=BUILD / "cache-serial",
+def test_sweep_serial_and_on_a_two_worker_local_cluster():
+    """One real sweep, serially and on a 2-worker LocalCluster, then again from the cache.
+
+    A single test rather than a module fixture: under pytest-xdist a fixture shared by several
+    tests could run in each worker.
+    """
+    build = BUILD / f"run-{os.getpid()}"
+    if build.exists():
+        shutil.rmtree(build)
+    serial = run_sweep(_points(), workroot=build / "serial", cache_dir=build / "cache-serial",
                        serial=True, progress=False)
-    dask_first = run_sweep(_points(), workroot=work / "dask", cache_dir=BUILD / "cache-dask",
-                           workers=2, progress=False)
-    dask_again = run_sweep(_points(), workroot=work / "dask", cache_dir=BUILD / "cache-dask",
-                           workers=2, progress=False)
-    return serial, dask_first, dask_again
+    first = run_sweep(_points(), workroot=build / "dask", cache_dir=build / "cache-dask",
+                      workers=2, progress=False)
+    again = run_sweep(_points(), workroot=build / "dask", cache_dir=build / "cache-dask",
+                      workers=2, progress=False)
 
-
-def test_sweep_gives_real_numbers(runs):
-    serial = runs[0]
+    # Real numbers.
     mul = serial.results[0]
     assert mul["status"] == "ok" and mul["key"] == "mul/lns8_i3f4"
     assert mul["accuracy"]["max_ulp"] == 0.0 and mul["latency"] == 1
@@ -115,41 +128,40 @@ def test_sweep_gives_real_numbers(runs):
     if mul["asic"]["status"] == "ok":
         assert mul["asic"]["area_um2"] > 0
 
-
-def test_failed_point_is_reported_and_does_not_stop_the_sweep(runs):
-    for run in runs:
+    # The failing point is reported with its error and does not stop the others.
+    for run in (serial, first, again):
         bad = run.results[2]
         assert bad["status"] == "error"
         assert "unit must be one of" in bad["error"] and "no-such-unit" in bad["error"]
         assert [r["status"] for r in run.results[:2]] == ["ok", "ok"]
         assert run.failed == 1
 
+    # Dask gives what the serial run gives, from other processes.
+    assert serial.mode == "serial" and first.mode == "dask LocalCluster"
+    assert first.workers == 2
+    assert [comparable(r) for r in first.results] == [comparable(r) for r in serial.results]
+    assert {r["pid"] for r in first.results}.isdisjoint({r["pid"] for r in serial.results})
 
-def test_dask_local_cluster_matches_serial(runs):
-    serial, dask_first, _ = runs
-    assert serial.mode == "serial" and dask_first.mode == "dask LocalCluster"
-    assert dask_first.workers == 2
-    assert [comparable(r) for r in dask_first.results] == [comparable(r) for r in serial.results]
-    # The points really ran in separate worker processes.
-    assert len({r["pid"] for r in dask_first.results[:2]}) >= 1
-    assert {r["pid"] for r in dask_first.results} != {r["pid"] for r in serial.results}
-
-
-def test_rerun_hits_the_cache(runs):
-    _, dask_first, dask_again = runs
-    assert dask_first.cache_hits == 0 and dask_first.computed == 3
-    # The two good points come from the cache; the failed one is tried again.
-    assert dask_again.cache_hits == 2 and dask_again.computed == 1
-    assert [r["cache"] for r in dask_again.results] == ["hit", "hit", "miss"]
-    assert [comparable(r) for r in dask_again.results] == [comparable(r)
-                                                           for r in dask_first.results]
+    # The rerun takes the two good points from the cache and tries the failed one again.
+    assert first.cache_hits == 0 and first.computed == 3
+    assert again.cache_hits == 2 and again.computed == 1
+    assert [r["cache"] for r in again.results] == ["hit", "hit", "miss"]
+    assert [comparable(r) for r in again.results] == [comparable(r) for r in first.results]
+    shutil.rmtree(build)
 
 
-def test_reports_are_written(runs, tmp_path):
-    json_path, md_path = sweep.write_reports(runs[0], tmp_path, merge_synth=False)
+def test_reports_are_written(tmp_path):
+    ok = {"key": "mul/lns8_i3f4", "point": Point("mul", 3, 4).to_dict(), "status": "ok",
+          "unit": "mul", "format": "lns8_i3f4", "int_bits": 3, "frac_bits": 4, "nodsp": False,
+          "method": "exact", "latency": 1, "accuracy": sweep.accuracy("mul", SMALL),
+          "fpga": None, "asic": {"status": "not run", "reason": "not asked"}}
+    bad = sweep.evaluate_point(Point("no-such-unit", 3, 4).to_dict(), str(BUILD))
+    run = sweep.SweepRun(results=[ok, bad], mode="serial", workers=1, wall_s=1.0,
+                         cache_hits=0, computed=2, failed=1)
+    json_path, md_path = sweep.write_reports(run, tmp_path, merge_synth=False)
     doc = json.loads(json_path.read_text())
-    assert doc["stats"]["points"] == 3 and doc["stats"]["failed"] == 1
+    assert doc["stats"]["points"] == 2 and doc["stats"]["failed"] == 1
     text = md_path.read_text()
-    assert "| mul | lns8_i3f4 | exact | 1 |" in text
+    assert "| mul | lns8_i3f4 | exact | 1 | 0.000 |" in text
     assert "error: ValueError: unit must be one of" in text
     assert "teaching standard-cell library" in text
