@@ -125,6 +125,16 @@ def markdown(sweep: dict) -> str:
     for mode in MODES[1:]:
         lines.append(f"| {mode} | " + " | ".join(
             f"{runs[mode][str(f)]['seconds_per_epoch']:.1f}" for f in fracs) + " |")
+    cpu = {m: [runs[m][str(f)].get("cpu_seconds_per_epoch") for f in fracs] for m in MODES[1:]}
+    if any(v is not None for vs in cpu.values() for v in vs):
+        fl_cpu = sweep["float"].get("cpu_seconds_per_epoch")
+        lines += ["", "CPU seconds per training epoch (not inflated by other load; - where the "
+                      "run record predates this field):", "", head, sep,
+                  "| float64 | " + " | ".join("-" if fl_cpu is None else f"{fl_cpu:.1f}"
+                                             for _ in fracs) + " |"]
+        for mode in MODES[1:]:
+            lines.append(f"| {mode} | " + " | ".join("-" if v is None else f"{v:.1f}"
+                                                     for v in cpu[mode]) + " |")
     lines += ["", "Breakdown (largest F at which the mode is more than 1 point worse than "
                   "float64): " + ", ".join(f"{m} {breakdown(sweep, m) or 'none'}"
                                            for m in MODES[1:]) + "."]
