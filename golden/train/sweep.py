@@ -128,8 +128,9 @@ def markdown(sweep: dict) -> str:
     cpu = {m: [runs[m][str(f)].get("cpu_seconds_per_epoch") for f in fracs] for m in MODES[1:]}
     if any(v is not None for vs in cpu.values() for v in vs):
         fl_cpu = sweep["float"].get("cpu_seconds_per_epoch")
-        lines += ["", "CPU seconds per training epoch (not inflated by other load; - where the "
-                      "run record predates this field):", "", head, sep,
+        note = ("CPU seconds per training epoch (not inflated by other load; - where the "
+                "run record predates this field):")
+        lines += ["", note, "", head, sep,
                   "| float64 | " + " | ".join("-" if fl_cpu is None else f"{fl_cpu:.1f}"
                                              for _ in fracs) + " |"]
         for mode in MODES[1:]:
