@@ -413,10 +413,11 @@ def run_cli(*args, cwd=ROOT):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--int-bits", 0, "--frac-bits", 4], "int_bits must be an integer in [1, 10], not 0"),
-    (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"], "method must be one of"),
-    (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25], "max_error must be in (0.5, 4]"),
-    (["--int-bits", 10, "--frac-bits", 23], "int_bits + frac_bits must be at most 31"),
+    (["--int-bits", 0, "--frac-bits", 4], "--int-bits must be an integer in [1, 10], not 0"),
+    (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"], "--method: invalid choice: 'foo'"),
+    (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25],
+     "--max-error: expected a number in (0.5, 4], not '0.25'"),
+    (["--int-bits", 10, "--frac-bits", 23], "--int-bits + --frac-bits must be at most 31"),
     (["--int-bits", "x", "--frac-bits", 4], "invalid int value"),
 ])
 def test_cli_bad_parameters_exit_2_with_one_line(args, message):
