@@ -38,6 +38,16 @@ def positive_int(text: str) -> int:
     return v
 
 
+def non_negative_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer of at least 0, not {v}")
+    return v
+
+
 def positive_float(text: str) -> float:
     try:
         v = float(text)
@@ -63,7 +73,7 @@ def add_training_args(p: argparse.ArgumentParser, *, formats: bool = True) -> No
                    help="minibatch size (default %(default)s)")
     p.add_argument("--lr", type=positive_float, default=DEFAULTS.lr,
                    help="SGD learning rate (default %(default)s)")
-    p.add_argument("--seed", type=int, default=DEFAULTS.seed,
+    p.add_argument("--seed", type=non_negative_int, default=DEFAULTS.seed,
                    help="seed of subset, initialization and batch order (default %(default)s)")
     p.add_argument("--train-size", type=positive_int, default=DEFAULTS.n_train,
                    help="training images drawn from the 50,000 (default %(default)s)")
@@ -107,6 +117,8 @@ def main(argv=None) -> int:
     add_training_args(p)
     p.add_argument("--json", type=Path, help="write the run record (JSON) here")
     args = p.parse_args(argv)
+    if args.json is not None and args.json.is_dir():
+        p.error(f"--json must be a file path, not the folder {str(args.json)!r}")
     cfg = config_from_args(p, args, args.mode)
     check_data(p, args.data)
     from .runner import run_many
