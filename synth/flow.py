@@ -256,34 +256,32 @@ def _run_ecp5(workdir, *, nodsp, ecp5_device, package, freq_mhz, seed, **_):
     """ECP5 resources and Fmax."""
     nodsp_flag = " -nodsp" if nodsp else ""
     counts = _yosys(workdir, "ecp5", [f"synth_ecp5 -top top{nodsp_flag} -json top_ecp5.json"])
-    result = {"device": ecp5_device, "package": package, **ecp5_summary(counts)}
     # A design larger than the device (a big systolic array) still gets its resource counts.
-    try:
-        result["fmax_mhz"] = _nextpnr(workdir, "ecp5", [f"--{ecp5_device}", "--package", package],
-                                      freq_mhz=freq_mhz, seed=seed)
-    except SynthError as exc:
-        result["fmax_mhz"] = None
-        lines = str(exc).splitlines()
-        result["pnr_error"] = next((line for line in lines if line.startswith("ERROR")),
-                                   lines[0])
-    return {**result, "freq_target_mhz": freq_mhz, "cells_by_type": counts}
+    timing = _place_and_route(workdir, "ecp5", [f"--{ecp5_device}", "--package", package],
+                              freq_mhz=freq_mhz, seed=seed)
+    return {"device": ecp5_device, "package": package, **ecp5_summary(counts), **timing,
+            "freq_target_mhz": freq_mhz, "cells_by_type": counts}
 
 
 def _run_ice40(workdir, *, ice40_device, ice40_package, freq_mhz, seed, **_):
     """iCE40 resources and, if place and route succeeds, Fmax."""
     counts = _yosys(workdir, "ice40", ["synth_ice40 -top top -json top_ice40.json"])
-    result = {"device": ice40_device, "package": ice40_package, **ice40_summary(counts)}
     # The iCE40 Fmax is a bonus: a unit too big for the device still gets its cell counts.
+    timing = _place_and_route(workdir, "ice40", [f"--{ice40_device}", "--package", ice40_package],
+                              freq_mhz=freq_mhz, seed=seed)
+    return {"device": ice40_device, "package": ice40_package, **ice40_summary(counts), **timing,
+            "freq_target_mhz": freq_mhz, "cells_by_type": counts}
+
+
+def _place_and_route(workdir, family: str, args: list[str], *, freq_mhz, seed) -> dict:
+    """``{"fmax_mhz": ...}``, or ``fmax_mhz`` None and the tool's ``pnr_error`` line when the
+    design does not place (larger than the device)."""
     try:
-        result["fmax_mhz"] = _nextpnr(workdir, "ice40",
-                                      [f"--{ice40_device}", "--package", ice40_package],
-                                      freq_mhz=freq_mhz, seed=seed)
+        return {"fmax_mhz": _nextpnr(workdir, family, args, freq_mhz=freq_mhz, seed=seed)}
     except SynthError as exc:
-        result["fmax_mhz"] = None
         lines = str(exc).splitlines()
-        result["pnr_error"] = next((line for line in lines if line.startswith("ERROR")),
-                                   lines[0])
-    return {**result, "freq_target_mhz": freq_mhz, "cells_by_type": counts}
+        return {"fmax_mhz": None,
+                "pnr_error": next((line for line in lines if line.startswith("ERROR")), lines[0])}
 
 
 def _run_generic(workdir, **_):
