@@ -40,7 +40,7 @@ verilog: setup
 	done; done
 
 sim: setup
-	$(PY) -m pytest verification -q
+	$(PY) -m pytest verification -q -n 2
 
 synth: setup
 	$(PY) -m synth --unit $(UNITS) --format $(FORMATS)
