@@ -125,7 +125,6 @@ class AddSubPath:
     def build(self, m: Module, pipe: Pipeline, a, b, op):
         """``a + b`` (``a - b`` where ``op``), :attr:`latency` stages of ``pipe`` later."""
         fmt = self.fmt
-        F = fmt.frac_bits
 
         # Stage 1: order by magnitude. The zero code's log field is below every other, so an
         # ordinary signed compare puts zero last; x is a on ties, as in golden.

@@ -9,7 +9,7 @@ enabled by the pipeline's enable; Yosys maps them to block RAM or to LUTs as it 
 synthesis report says which it chose).
 """
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib.memory import Memory
 
 from golden.funcapprox import DirectTable, PiecewiseLinear, bits_for

@@ -31,6 +31,7 @@ import sys
 
 from golden import LNSFormat
 
+from .report import dig
 from .asic import NOTE as ASIC_NOTE
 
 __all__ = ["build_rows", "find_chromium", "main", "pareto_front", "screenshot", "write_report"]
@@ -168,14 +169,6 @@ def _num(value, digits=1, thousands=True) -> str:
     return str(value)
 
 
-def _get(d, *path):
-    for key in path:
-        if not isinstance(d, dict) or d.get(key) is None:
-            return None
-        d = d[key]
-    return d
-
-
 def _label(r) -> str:
     return r["unit"] + (" (-nodsp)" if r["nodsp"] else "")
 
@@ -191,18 +184,18 @@ def _columns():
         return f"{a['max_ulp']:.3f} / {a['mean_ulp']:.3f}"
 
     def ecp5(r):
-        e = _get(r, "fpga", "ecp5")
+        e = dig(r, "fpga", "ecp5")
         return f"{e['lut4']:,} + {e['ccu2c']:,}" if e else NOT_RUN
 
     def ecp5_ff(r):
-        e = _get(r, "fpga", "ecp5")
+        e = dig(r, "fpga", "ecp5")
         return f"{e['ff'] - (r['fpga'].get('ring_ff') or 0):,}" if e else NOT_RUN
 
     def ice40_fmax(r):
-        e = _get(r, "fpga", "ice40")
+        e = dig(r, "fpga", "ice40")
         if e and e.get("fmax_mhz") is None and e.get("pnr_error"):
             return "P&R failed" + (" (RAM)" if "RAM" in e["pnr_error"] else "")
-        return _num(_get(e, "fmax_mhz"))
+        return _num(dig(e, "fmax_mhz"))
 
     def ver(r):
         v = r["verification"]
@@ -223,14 +216,14 @@ def _columns():
         ("latency", lambda r: _num(r["latency"])),
         ("max / mean ulp", acc),
         ("ECP5 LUT4 + CCU2C", ecp5),
-        ("DSP", lambda r: _num(_get(r, "fpga", "ecp5", "dsp"))),
-        ("EBR", lambda r: _num(_get(r, "fpga", "ecp5", "ebr"))),
+        ("DSP", lambda r: _num(dig(r, "fpga", "ecp5", "dsp"))),
+        ("EBR", lambda r: _num(dig(r, "fpga", "ecp5", "ebr"))),
         ("FF", ecp5_ff),
-        ("Fmax MHz (ECP5)", lambda r: _num(_get(r, "fpga", "ecp5", "fmax_mhz"))),
-        ("iCE40 LUT4", lambda r: _num(_get(r, "fpga", "ice40", "lut4"))),
+        ("Fmax MHz (ECP5)", lambda r: _num(dig(r, "fpga", "ecp5", "fmax_mhz"))),
+        ("iCE40 LUT4", lambda r: _num(dig(r, "fpga", "ice40", "lut4"))),
         ("Fmax MHz (iCE40)", ice40_fmax),
-        ("ASIC um²", lambda r: _num(_get(r, "asic", "area_um2"), 0)),
-        ("ASIC crit. ns", lambda r: _num(_get(r, "asic", "critical_path_ns"), 2)),
+        ("ASIC um²", lambda r: _num(dig(r, "asic", "area_um2"), 0)),
+        ("ASIC crit. ns", lambda r: _num(dig(r, "asic", "critical_path_ns"), 2)),
         ("vectors checked (simulators)", ver),
         ("verification", status),
     ]
@@ -298,12 +291,12 @@ def _sweep_points(sweep) -> list[dict]:
         acc = r.get("accuracy") or {}
         if r.get("status") != "ok" or acc.get("method") in (None, "exact"):
             continue
-        e5 = _get(r, "fpga", "ecp5") or {}
+        e5 = dig(r, "fpga", "ecp5") or {}
         out.append({
             "unit": r["unit"], "format": r["format"], "frac_bits": r["frac_bits"],
             "nodsp": r.get("nodsp", False), "method": acc["method"],
             "error": acc["max_rel_error"], "max_ulp": acc["max_ulp"],
-            "asic": _get(r, "asic", "area_um2") if _get(r, "asic", "status") == "ok" else None,
+            "asic": dig(r, "asic", "area_um2") if dig(r, "asic", "status") == "ok" else None,
             "ecp5": (e5["lut4"] + e5["ccu2c"]) if e5 else None,
             "ebr": e5.get("ebr"), "dsp": e5.get("dsp"),
         })
@@ -384,15 +377,15 @@ def plot_area_vs_precision(sweep) -> bytes | None:
     if not results:
         return None
     plt = _plt()
-    has_asic = any(_get(r, "asic", "status") == "ok" for r in results)
-    panels = [("ECP5 LUT4 + CCU2C", lambda r: (_get(r, "fpga", "ecp5", "lut4") or 0)
-               + (_get(r, "fpga", "ecp5", "ccu2c") or 0) if _get(r, "fpga", "ecp5") else None),
-              ("ECP5 block RAMs (EBR) + DSPs", lambda r: (_get(r, "fpga", "ecp5", "ebr") or 0)
-               + (_get(r, "fpga", "ecp5", "dsp") or 0) if _get(r, "fpga", "ecp5") else None)]
+    has_asic = any(dig(r, "asic", "status") == "ok" for r in results)
+    panels = [("ECP5 LUT4 + CCU2C", lambda r: (dig(r, "fpga", "ecp5", "lut4") or 0)
+               + (dig(r, "fpga", "ecp5", "ccu2c") or 0) if dig(r, "fpga", "ecp5") else None),
+              ("ECP5 block RAMs (EBR) + DSPs", lambda r: (dig(r, "fpga", "ecp5", "ebr") or 0)
+               + (dig(r, "fpga", "ecp5", "dsp") or 0) if dig(r, "fpga", "ecp5") else None)]
     if has_asic:
         panels.append(("ASIC area, um² (OSU 0.18 um, teaching library)",
-                       lambda r: _get(r, "asic", "area_um2")
-                       if _get(r, "asic", "status") == "ok" else None))
+                       lambda r: dig(r, "asic", "area_um2")
+                       if dig(r, "asic", "status") == "ok" else None))
     fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.2),
                              constrained_layout=True)
     units = sorted({r["unit"] for r in results})
@@ -478,7 +471,7 @@ def _img_html(png: bytes | None, alt: str) -> str:
 def _tools(rows, sweep) -> str:
     found = set()
     for r in rows:
-        t = _get(r, "fpga", "tools")
+        t = dig(r, "fpga", "tools")
         if t:
             found.add(f"{t.get('yosys')}, {t.get('nextpnr')}, Amaranth {t.get('amaranth')}")
     for r in (sweep or {}).get("results", []):

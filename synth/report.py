@@ -12,10 +12,19 @@ import os
 import pathlib
 import tempfile
 
-__all__ = ["COLUMNS", "load_entries", "markdown_table", "merge_entries", "update_reports"]
+__all__ = ["COLUMNS", "dig", "load_entries", "markdown_table", "merge_entries", "update_reports"]
 
 JSON_NAME = "synth.json"
 MD_NAME = "synth.md"
+
+
+def dig(d, *path):
+    """The value at ``path`` in nested dicts ``d``, or ``None`` where any step is missing or None."""
+    for key in path:
+        if not isinstance(d, dict) or d.get(key) is None:
+            return None
+        d = d[key]
+    return d
 
 
 def _get(*path):

@@ -71,6 +71,8 @@ import traceback
 
 from golden import LNSFormat
 
+from .report import dig
+
 __all__ = [
     "DEFAULT_TARGETS",
     "RESULT_VERSION",
@@ -701,14 +703,6 @@ def _fmt(value, digits=1) -> str:
     return str(value)
 
 
-def _get(d, *path):
-    for key in path:
-        if not isinstance(d, dict) or d.get(key) is None:
-            return None
-        d = d[key]
-    return d
-
-
 def markdown(results: list[dict]) -> str:
     """The sweep as a Markdown table: one row per point."""
     head = ["unit", "format", "method", "latency", "max ulp", "mean ulp", "max rel. error",
@@ -717,7 +711,7 @@ def markdown(results: list[dict]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         p = r.get("point", {})
-        e5 = _get(r, "fpga", "ecp5")
+        e5 = dig(r, "fpga", "ecp5")
         acc = r.get("accuracy") or {}
         asic = r.get("asic") or {}
         lines.append("| " + " | ".join([
@@ -727,10 +721,10 @@ def markdown(results: list[dict]) -> str:
             _fmt(acc.get("max_ulp"), 3), _fmt(acc.get("mean_ulp"), 3),
             f"{acc['max_rel_error']:.2e}" if acc.get("max_rel_error") is not None else "–",
             f"{e5['lut4']} + {e5['ccu2c']}" if e5 else "–",
-            _fmt(_get(e5, "dsp")), _fmt(_get(e5, "ebr")), _fmt(_get(e5, "fmax_mhz")),
-            _fmt(_get(r, "fpga", "ice40", "lut4")),
-            "P&R failed" if _get(r, "fpga", "ice40", "pnr_error")
-            else _fmt(_get(r, "fpga", "ice40", "fmax_mhz")),
+            _fmt(dig(e5, "dsp")), _fmt(dig(e5, "ebr")), _fmt(dig(e5, "fmax_mhz")),
+            _fmt(dig(r, "fpga", "ice40", "lut4")),
+            "P&R failed" if dig(r, "fpga", "ice40", "pnr_error")
+            else _fmt(dig(r, "fpga", "ice40", "fmax_mhz")),
             _fmt(asic.get("area_um2"), 0) if asic.get("status") == "ok" else "not run",
             _fmt(asic.get("critical_path_ns"), 2) if asic.get("status") == "ok" else "not run",
             "ok" if r.get("status") == "ok" else f"error: {r.get('error')}",

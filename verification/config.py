@@ -8,8 +8,22 @@ import json
 __all__ = ["BenchConfig", "SoakConfig"]
 
 
+class _JsonConfig:
+    """Round trip of a config dataclass through the JSON the simulator's Python reads."""
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str):
+        return cls(**json.loads(text))
+
+
 @dataclasses.dataclass(frozen=True)
-class BenchConfig:
+class BenchConfig(_JsonConfig):
     """One bench run.
 
     Attributes
@@ -43,19 +57,10 @@ class BenchConfig:
     sim: str = ""
     result_file: str = ""
 
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> "BenchConfig":
-        return cls(**json.loads(text))
 
 
 @dataclasses.dataclass(frozen=True)
-class SoakConfig:
+class SoakConfig(_JsonConfig):
     """One soak run (:mod:`verification.tb_soak`): many operands in segments ended by resets.
 
     Attributes
@@ -88,13 +93,3 @@ class SoakConfig:
     max_burst: int = 20_000
     sim: str = ""
     result_file: str = ""
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict())
-
-    @classmethod
-    def from_json(cls, text: str) -> "SoakConfig":
-        return cls(**json.loads(text))

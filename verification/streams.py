@@ -21,9 +21,22 @@ import numpy as np
 
 import cocotb
 from cocotb.simtime import get_sim_time
-from cocotb.triggers import FallingEdge, ReadOnly
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
-__all__ = ["StreamDriver", "StreamMonitor", "Scoreboard", "ProtocolError"]
+__all__ = ["StreamDriver", "StreamMonitor", "Scoreboard", "ProtocolError", "start_and_reset"]
+
+
+async def start_and_reset(dut, period_ns: int):
+    """Start the clock and hold the synchronous reset for 3 cycles with both streams idle;
+    returns after the falling edge that releases it."""
+    Clock(dut.clk, period_ns, unit="ns").start()
+    dut.rst.value = 1
+    dut.i__valid.value = 0
+    dut.o__ready.value = 0
+    await ClockCycles(dut.clk, 3)
+    await FallingEdge(dut.clk)
+    dut.rst.value = 0
 
 
 class ProtocolError(AssertionError):

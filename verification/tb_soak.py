@@ -38,14 +38,13 @@ import time
 import numpy as np
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
 from golden import LNSFormat
 from verification.config import SoakConfig
 from verification.models import MODELS, pack_fields
-from verification.streams import Scoreboard, StreamDriver, StreamMonitor
+from verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
 #: (input idle, output stall) probabilities of a burst and how often each pair is drawn: mostly
@@ -98,13 +97,7 @@ async def soak(dut):
     stall_weights = np.array([w for _, w in STALL_MENU])
     stall_weights /= stall_weights.sum()
 
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    dut.rst.value = 1
-    dut.i__valid.value = 0
-    dut.o__ready.value = 0
-    await ClockCycles(dut.clk, 3)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_and_reset(dut, PERIOD_NS)
 
     seg = _Segment(0)
     monitor = StreamMonitor(dut, "o", dut.clk, stall=0.2, rng=rng, limit=lambda: seg.limit(),

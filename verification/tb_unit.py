@@ -17,14 +17,13 @@ import time
 import numpy as np
 
 import cocotb
-from cocotb.clock import Clock
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
 from golden import LNSFormat
 from verification.config import BenchConfig
 from verification.models import MODELS, pack_fields
-from verification.streams import Scoreboard, StreamDriver, StreamMonitor
+from verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
 
@@ -41,13 +40,7 @@ async def stream_bench(dut):
     payloads = pack_fields(model.fields(fmt), inputs)
     output_limit = model.output_limit(fmt, inputs)
 
-    Clock(dut.clk, PERIOD_NS, unit="ns").start()
-    dut.rst.value = 1
-    dut.i__valid.value = 0
-    dut.o__ready.value = 0
-    await ClockCycles(dut.clk, 3)
-    await FallingEdge(dut.clk)
-    dut.rst.value = 0
+    await start_and_reset(dut, PERIOD_NS)
 
     driver = StreamDriver(dut, "i", dut.clk, payloads, idle=cfg.idle, rng=rng)
     monitor = StreamMonitor(dut, "o", dut.clk, stall=cfg.stall, rng=rng,
