@@ -232,9 +232,9 @@ def test_config_rejects_bad_values(kw, match):
 
 @pytest.mark.parametrize("argv, match", [
     (["--mode", "fixed"], "invalid choice: 'fixed'"),
-    (["--mode", "lns", "--frac-bits", "0"], "frac_bits must be an integer in [1, 23]"),
+    (["--mode", "lns", "--frac-bits", "0"], "--frac-bits must be an integer in [1, 23]"),
     (["--mode", "lns", "--frac-bits", "ten"], "invalid int value: 'ten'"),
-    (["--mode", "lns", "--int-bits", "9", "--frac-bits", "23"], "int_bits + frac_bits"),
+    (["--mode", "lns", "--int-bits", "9", "--frac-bits", "23"], "--int-bits + --frac-bits"),
     (["--int-bits", "5"], "required: --mode"),
 ])
 def test_cli_rejects_bad_arguments_in_one_line(argv, match, capsys):

