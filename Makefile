@@ -81,8 +81,9 @@ FORMAL_UNITS ?= mul div add acc acc-kahan
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
-# Soak (~30 min): 1,000,000 random operands per unit on Verilator, random stalls on both streams
-# and reset pulses between segments; rows in build/reports/soak.json.
+# Soak (~40 min): 1,000,000 random operands (input beats) per unit on Verilator, the 2x2 systolic
+# arrays included (tile passes of random K), random stalls on both streams and reset pulses
+# between segments; rows in build/reports/soak.json.
 .PHONY: soak
 SOAK_ARGS ?= --operands 1000000 --resets 40
 soak: setup

@@ -70,7 +70,8 @@ class SoakConfig(_JsonConfig):
     int_bits, frac_bits : int
         The LNS format.
     operands : int
-        Input beats to push through the unit, at least (values summed, for accumulators).
+        Input beats to push through the unit, at least (values summed, for accumulators;
+        beats of tile passes, for systolic arrays).
     resets : int
         Reset pulses, one at the end of every segment but the last.
     seed : int

@@ -231,6 +231,10 @@ class MatmulModel(UnitModel):
         ends = np.flatnonzero(group_last) * drv.slots + drv.slots
         return lambda n: drv.tile_rows * int(np.searchsorted(ends, n, side="right"))
 
+    def tile_rows(self, fmt: LNSFormat) -> int:
+        """Output beats per pass: the rows of one C tile."""
+        return _driver(self.unit, fmt)[0].tile_rows
+
     def describe_output(self, fmt: LNSFormat, value: int) -> str:
         cols = (value.bit_length() - 1) // fmt.width + 1 if value else 1
         mask = (1 << fmt.width) - 1

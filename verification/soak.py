@@ -7,9 +7,16 @@ runs it for each unit asked for and merges one row per (unit, format, simulator)
 ``build/reports/soak.json``. Exit status: 0 when every run is clean, 1 when one failed,
 2 on bad arguments.
 
+*Operands* are accepted input beats, for every unit: an operand pair for mul, div and the
+adders, a value summed for the accumulators, and for a systolic array one beat of a tile pass,
+which carries ``rows`` values of A and ``cols`` values of B (``B[k, c]`` rides on the ``slots``
+beats of its ``k``; the zero padding of partial tiles counts). The LNS values the beats carried
+are reported as ``operand_values``: 1,000,000 operands through ``mm2x2`` are 4,000,000 A and B
+values. Results are output beats: a sum, or one row of a C tile.
+
 Example::
 
-    python -m verification.soak --unit mul add --operands 1000000 --resets 40
+    python -m verification.soak --unit mul add mm2x2 --operands 1000000 --resets 40
 """
 
 from __future__ import annotations
@@ -29,14 +36,17 @@ from .config import SoakConfig
 from .models import MODELS
 from .runner import ROOT, SIMULATORS, BenchFailure, check_sim, simulate
 
-__all__ = ["run_soak", "main", "REPORT", "SOAK_UNITS"]
+__all__ = ["REPORT", "SOAK_ARRAY_UNITS", "SOAK_UNITS", "main", "run_soak"]
 
 REPORT = ROOT / "build" / "reports" / "soak.json"
 DEFAULT_OPERANDS = 1_000_000
 DEFAULT_RESETS = 40
-#: The stream units with a golden model in :data:`verification.models.MODELS` and one input
-#: and one output stream: what the soak bench can drive.
-SOAK_UNITS = ("mul", "div", "add", "add-direct", "acc", "acc-kahan")
+#: The systolic arrays soaked by default: the smallest of each kind (the larger ones take the
+#: same tile passes, only wider, and their benches are in ``verification/test_matmul.py``).
+SOAK_ARRAY_UNITS = ("mm2x2", "mm2x2-kahan")
+#: The units with a golden model in :data:`verification.models.MODELS` and one input and one
+#: output stream that the soak bench drives: the stream units, then the arrays.
+SOAK_UNITS = ("mul", "div", "add", "add-direct", "acc", "acc-kahan") + SOAK_ARRAY_UNITS
 
 
 def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str = "verilator",
@@ -50,7 +60,8 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
         A unit of :data:`hdl.UNITS`.
     fmt : golden.LNSFormat
     operands : int
-        Input beats to push through, at least 1 (values summed, for accumulators).
+        Input beats to push through, at least 1 (values summed, for accumulators; beats of
+        tile passes, each ``rows + cols`` values of A and B, for arrays).
     resets : int
         Reset pulses between segments, 0 to ``operands - 1`` (a segment needs an operand).
     sim : {"icarus", "verilator"}
@@ -66,8 +77,8 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
     Returns
     -------
     dict
-        The soak summary: operands, results, resets, stall cycles, mismatches, lost and extra
-        beats, cycles, wall time.
+        The soak summary: operands (input beats), operand values, results (output beats),
+        resets, stall cycles, mismatches, lost and extra beats, cycles, wall time.
 
     Raises
     ------
@@ -114,7 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", type=format_arg, default=LNSFormat(5, 10), metavar="I:F",
                    help="format as INT_BITS:FRAC_BITS (default 5:10)")
     p.add_argument("--operands", type=int_arg(1), default=DEFAULT_OPERANDS, metavar="N",
-                   help=f"operands per unit, at least 1 (default {DEFAULT_OPERANDS:,})")
+                   help=f"operands (input beats) per unit, at least 1 "
+                        f"(default {DEFAULT_OPERANDS:,})")
     p.add_argument("--resets", type=int_arg(0), default=DEFAULT_RESETS, metavar="R",
                    help=f"reset pulses per unit, below --operands (default {DEFAULT_RESETS})")
     p.add_argument("--sim", choices=SIMULATORS, default="verilator",
@@ -135,8 +147,9 @@ def _merge(report: pathlib.Path, rows: list[dict]) -> None:
     report.write_text(json.dumps(sorted(merged, key=key), indent=1) + "\n")
 
 
-COLUMNS = [("unit", 10), ("operands", 10), ("results", 9), ("resets", 6), ("in idle", 9),
-           ("out stall", 9), ("mism.", 5), ("lost", 4), ("extra", 5), ("wall s", 7)]
+COLUMNS = [("unit", 11), ("operands", 10), ("values", 10), ("results", 9), ("resets", 6),
+           ("in idle", 9), ("out stall", 9), ("mism.", 5), ("lost", 4), ("extra", 5),
+           ("wall s", 7)]
 
 
 def main(argv=None) -> int:
@@ -156,9 +169,9 @@ def main(argv=None) -> int:
             print(f"{unit}: FAILED\n{exc}", file=sys.stderr, flush=True)
             continue
         rows.append({k: v for k, v in r.items() if k != "result_file"})
-        cells = [unit, r["operands"], r["results"], r["resets"], r["input_idle_cycles"],
-                 r["output_stall_cycles"], r["mismatches"], r["lost"], r["extra"],
-                 r["total_wall_s"]]
+        cells = [unit, r["operands"], r["operand_values"], r["results"], r["resets"],
+                 r["input_idle_cycles"], r["output_stall_cycles"], r["mismatches"], r["lost"],
+                 r["extra"], r["total_wall_s"]]
         print(" ".join(f"{c:>{w}}" for c, (_, w) in zip(cells, COLUMNS)), flush=True)
     if rows:
         _merge(args.report, rows)

@@ -15,7 +15,15 @@ ends with a reset pulse of 1-4 cycles, of one of two kinds:
 Half the resets (rounded up) are mid-flight. A cycle with ``rst`` high is no transfer on either
 stream (the driver keeps ``valid`` low; see :class:`~verification.streams.StreamMonitor`).
 
-Checks, per segment, against the golden model of exactly the inputs that were accepted:
+A systolic array unit (:class:`~verification.models.MatmulModel`) is driven the same way with
+tile passes: a burst is whole passes of random matrix products (random K from 1 to 40 per
+product, plus the model's corner shapes), so a drained segment ends between passes and only a
+mid-flight reset cuts a pass. A cut pass has no expected rows (it never got its ``last``
+group); neither do passes the reset caught before all their rows left, which the prefix rule
+below allows. The first pass after a reset starts fresh, at slot 0.
+
+Checks, per segment, against the golden model of exactly the inputs that were accepted (an
+array's output beats are tile rows, a pass's rows only once its final beat was accepted):
 
 * the received results are, in order and bit for bit, the expected ones: all of them for a
   drained segment (a missing one is *lost*), a prefix of them for a mid-flight one (the rest
@@ -25,8 +33,9 @@ Checks, per segment, against the golden model of exactly the inputs that were ac
   beat survives a reset);
 * the handshake rules of :class:`~verification.streams.StreamMonitor` on every cycle.
 
-The summary (operands, results, resets, stalls, mismatches, lost, extra, wall time) goes to the
-configured JSON file; the test fails on any mismatch, lost or extra beat or protocol error.
+The summary (operands = accepted input beats, operand values = the LNS values those beats
+carried, results, resets, stalls, mismatches, lost, extra, wall time) goes to the configured
+JSON file; the test fails on any mismatch, lost or extra beat or protocol error.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from cocotb.triggers import ClockCycles, FallingEdge
 
 from golden import LNSFormat
 from verification.config import SoakConfig
-from verification.models import MODELS, pack_fields
+from verification.models import MODELS, MatmulModel, pack_fields
 from verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
@@ -82,12 +91,43 @@ async def _wait_for(monitor, count: int, clk, patience: int) -> None:
         seen = len(monitor.beats)
 
 
+def results_allowed(model, fmt: LNSFormat, inputs: dict) -> np.ndarray:
+    """Results the unit may have given after 1, 2, ... accepted beats of the burst ``inputs``.
+
+    One per beat for a one-to-one unit, one per ``last`` for an accumulator, a pass's tile rows
+    once its final beat is in for an array (the model's own ``output_limit``; a burst starts
+    at a pass boundary, so the burst's beats alone fix it).
+    """
+    n = len(next(iter(inputs.values())))
+    if isinstance(model, MatmulModel):
+        limit = model.output_limit(fmt, inputs)
+        return np.array([limit(k) for k in range(1, n + 1)], dtype=np.int64)
+    if not model.one_to_one:
+        return np.cumsum(inputs["last"])
+    return np.arange(1, n + 1)
+
+
+def _board_context(model, fmt: LNSFormat, inputs: dict, expected: int):
+    """What the scoreboard prints beside a wrong beat: ``(fields, describe)``.
+
+    Input ``k`` for a one-to-one unit. An array's output beat ``k`` is row ``k % tile_rows``
+    of the segment's pass ``k // tile_rows``, which names it better than any input beat (and
+    a pass of small K has more rows than beats).
+    """
+    if isinstance(model, MatmulModel):
+        rows, k = model.tile_rows(fmt), np.arange(expected)
+        return {"pass": k // rows, "row": k % rows}, lambda name, v: str(v)
+    return inputs, lambda name, v: model.describe_input(fmt, name, v)
+
+
 @cocotb.test()
 async def soak(dut):
     cfg = SoakConfig.from_json(os.environ["LNSGEN_BENCH"])
     fmt = LNSFormat(int_bits=cfg.int_bits, frac_bits=cfg.frac_bits)
     model = MODELS[cfg.model]
     fields = model.fields(fmt)
+    # LNS values per input beat (an array's beat: a value per row and one per column)
+    values_per_beat = sum(width == fmt.width for _, width in fields)
     rng = np.random.default_rng(cfg.seed)
     # Longest quiet wait (no beat accepted, or none delivered) before the unit counts as stuck:
     # a full latency under the heaviest stall, plus a run of not-ready cycles that a 90% stall
@@ -102,9 +142,9 @@ async def soak(dut):
     seg = _Segment(0)
     monitor = StreamMonitor(dut, "o", dut.clk, stall=0.2, rng=rng, limit=lambda: seg.limit(),
                             reset=dut.rst).start()
-    totals = dict(operands=0, results=0, expected=0, segments=0, resets=0, mid_flight_resets=0,
-                  dropped_by_reset=0, mismatches=0, lost=0, extra=0, bursts=0,
-                  input_idle_cycles=0, output_stall_cycles=0)
+    totals = dict(operands=0, operand_values=0, results=0, expected=0, segments=0, resets=0,
+                  mid_flight_resets=0, dropped_by_reset=0, mismatches=0, lost=0, extra=0,
+                  bursts=0, input_idle_cycles=0, output_stall_cycles=0)
     report: list[str] = []
     wall = time.perf_counter()
     remaining = cfg.operands
@@ -123,10 +163,7 @@ async def soak(dut):
             cap = HEAVY_BURST if max(idle, stall) > 0.5 else cfg.max_burst
             chunk = min(target - sent, cap, int(rng.integers(1, cfg.max_burst + 1)))
             inputs = model.stimuli(fmt, chunk, rng)
-            if not model.one_to_one:
-                per_beat = np.cumsum(inputs["last"])  # an accumulator: a result per `last`
-            else:
-                per_beat = np.arange(1, len(next(iter(inputs.values()))) + 1)
+            per_beat = results_allowed(model, fmt, inputs)
             driver = StreamDriver(dut, "i", dut.clk, pack_fields(fields, inputs), idle=idle,
                                   rng=rng, timeout=patience)
             monitor.stall = stall
@@ -146,6 +183,7 @@ async def soak(dut):
             seg.allowed_before += int(per_beat[accepted - 1]) if accepted else 0
             seg.driver = None
             totals["operands"] += accepted
+            totals["operand_values"] += accepted * values_per_beat
             totals["input_idle_cycles"] += driver.idle_cycles
             totals["bursts"] += 1
             remaining -= accepted
@@ -154,7 +192,9 @@ async def soak(dut):
                 break
 
         accepted_inputs = {k: np.concatenate([x[k] for x in seg.inputs]) for k in seg.inputs[0]}
-        expected = np.asarray(model.reference(fmt, accepted_inputs), dtype=np.int64)
+        # Python ints: an array's tile row is wider than 64 bits from 4 columns on.
+        expected = np.asarray([int(v) for v in model.reference(fmt, accepted_inputs)],
+                              dtype=object)
         if mid_flight:
             # Half the resets come within a few cycles (steps still in flight), half anywhere
             # up to the latency (a drain, a reduction, a result waiting to be read).
@@ -175,10 +215,9 @@ async def soak(dut):
 
         got = monitor.beats[seg.base:]
         n = min(len(got), len(expected))
-        board = Scoreboard(
-            accepted_inputs, expected[:n],
-            describe_input=lambda name, v: model.describe_input(fmt, name, v),
-            describe_output=lambda v: model.describe_output(fmt, v))
+        context, describe = _board_context(model, fmt, accepted_inputs, n)
+        board = Scoreboard(context, expected[:n], describe_input=describe,
+                           describe_output=lambda v: model.describe_output(fmt, v))
         bad, lines = board.compare(got[:n])
         lost = 0 if mid_flight else len(expected) - n
         extra = len(got) - n
