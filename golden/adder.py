@@ -34,7 +34,7 @@ def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float
     ValueError
         If an operand is not a code of ``fmt``, ``op`` holds anything but 0 and 1, the shapes
         of ``a``, ``b`` and ``op`` do not broadcast together, ``method`` is unknown or
-        ``max_error`` is outside (0.5, 4].
+        ``max_error`` is outside [0.51, 4].
     """
     check_format(fmt)
     plus, minus = gaussian_logs(fmt, method, max_error)

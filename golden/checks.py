@@ -41,7 +41,7 @@ def check_int(name: str, value, lo: int | None = None, hi: int | None = None) ->
 def check_real(name: str, value, accepted: str, ok) -> float:
     """``value`` as a float if it is a real number for which ``ok(value)`` holds.
 
-    ``accepted`` describes the range in the message, e.g. ``"in (0.5, 4] ulp"``.
+    ``accepted`` describes the range in the message, e.g. ``"in [0.51, 4] ulp"``.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number {accepted}, not {value!r}")

@@ -48,7 +48,15 @@ import numpy as np
 
 from .cli import float_arg, format_from_options, output_file
 from .format import LNSFormat
-from .gaussian import METHODS, GaussianLog, gaussian_logs, phi_exact
+from .gaussian import (
+    MAX_ERROR_RANGE,
+    MAX_MAX_ERROR,
+    METHODS,
+    MIN_MAX_ERROR,
+    GaussianLog,
+    gaussian_logs,
+    phi_exact,
+)
 
 __all__ = ["DIRECT_ALL_MAX_FRAC", "error_table", "main", "measure"]
 
@@ -266,9 +274,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="interp", choices=METHODS + ("all",),
                    help="table method (default interp); 'all' = both, direct only when "
                         f"frac_bits <= {DIRECT_ALL_MAX_FRAC}")
-    p.add_argument("--max-error", type=float_arg("in (0.5, 4]", lambda v: 0.5 < v <= 4),
+    p.add_argument("--max-error", type=float_arg(f"in {MAX_ERROR_RANGE}",
+                                                 lambda v: MIN_MAX_ERROR <= v <= MAX_MAX_ERROR),
                    default=1.0,
-                   help="error bound in ulps for the interp tables, in (0.5, 4] (default 1.0)")
+                   help=f"error bound in ulps for the interp tables, in {MAX_ERROR_RANGE} "
+                        "(default 1.0)")
     p.add_argument("--plot", metavar="PNG", help="write a plot of the signed error")
     p.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
     return p

@@ -37,11 +37,17 @@ from .checks import check_choice, check_format, check_real
 from .format import LNSFormat
 from .funcapprox import DirectTable, FixedFunction, fit_piecewise_linear
 
-__all__ = ["GaussianLog", "METHODS", "SUM_GUARD", "phi_exact", "gaussian_logs"]
+__all__ = ["GaussianLog", "MAX_ERROR_RANGE", "MAX_MAX_ERROR", "METHODS", "MIN_MAX_ERROR",
+           "SUM_GUARD", "phi_exact", "gaussian_logs", "sum_guard"]
 
 METHODS = ("direct", "interp")
-#: Extra fractional bits of the two near-region terms, kept until their sum is rounded.
+#: Extra fractional bits of the two near-region terms, kept until their sum is rounded (at
+#: least; see :func:`sum_guard`).
 SUM_GUARD = 2
+#: Accepted ``max_error`` (ulps). Just above 0.5 only a direct table could do, and the
+#: near-region terms would need ever more guard bits (:func:`sum_guard`); 0.51 needs 8.
+MIN_MAX_ERROR, MAX_MAX_ERROR = 0.51, 4.0
+MAX_ERROR_RANGE = f"[{MIN_MAX_ERROR}, {MAX_MAX_ERROR:g}]"
 #: Domains smaller than this are evaluated once into a lookup table (values unchanged).
 LUT_LIMIT = 1 << 22
 
@@ -95,6 +101,8 @@ class GaussianLog:
         The approximation of phi on ``[zero_below, table_hi]``.
     g, log2p1 : approximations or None
         The near-region terms (phi- with ``"interp"``).
+    sum_guard : int or None
+        Their extra fractional bits (:func:`sum_guard` of ``max_error``), or None.
     """
 
     def __init__(self, fmt: LNSFormat, kind: str, method: str, *, max_error: float = 1.0):
@@ -112,7 +120,7 @@ class GaussianLog:
         self.near_above = -(1 << F) if near else None
         table_hi = self.d_max if not near else -(1 << F)
         f = _phi_plus if kind == "plus" else _phi_minus
-        self.g = self.log2p1 = None
+        self.g = self.log2p1 = self.sum_guard = None
         self._lut = None
         if self.zero_below <= table_hi:
             func = FixedFunction(f"phi_{kind}", f, self.zero_below, table_hi, F, F)
@@ -123,11 +131,14 @@ class GaussianLog:
         if near:
             # Each term may err by up to this many of its own (finer) ulps; with the final
             # rounding (0.5) the sum stays below max_error.
-            budget = (max_error - 0.5) * (1 << SUM_GUARD) / 2
+            self.sum_guard = sum_guard(max_error)
+            budget = (max_error - 0.5) * (1 << self.sum_guard) / 2
             self.g = fit_piecewise_linear(
-                FixedFunction("g", _g, -(1 << F) + 1, -1, F, F + SUM_GUARD), max_error=budget)
+                FixedFunction("g", _g, -(1 << F) + 1, -1, F, F + self.sum_guard),
+                max_error=budget)
             self.log2p1 = fit_piecewise_linear(
-                FixedFunction("log2p1", _log2p1, 0, (1 << (F - 1)) - 1, F - 1, F + SUM_GUARD),
+                FixedFunction("log2p1", _log2p1, 0, (1 << (F - 1)) - 1, F - 1,
+                              F + self.sum_guard),
                 max_error=budget)
 
     def _zero_boundary(self) -> int:
@@ -190,9 +201,9 @@ class GaussianLog:
     def evaluate_near(self, d) -> np.ndarray:
         F = self.fmt.frac_bits
         e, m = self.near_split(d)
-        total = (self.g.evaluate(d) + self.log2p1.evaluate(m)
-                 + ((e - F) << (F + SUM_GUARD)))
-        return (total + (1 << (SUM_GUARD - 1))) >> SUM_GUARD
+        G = self.sum_guard
+        total = self.g.evaluate(d) + self.log2p1.evaluate(m) + ((e - F) << (F + G))
+        return (total + (1 << (G - 1))) >> G
 
     # Measurement -------------------------------------------------------------------------
 
@@ -219,9 +230,22 @@ class GaussianLog:
                          for name, p in self.parts().items()) or "no table"
 
 
+def sum_guard(max_error: float) -> int:
+    """Guard bits of the near-region terms for ``max_error``: :data:`SUM_GUARD`, or more when
+    ``max_error`` is so close to 0.5 ulp that each term's share of the error left after the
+    final rounding would be under 0.75 of its own ulp (a rounded table alone may err by 0.5).
+    At most 8 for ``max_error >= MIN_MAX_ERROR``."""
+    guard = SUM_GUARD
+    while (max_error - 0.5) * (1 << guard) / 2 < 0.75:
+        guard += 1
+    return guard
+
+
 def check_max_error(max_error) -> float:
-    """``max_error`` if it is a number in (0.5, 4] (ulps), else a TypeError/ValueError."""
-    return check_real("max_error", max_error, "in (0.5, 4] ulp", lambda v: 0.5 < v <= 4)
+    """``max_error`` if it is a number in [MIN_MAX_ERROR, MAX_MAX_ERROR] (ulps), else a
+    TypeError/ValueError."""
+    return check_real("max_error", max_error, f"in {MAX_ERROR_RANGE} ulp",
+                      lambda v: MIN_MAX_ERROR <= v <= MAX_MAX_ERROR)
 
 
 def gaussian_logs(fmt: LNSFormat, method: str = "interp", max_error: float = 1.0):

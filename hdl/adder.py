@@ -5,7 +5,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from golden import LNSFormat
-from golden.gaussian import METHODS, SUM_GUARD, gaussian_logs
+from golden.gaussian import METHODS, gaussian_logs
 
 from . import funcapprox
 from .number import check_format, lns_layout
@@ -193,9 +193,10 @@ class AddSubPath:
         g = funcapprox.evaluate(m, pipe, phi.g, d, name="near_g")
         l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1")
         e3 = delayed(e, "near_e")
-        total = Signal(signed(F + SUM_GUARD + 8), name="near_total")
+        G = phi.sum_guard
+        total = Signal(signed(F + G + 8), name="near_total")
         # e3 - F is signed in Amaranth, so the shift keeps the sign.
-        m.d.comb += total.eq(g + l2 + ((e3 - F) << (F + SUM_GUARD)))
-        near_phi = (total + (1 << (SUM_GUARD - 1))) >> SUM_GUARD
+        m.d.comb += total.eq(g + l2 + ((e3 - F) << (F + G)))
+        near_phi = (total + (1 << (G - 1))) >> G
         used = delayed(d > phi.near_above, "near_used")
         return near_phi, used

@@ -416,7 +416,7 @@ def run_cli(*args, cwd=ROOT):
     (["--int-bits", 0, "--frac-bits", 4], "--int-bits must be an integer in [1, 10], not 0"),
     (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"], "--method: invalid choice: 'foo'"),
     (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25],
-     "--max-error: expected a number in (0.5, 4], not '0.25'"),
+     "--max-error: expected a number in [0.51, 4], not '0.25'"),
     (["--int-bits", 10, "--frac-bits", 23], "--int-bits + --frac-bits must be at most 31"),
     (["--int-bits", "x", "--frac-bits", 4], "invalid int value"),
 ])

@@ -53,14 +53,29 @@ def test_adder_matches_golden_in_amaranth_sim(fmt, method):
     assert simulate(LNSAdder(fmt, method=method), payloads, len(expected), rng) == expected
 
 
+@pytest.mark.parametrize("max_error", [0.51, 0.625, 2.5])
+def test_adder_near_zero_guard_follows_max_error(max_error):
+    """Tight bounds widen the near-zero terms (more guard bits, golden.gaussian.sum_guard): the
+    hardware must use the same width as golden, on the d the near region covers."""
+    fmt = LNSFormat(int_bits=3, frac_bits=4)
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, fmt.n_codes, 150)
+    b = a ^ (1 << fmt.log_bits) ^ rng.integers(0, 1 << fmt.frac_bits, 150)  # |d| < 1
+    op = rng.integers(0, 2, 150)
+    expected = golden.addsub(fmt, a, b, op, max_error=max_error).tolist()
+    payloads = (a | (b << fmt.width) | (op << (2 * fmt.width))).tolist()
+    dut = LNSAdder(fmt, max_error=max_error)
+    assert simulate(dut, payloads, len(expected), rng) == expected
+
+
 def test_latency_is_stated():
     assert LNSAdder(LNSFormat(int_bits=5, frac_bits=10)).latency == 5
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"method": "cordic"}, ValueError, r"method must be one of \('direct', 'interp'\), not 'cordic'"),
-    ({"max_error": 0.4}, ValueError, r"max_error must be in \(0.5, 4\] ulp, not 0.4"),
-    ({"max_error": 9}, ValueError, r"max_error must be in \(0.5, 4\] ulp, not 9"),
+    ({"max_error": 0.4}, ValueError, r"max_error must be in \[0.51, 4\] ulp, not 0.4"),
+    ({"max_error": 9}, ValueError, r"max_error must be in \[0.51, 4\] ulp, not 9"),
 ])
 def test_bad_parameters(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -73,7 +88,7 @@ def test_format_must_be_an_lns_format():
 
 
 def test_max_error_must_be_a_number():
-    with pytest.raises(TypeError, match=r"max_error must be a number in \(0.5, 4\] ulp, not '1'"):
+    with pytest.raises(TypeError, match=r"max_error must be a number in \[0.51, 4\] ulp, not '1'"):
         LNSAdder(LNSFormat(int_bits=5, frac_bits=10), max_error="1")
 
 
