@@ -114,7 +114,7 @@ class LNSSystolicArray(wiring.Component):
     def elaborate(self, platform):
         fmt, R, C, T = self.fmt, self.rows, self.cols, self.slots
         m = Module()
-        en = Signal()
+        en = Signal(name="grid_en")  # named for the formal bench (verification.formal.tiles)
         pipe = Pipeline(m, en)
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that

@@ -52,7 +52,7 @@ def test_stage_valid_bits_are_found(unit, stages):
 
 def test_formal_top_validates_arguments():
     unit = build_unit("mul", F8)
-    with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol', 'sums'\]"):
+    with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol', 'sums', 'tiles'\]"):
         FormalTop(unit, checks=["liveness"])
     with pytest.raises(ValueError, match="the 'equiv' check needs a spec"):
         FormalTop(unit, checks=["equiv"])
@@ -62,6 +62,14 @@ def test_formal_top_validates_arguments():
         Proof("acc", F8, "protocol", 3)
     with pytest.raises(ValueError, match="'sums' applies to"):
         Proof("mul", F8, "sums", 3)
+    with pytest.raises(ValueError, match="its property sets are 'tiles' and 'cover', not 'protocol'"):
+        Proof("mm2x2", F8, "protocol", 3)
+    with pytest.raises(ValueError, match="'tiles' applies to"):
+        Proof("add", F8, "tiles", 3)
+    with pytest.raises(ValueError, match="the 'shallow-fifo' bug does not apply to the 'mul'"):
+        Proof("mul", F8, "protocol", 3, bug="shallow-fifo")
+    with pytest.raises(ValueError, match="the 'drop-valid' bug does not apply to the 'mm2x2'"):
+        Proof("mm2x2", F8, "tiles", 3, bug="drop-valid")
     with pytest.raises(ValueError, match="built for formats of at most 10 bits, not 16"):
         Proof("add", F16, "equiv", 7)
 
@@ -105,10 +113,13 @@ FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("mul", F16, "protocol"), ("mul", F16, "equiv"), ("add", F16, "protocol"),
         ("add", F8, "equiv"), ("add-direct", F8, "equiv"),
         ("acc", F8, "sums"), ("acc-kahan", F8, "sums"), ("acc", F16, "sums"),
-        ("acc-kahan", F16, "sums")]
+        ("acc-kahan", F16, "sums"), ("mm2x2", F8, "tiles"), ("mm2x2", F16, "tiles"),
+        ("mm2x2-kahan", F8, "tiles"), ("mm2x2", F8, "cover")]
 # add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
 SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
-        ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol")]
+        ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol"),
+        ("mm4x4", F8, "tiles"), ("mm2x2-kahan", F16, "tiles"), ("mm4x4", F16, "tiles"),
+        ("mm2x2-kahan", F8, "cover")]
 
 
 def _ids(cases):
@@ -153,7 +164,40 @@ def test_adder_protocol_needs_the_stage_invariant():
     assert "latency" in result.failed
 
 
+@needs_tools
+def test_array_tiles_need_the_invariants():
+    """Without the invariants of :mod:`verification.formal.tiles` a stall freezes any state of
+    the grid and FIFOs: induction cannot rule out a deadlock."""
+    result = run(Proof("mm2x2", F8, "tiles", 6, strengthen=False))
+    assert result.result == "UNKNOWN"
+    assert "no_deadlock" in result.failed
+
+
+def test_array_invariants_find_the_grid_signals():
+    """The invariants name the array's and PEs' flags; a renamed one must be an error."""
+    from verification.formal.tiles import find_signal
+    frag = Fragment.get(build_unit("mm2x2", F8), None)
+    assert find_signal(frag, "pe_1_1.ring_done_5").name == "ring_done_5"
+    assert find_signal(frag, "fifo1.inner_level").name == "inner_level"
+    with pytest.raises(LookupError, match="0 signals 'pe_1_1.ring_done_6'"):
+        find_signal(frag, "pe_1_1.ring_done_6")
+    with pytest.raises(LookupError, match="no submodule 'pe_2_0'"):
+        find_signal(frag, "pe_2_0.valid_1")
+
+
 # Proofs that must fail ---------------------------------------------------------------------
+
+@needs_tools
+def test_array_with_shallow_fifos_deadlocks():
+    """FIFOs one row shallower than the slots: the output waits for row 0's last result of a
+    round while row 1's FIFO is full and the grid stopped: a real deadlock, found from reset."""
+    result = run(Proof("mm2x2", F8, "tiles", 20, bug="shallow-fifo"))
+    assert result.result == "FAIL"
+    assert "no_deadlock" in result.failed and result.step is not None
+    trace = read_vcd(result.trace)
+    s = result.step
+    assert (trace["i_ready"][s], trace["o_valid"][s]) == (0, 0)
+
 
 @needs_tools
 def test_adder_against_other_tables_fails_with_counterexample():
@@ -239,7 +283,7 @@ def test_wrong_reference_model_fails_on_a_saturating_product():
     (["--format", "3"], "expected INT_BITS:FRAC_BITS such as 3:4, not '3'"),
     (["--format", "11:4"], "int_bits must be an integer in [1, 10], not 11"),
     (["--unit", "fma"], "invalid choice: 'fma'"),
-    (["--unit", "mm2x2"], "invalid choice: 'mm2x2'"),
+    (["--unit", "mm3x3"], "invalid choice: 'mm3x3'"),
     (["--depth", "0"], "expected a positive integer, not '0'"),
     (["--props", "liveness"], "invalid choice: 'liveness'"),
     (["--inject-bug", "spec", "--unit", "add"], "no proof matches"),

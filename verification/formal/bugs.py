@@ -41,10 +41,12 @@ class DropValidOnStall(wiring.Component):
 
 
 #: Bug name -> (one line of help, what it changes). ``kind`` is ``"design"`` (wrap the unit),
-#: ``"latency"`` (claim one cycle more than the unit has) or ``"spec"`` (a reference model
-#: without saturation).
+#: ``"latency"`` (claim one cycle more than the unit has), ``"spec"`` (a reference model
+#: without saturation) or ``"fifo"`` (an array's FIFOs too shallow for its output order).
 BUGS = {
     "drop-valid": ("design", "o.valid drops for one cycle after a stall begins (breaks hold)"),
     "latency": ("latency", "the properties claim latency + 1 (breaks latency)"),
     "spec": ("spec", "the reference model forgets saturation (breaks equiv; mul only)"),
+    "shallow-fifo": ("fifo", "array result FIFOs one row shallower than the PE slots "
+                             "(breaks no_deadlock; arrays only)"),
 }

@@ -39,9 +39,14 @@ accumulators)
     ``hold`` and ``reset_empty`` as for ``protocol``.
     ``inv_busy`` (strengthening, a true property too): a sum is owed exactly while the unit
     refuses input.
+``tiles`` (``mode prove``), for the systolic arrays (one output row per array row for every
+input beat marked ``last``, FIFOs, a grid that stops as a whole)
+    See :mod:`.tiles`: rows owed in range, outputs only for inputs, no FIFO overflow, no
+    deadlock, rows in tile order, ``hold`` and ``reset_empty``.
 ``cover`` (``mode cover``)
     Reachability of the interesting protocol states (pipeline full and stalled, a delivery right
-    after a stall, back-to-back deliveries), so the proofs above are not vacuous.
+    after a stall, back-to-back deliveries; for an array, the grid stopped by a full FIFO and a
+    whole tile delivered instead of the first), so the proofs above are not vacuous.
 """
 
 from __future__ import annotations
@@ -62,10 +67,15 @@ from amaranth.hdl import (
     Value,
 )
 
+from hdl import LNSSystolicArray
+
+from .tiles import add_tile_covers, add_tile_properties
+
 __all__ = ["PROPERTY_SETS", "FormalTop", "pipeline_valid_bits"]
 
 #: Property sets and the SymbiYosys mode that checks them.
-PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover", "sums": "prove"}
+PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover", "sums": "prove",
+                 "tiles": "prove"}
 
 _STAGE_VALID = re.compile(r"stage(\d+)_valid")
 
@@ -212,13 +222,15 @@ class FormalTop(Elaboratable):
         m.d.sync += [past_rst.eq(ResetSignal()), past_stalled.eq(stalled),
                      past_payload.eq(self.o_payload)]
 
+        if {"protocol", "sums", "tiles"} & set(self.checks):
+            self._assert(m, "hold", ~(past_stalled & ~past_rst) |
+                         (self.o_valid & (self.o_payload == past_payload)))
+            self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
+
         if "protocol" in self.checks:
             self._assert(m, "count_range", (count >= 0) & (count <= L))
             self._assert(m, "valid_needs_input", ~self.o_valid | (count >= 1))
             self._assert(m, "latency", self.o_valid == shadow[-1])
-            self._assert(m, "hold", ~(past_stalled & ~past_rst) |
-                         (self.o_valid & (self.o_payload == past_payload)))
-            self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
             self._assert(m, "inv_count", count == sum(shadow))
             if self.strengthen and unit_valid:
                 self._assert(m, "inv_stages",
@@ -229,11 +241,11 @@ class FormalTop(Elaboratable):
             m.d.sync += owed.eq(owed + (accepted & unit.i.payload.last) - delivered)
             self._assert(m, "sum_count_range", (owed >= 0) & (owed <= 1))
             self._assert(m, "valid_needs_sum", ~self.o_valid | (owed == 1))
-            self._assert(m, "hold", ~(past_stalled & ~past_rst) |
-                         (self.o_valid & (self.o_payload == past_payload)))
-            self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
             if self.strengthen:
                 self._assert(m, "inv_busy", (owed == 1) == ~self.i_ready)
+
+        if "tiles" in self.checks:
+            add_tile_properties(self, m, frag)
 
         if "equiv" in self.checks:
             expected = [Signal.like(self.o_payload, name=f"expected{k}", reset_less=True)
@@ -244,7 +256,10 @@ class FormalTop(Elaboratable):
             self._assert(m, "equiv", ~self.o_valid | (self.o_payload == expected[-1]))
 
         if "cover" in self.checks:
-            self._cover(m, "full_and_stalled", (count == L) & stalled)
+            if isinstance(unit, LNSSystolicArray):
+                add_tile_covers(self, m)
+            else:
+                self._cover(m, "full_and_stalled", (count == L) & stalled)
             self._cover(m, "delivery_after_stall", past_stalled & ~past_rst & delivered)
             past_delivered = Signal(reset_less=True)
             m.d.sync += past_delivered.eq(delivered)

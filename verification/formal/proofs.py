@@ -6,14 +6,14 @@ import dataclasses
 import functools
 
 from golden import LNSFormat
-from hdl.units import UNITS, build_unit
+from hdl.units import ARRAY_UNITS, UNITS, build_unit
 
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
 from .sby import WORK, ProofResult, read_vcd, run_sby
 from .spec import MAX_ADD_SPEC_WIDTH, SPECS, mul_spec
 
-__all__ = ["STREAM_UNITS", "SUM_UNITS", "Proof", "applicable", "default_depth", "format_trace", "plan",
+__all__ = ["STREAM_UNITS", "SUM_UNITS", "TILE_UNITS", "Proof", "applicable", "bug_applies", "default_depth", "format_trace", "plan",
            "stream_units"]
 
 
@@ -22,32 +22,52 @@ __all__ = ["STREAM_UNITS", "SUM_UNITS", "Proof", "applicable", "default_depth", 
 STREAM_UNITS = ("mul", "div", "add", "add-direct")
 #: Units that emit one sum per input marked ``last``: the ``sums`` property set.
 SUM_UNITS = ("acc", "acc-kahan")
+#: Systolic arrays: ``rows`` output rows per input beat marked ``last``: the ``tiles`` set.
+TILE_UNITS = tuple(ARRAY_UNITS)
+#: The property set of each unit that has exactly one.
+_ONLY_SET = {u: "sums" for u in SUM_UNITS}
 
 
 def applicable(unit: str, props: str, fmt: LNSFormat | None = None) -> bool:
     """Whether property set ``props`` can be checked on ``unit`` (at ``fmt``): ``equiv`` needs
     a spec (the adders' only up to :data:`~verification.formal.spec.MAX_ADD_SPEC_WIDTH` bits);
     ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others."""
-    if unit in SUM_UNITS:
-        return props == "sums"
+    if unit in _ONLY_SET:
+        return props == _ONLY_SET[unit]
+    if unit in TILE_UNITS:
+        return props in ("tiles", "cover")
     if props == "equiv" and unit.startswith("add") and fmt is not None:
         return unit in SPECS and fmt.width <= MAX_ADD_SPEC_WIDTH
-    return props != "sums" and (props != "equiv" or unit in SPECS)
+    return props not in ("sums", "tiles") and (props != "equiv" or unit in SPECS)
 
 
 def default_depth(latency: int, props: str) -> int:
     """Induction depth ``latency + 2`` (the strengthened properties are 1-inductive, the margin
     makes the base case cover a full pipeline fill); ``latency + 4`` cycles to reach the covers;
-    6 for ``sums``.
+    6 for ``sums``, 4 for ``tiles``.
     """
     if props == "sums":  # 1-inductive with inv_busy, and independent of the (long) latency
         return 6
+    if props == "tiles":  # 1-inductive with the invariants of .tiles; latency is a bound only
+        return 4
     return latency + (4 if PROPERTY_SETS[props] == "cover" else 2)
 
 
 def stream_units() -> list[str]:
-    """The names of :data:`STREAM_UNITS` and :data:`SUM_UNITS` in :data:`hdl.units.UNITS`."""
-    return sorted(u for u in STREAM_UNITS + SUM_UNITS if u in UNITS)
+    """The names of the units with a property set (:data:`STREAM_UNITS`, :data:`SUM_UNITS`,
+    :data:`TILE_UNITS`) in :data:`hdl.units.UNITS`."""
+    return sorted(u for u in STREAM_UNITS + SUM_UNITS + TILE_UNITS if u in UNITS)
+
+
+def bug_applies(bug: str, unit: str, props: str) -> bool:
+    """Whether :data:`~.bugs.BUGS` entry ``bug`` can be injected into this proof: ``spec``
+    into the mul ``equiv`` proof, ``shallow-fifo`` into the arrays, the others into the
+    fixed-latency and sum units (they wrap the unit or change its latency claim)."""
+    if bug == "spec":
+        return (unit, props) == ("mul", "equiv")
+    if bug == "shallow-fifo":
+        return unit in TILE_UNITS
+    return unit not in TILE_UNITS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,15 +86,20 @@ class Proof:
     strengthen: bool = True
 
     def __post_init__(self):
-        if self.unit not in STREAM_UNITS + SUM_UNITS or self.unit not in UNITS:
+        if self.unit not in stream_units():
             raise ValueError(f"unit must be one of {stream_units()}, not {self.unit!r}")
         if self.props not in PROPERTY_SETS:
             raise ValueError(f"props must be one of {sorted(PROPERTY_SETS)}, not {self.props!r}")
-        if self.unit in SUM_UNITS and self.props != "sums":
-            raise ValueError(f"{self.unit!r} emits one beat per `last`: its property set is "
-                             f"'sums', not {self.props!r}")
-        if self.props == "sums" and self.unit not in SUM_UNITS:
-            raise ValueError(f"'sums' applies to {list(SUM_UNITS)}, not {self.unit!r}")
+        only = _ONLY_SET.get(self.unit)
+        if only is not None and self.props != only:
+            raise ValueError(f"{self.unit!r} emits beats per `last`, not per input: its "
+                             f"property set is {only!r}, not {self.props!r}")
+        if self.unit in TILE_UNITS and self.props not in ("tiles", "cover"):
+            raise ValueError(f"{self.unit!r} emits rows per `last`, not beats per input: its "
+                             f"property sets are 'tiles' and 'cover', not {self.props!r}")
+        for group, units in (("sums", SUM_UNITS), ("tiles", TILE_UNITS)):
+            if self.props == group and self.unit not in units:
+                raise ValueError(f"{group!r} applies to {list(units)}, not {self.unit!r}")
         if not applicable(self.unit, self.props):
             raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
                              f"{sorted(SPECS)}")
@@ -83,8 +108,9 @@ class Proof:
                              f"at most {MAX_ADD_SPEC_WIDTH} bits, not {self.fmt.width}")
         if self.bug is not None and self.bug not in BUGS:
             raise ValueError(f"bug must be one of {sorted(BUGS)}, not {self.bug!r}")
-        if self.bug == "spec" and (self.unit, self.props) != ("mul", "equiv"):
-            raise ValueError("the 'spec' bug applies to the mul equiv proof only")
+        if self.bug is not None and not bug_applies(self.bug, self.unit, self.props):
+            raise ValueError(f"the {self.bug!r} bug does not apply to the {self.unit!r} "
+                             f"{self.props!r} proof")
 
     @property
     def mode(self) -> str:
@@ -110,6 +136,8 @@ class Proof:
         latency = unit.latency + 1 if kind == "latency" else None
         if kind == "design":
             unit = DropValidOnStall(unit)
+        if kind == "fifo":  # shallower than one array row's slots: see .tiles
+            unit.fifo_depth = unit.slots - 1
         spec = None
         if self.props == "equiv":
             if kind == "spec":
@@ -146,7 +174,7 @@ def plan(units, formats, *, props=None, depth=None, bug=None,
             for p in props or PROPERTY_SETS:
                 if not applicable(unit, p, fmt):
                     continue
-                if bug == "spec" and (unit, p) != ("mul", "equiv"):
+                if bug is not None and not bug_applies(bug, unit, p):
                     continue
                 proofs.append(Proof(unit, fmt, p, depth, bug, strengthen))
     return proofs
