@@ -4,13 +4,25 @@ This package is the single source of truth for the number format and for every t
 hardware uses. It depends on numpy only (never on amaranth).
 """
 
-from .format import LNSFormat, MAX_FRAC_BITS, MAX_INT_BITS, MAX_WIDTH
-from .convert import from_float, to_float
-from .arith import abs, div, mul, neg
 from .adder import add, addsub, sub
+from .arith import abs, div, mul, neg
+from .convert import from_float, to_float
+from .format import MAX_FRAC_BITS, MAX_INT_BITS, MAX_WIDTH, LNSFormat
 from .matmul import matmul
 
 __all__ = [
-    "LNSFormat", "MAX_INT_BITS", "MAX_FRAC_BITS", "MAX_WIDTH",
-    "from_float", "to_float", "mul", "div", "neg", "abs", "add", "sub", "addsub", "matmul",
+    "MAX_FRAC_BITS",
+    "MAX_INT_BITS",
+    "MAX_WIDTH",
+    "LNSFormat",
+    "abs",
+    "add",
+    "addsub",
+    "div",
+    "from_float",
+    "matmul",
+    "mul",
+    "neg",
+    "sub",
+    "to_float",
 ]

@@ -28,7 +28,7 @@ from .checks import check_axis, check_bits, check_choice, check_format, check_in
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
-__all__ = ["COMPENSATIONS", "Accumulator", "lns_sum", "interleaved_sum", "stream_sums"]
+__all__ = ["COMPENSATIONS", "Accumulator", "interleaved_sum", "lns_sum", "stream_sums"]
 
 COMPENSATIONS = ("none", "kahan", "neumaier")
 

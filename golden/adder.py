@@ -20,7 +20,7 @@ from .checks import check_bits, check_codes_broadcast, check_format
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
-__all__ = ["addsub", "add", "sub"]
+__all__ = ["add", "addsub", "sub"]
 
 
 def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float = 1.0):

@@ -17,7 +17,7 @@ import numpy as np
 from .checks import check_codes_broadcast, check_format
 from .format import LNSFormat
 
-__all__ = ["mul", "div", "neg", "abs"]
+__all__ = ["abs", "div", "mul", "neg"]
 
 _builtin_abs = abs
 
@@ -78,7 +78,7 @@ def neg(fmt: LNSFormat, a):
     return _round_trip(fmt, 1 - sa, la, za)
 
 
-def abs(fmt: LNSFormat, a):  # noqa: A001 - mirrors numpy's name on purpose
+def abs(fmt: LNSFormat, a):
     """``|a|`` on LNS codes."""
     check_format(fmt)
     _, la, za = fmt.unpack(a)

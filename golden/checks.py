@@ -14,8 +14,15 @@ import numpy as np
 
 from .format import LNSFormat
 
-__all__ = ["check_format", "check_int", "check_real", "check_choice", "check_codes_broadcast",
-           "check_bits", "check_axis"]
+__all__ = [
+    "check_axis",
+    "check_bits",
+    "check_choice",
+    "check_codes_broadcast",
+    "check_format",
+    "check_int",
+    "check_real",
+]
 
 
 def check_format(fmt, name: str = "fmt") -> LNSFormat:

@@ -15,7 +15,7 @@ import re
 
 from .format import LNSFormat
 
-__all__ = ["format_arg", "int_arg", "float_arg", "format_from_options", "output_file"]
+__all__ = ["float_arg", "format_arg", "format_from_options", "int_arg", "output_file"]
 
 
 def format_arg(text: str) -> LNSFormat:

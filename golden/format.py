@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["LNSFormat", "MAX_INT_BITS", "MAX_FRAC_BITS", "MAX_WIDTH"]
+__all__ = ["MAX_FRAC_BITS", "MAX_INT_BITS", "MAX_WIDTH", "LNSFormat"]
 
 #: ``2 ** (2 ** (MAX_INT_BITS - 1))`` must stay inside the float64 range for ``to_float``.
 MAX_INT_BITS = 10

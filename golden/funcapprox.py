@@ -24,14 +24,19 @@ maximum error, measured exhaustively against the float64 function.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from .checks import check_int, check_real
 
-__all__ = ["FixedFunction", "DirectTable", "PiecewiseLinear", "fit_piecewise_linear",
-           "bits_for"]
+__all__ = [
+    "DirectTable",
+    "FixedFunction",
+    "PiecewiseLinear",
+    "bits_for",
+    "fit_piecewise_linear",
+]
 
 
 def bits_for(values) -> tuple[int, bool]:
@@ -226,7 +231,7 @@ class PiecewiseLinear(_Method):
         """
         k, lo = self.offset_bits, self.func.lo
         c0 = self.tables["c0"]
-        last_x = lambda s: min(lo + ((s + 1) << k) - 1, self.func.hi)  # noqa: E731
+        last_x = lambda s: min(lo + ((s + 1) << k) - 1, self.func.hi)
         for s in range(1, len(c0)):
             prev = int(self.evaluate(np.array([last_x(s - 1)]))[0])
             for _ in range(1 << (self.guard_bits + 1)):

@@ -37,8 +37,17 @@ from .checks import check_choice, check_format, check_real
 from .format import LNSFormat
 from .funcapprox import DirectTable, FixedFunction, fit_piecewise_linear
 
-__all__ = ["GaussianLog", "MAX_ERROR_RANGE", "MAX_MAX_ERROR", "METHODS", "MIN_MAX_ERROR",
-           "SUM_GUARD", "phi_exact", "gaussian_logs", "sum_guard"]
+__all__ = [
+    "MAX_ERROR_RANGE",
+    "MAX_MAX_ERROR",
+    "METHODS",
+    "MIN_MAX_ERROR",
+    "SUM_GUARD",
+    "GaussianLog",
+    "gaussian_logs",
+    "phi_exact",
+    "sum_guard",
+]
 
 METHODS = ("direct", "interp")
 #: Extra fractional bits of the two near-region terms, kept until their sum is rounded (at

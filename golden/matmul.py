@@ -16,7 +16,7 @@ from .accumulate import lns_sum
 from .arith import mul
 from .format import LNSFormat
 
-__all__ = ["matmul", "MATMUL_COMPENSATIONS"]
+__all__ = ["MATMUL_COMPENSATIONS", "matmul"]
 
 #: Compensation schemes the array implements.
 MATMUL_COMPENSATIONS = ("none", "kahan")

@@ -5,14 +5,26 @@ output stream ``o`` (:mod:`amaranth.lib.stream`), a fixed ``latency`` and one re
 Payloads use the bit layout of :mod:`golden.format`.
 """
 
-from .number import lns_layout, pair_layout
-from .mul import LNSMultiplier
-from .adder import LNSAdder, adder_input_layout
 from .accumulator import LNSAccumulator, accumulator_input_layout
+from .adder import LNSAdder, adder_input_layout
+from .mul import LNSMultiplier
+from .number import lns_layout, pair_layout
 from .pe import LNSProcessingElement
 from .systolic import LNSSystolicArray
 from .units import ARRAY_UNITS, UNITS, build_unit, to_verilog
 
-__all__ = ["lns_layout", "pair_layout", "LNSMultiplier", "LNSAdder", "adder_input_layout", "LNSAccumulator",
-           "accumulator_input_layout", "LNSProcessingElement", "LNSSystolicArray", "ARRAY_UNITS",
-           "UNITS", "build_unit", "to_verilog"]
+__all__ = [
+           "ARRAY_UNITS",
+           "UNITS",
+           "LNSAccumulator",
+           "LNSAdder",
+           "LNSMultiplier",
+           "LNSProcessingElement",
+           "LNSSystolicArray",
+           "accumulator_input_layout",
+           "adder_input_layout",
+           "build_unit",
+           "lns_layout",
+           "pair_layout",
+           "to_verilog",
+]

@@ -11,7 +11,7 @@ from . import funcapprox
 from .number import check_format, lns_layout
 from .pipeline import Pipeline, StallPipeline
 
-__all__ = ["LNSAdder", "LNSAddCore", "AddSubPath", "adder_input_layout"]
+__all__ = ["AddSubPath", "LNSAddCore", "LNSAdder", "adder_input_layout"]
 
 
 def adder_input_layout(fmt: LNSFormat) -> data.StructLayout:

@@ -33,7 +33,7 @@ from .number import check_format, lns_layout
 from .pe import LNSProcessingElement
 from .pipeline import Pipeline
 
-__all__ = ["LNSSystolicArray", "MAX_ARRAY_DIM", "array_input_layout", "array_output_layout"]
+__all__ = ["MAX_ARRAY_DIM", "LNSSystolicArray", "array_input_layout", "array_output_layout"]
 
 #: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
 #: the FPGAs the synthesis flow targets).

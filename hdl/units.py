@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 from amaranth.back import verilog
 from amaranth.lib import wiring
@@ -15,7 +15,7 @@ from .adder import LNSAdder
 from .mul import LNSMultiplier
 from .systolic import LNSSystolicArray
 
-__all__ = ["Unit", "UNITS", "ARRAY_UNITS", "build_unit", "to_verilog"]
+__all__ = ["ARRAY_UNITS", "UNITS", "Unit", "build_unit", "to_verilog"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,8 +31,8 @@ import sys
 
 from golden import LNSFormat
 
-from .report import dig
 from .asic import NOTE as ASIC_NOTE
+from .report import dig
 
 __all__ = ["build_rows", "find_chromium", "main", "pareto_front", "screenshot", "write_report"]
 

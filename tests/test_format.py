@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from golden import LNSFormat, MAX_FRAC_BITS, MAX_INT_BITS
+from golden import MAX_FRAC_BITS, MAX_INT_BITS, LNSFormat
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -2,7 +2,8 @@
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import golden
 from golden import LNSFormat
@@ -17,7 +18,7 @@ def codes(fmt):
 
 def exact_log(fmt, code):
     """The log2 magnitude of a code from the format definition (None for zero)."""
-    sign, log, zero = fmt.unpack(code)
+    _, log, zero = fmt.unpack(code)
     return None if zero else int(log) / 2 ** fmt.frac_bits
 
 

@@ -57,7 +57,7 @@ class TileDriver:
         self.tile_rows = rows * slots
 
     @classmethod
-    def for_array(cls, array) -> "TileDriver":
+    def for_array(cls, array) -> TileDriver:
         """The driver matching an :class:`hdl.LNSSystolicArray` instance."""
         return cls(array.fmt, array.rows, array.cols, array.slots)
 

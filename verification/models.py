@@ -8,7 +8,7 @@ and ``exhaustive`` enumerates every input combination of a small format.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,7 +16,7 @@ import golden
 import golden.accumulate
 from golden import LNSFormat
 
-__all__ = ["UnitModel", "MODELS", "pack_fields"]
+__all__ = ["MODELS", "UnitModel", "pack_fields"]
 
 
 def pack_fields(fields: list[tuple[str, int]], values: dict) -> list[int]:

@@ -22,7 +22,7 @@ from hdl import build_unit, to_verilog
 from .config import BenchConfig
 from .models import MODELS
 
-__all__ = ["ROOT", "SIMULATORS", "run_bench", "simulate", "check_sim", "BenchFailure"]
+__all__ = ["ROOT", "SIMULATORS", "BenchFailure", "check_sim", "run_bench", "simulate"]
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIMULATORS = ("icarus", "verilator")

@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _merge(report: pathlib.Path, rows: list[dict]) -> None:
     """Replace the rows of the same (unit, format, simulator) in ``report``, keep the others."""
     old = json.loads(report.read_text()) if report.exists() else []
-    key = lambda r: (r["unit"], r["int_bits"], r["frac_bits"], r["sim"])  # noqa: E731
+    key = lambda r: (r["unit"], r["int_bits"], r["frac_bits"], r["sim"])
     new = {key(r) for r in rows}
     merged = [r for r in old if key(r) not in new] + rows
     report.parent.mkdir(parents=True, exist_ok=True)

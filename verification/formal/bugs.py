@@ -47,6 +47,6 @@ BUGS = {
     "drop-valid": ("design", "o.valid drops for one cycle after a stall begins (breaks hold)"),
     "latency": ("latency", "the properties claim latency + 1 (breaks latency)"),
     "spec": ("spec", "the reference model forgets saturation (breaks equiv; mul only)"),
-    "shallow-fifo": ("fifo", "array result FIFOs one row shallower than the PE slots "
-                             "(breaks no_deadlock; arrays only)"),
+    "shallow-fifo": ("fifo", ("array result FIFOs one row shallower than the PE slots "
+                              "(breaks no_deadlock; arrays only)")),
 }

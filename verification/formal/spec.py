@@ -16,7 +16,7 @@ from amaranth.hdl import Array, Cat, Const, Mux, Value, signed
 from golden import LNSFormat
 from golden.gaussian import gaussian_logs
 
-__all__ = ["SPECS", "MAX_ADD_SPEC_WIDTH", "add_spec", "decode", "div_spec", "mul_spec"]
+__all__ = ["MAX_ADD_SPEC_WIDTH", "SPECS", "add_spec", "decode", "div_spec", "mul_spec"]
 
 #: Widest format the adder's reference model is built for: it holds phi for every ``d``, a
 #: table of ``2^(width-1)`` entries, which the solver must read as a multiplexer.
