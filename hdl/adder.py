@@ -1,6 +1,6 @@
 """LNS adder/subtractor: operand ordering, Gaussian-log evaluation and the final add."""
 
-from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -143,21 +143,35 @@ class AddSubPath:
         y_zero = pipe.stage(Mux(swap, a_zero, b_zero), name="y_zero")
         d1 = pipe.stage(d, name="d")
 
-        # Stages 2-3: every table evaluates; stage 4 picks the one that applies.
+        # Stages 2-4: the tables evaluate; the last stage picks the one that applies.
         def delayed(value, name):
             for k in range(funcapprox.STAGES):
                 value = pipe.stage(value, name=f"{name}_{k + 2}")
             return value
 
-        def table_phi(phi, name):
-            if phi.table is None:
-                return 0, 0
-            y = funcapprox.evaluate(m, pipe, phi.table, d1, name=name)
-            return y, delayed(d1 >= phi.zero_below, f"{name}_used")
+        # phi+ (same signs), phi- (opposite signs) and the near-zero term g (opposite signs,
+        # -1 < d < 0) are never needed for the same beat: they share one multiplier.
+        # log2(1 + m) is needed beside g and has its own.
+        plus, minus = self.phi_plus, self.phi_minus
+        in_near = (opposite & (d1 > minus.near_above) if minus.near_above is not None
+                   else Const(0, 1))
+        tables = [(plus.table, ~opposite, "phi_plus"),
+                  (minus.table, opposite & ~in_near, "phi_minus"),
+                  (minus.g, in_near, "near_g")]
+        tables = [entry for entry in tables if entry[0] is not None]
+        select = 0
+        for index, (_, wanted, _) in enumerate(tables):
+            select = Mux(wanted, index, select)
+        ys = funcapprox.evaluate_shared(m, pipe, [(approx, d1, name) for approx, _, name
+                                                  in tables], select, name="phi_shared")
+        y = {name: out for (_, _, name), out in zip(tables, ys)}
 
-        plus_y, plus_used = table_phi(self.phi_plus, "phi_plus")
-        minus_y, minus_used = table_phi(self.phi_minus, "phi_minus")
-        near_phi, near_used = self._near(m, pipe, d1, delayed)
+        def used(phi, name):
+            return delayed(d1 >= phi.zero_below, f"{name}_used") if phi.table is not None else 0
+
+        plus_y, plus_used = y.get("phi_plus", 0), used(plus, "phi_plus")
+        minus_y, minus_used = y.get("phi_minus", 0), used(minus, "phi_minus")
+        near_phi, near_used = self._near(m, pipe, d1, delayed, y.get("near_g"))
 
         lx4, sx4 = delayed(lx, "lx"), delayed(sx, "sx")
         opposite4 = delayed(opposite, "opposite")
@@ -175,8 +189,9 @@ class AddSubPath:
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
         return pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
 
-    def _near(self, m, pipe, d, delayed):
-        """phi- for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``."""
+    def _near(self, m, pipe, d, delayed, g):
+        """phi- for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)`` (``g``
+        evaluated by the caller)."""
         phi = self.phi_minus
         if phi.near_above is None:
             return 0, 0
@@ -190,7 +205,6 @@ class AddSubPath:
         shift = Signal(range(F), name="near_shift")
         mant = Signal(unsigned(F - 1), name="near_m")
         m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]
-        g = funcapprox.evaluate(m, pipe, phi.g, d, name="near_g")
         l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1")
         e3 = delayed(e, "near_e")
         G = phi.sum_guard

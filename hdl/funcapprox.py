@@ -14,9 +14,9 @@ from amaranth.lib.memory import Memory
 
 from golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
 
-from .pipeline import StallPipeline
+from .pipeline import Pipeline
 
-__all__ = ["STAGES", "evaluate"]
+__all__ = ["STAGES", "evaluate", "evaluate_shared"]
 
 #: Register stages of every evaluator: the ROM read; a register on the ROM's output (block
 #: RAM clock-to-output is slow, ~6 ns on ECP5, and must not share a cycle with the multiply);
@@ -24,7 +24,7 @@ __all__ = ["STAGES", "evaluate"]
 STAGES = 3
 
 
-def _rom(m: Module, pipe: StallPipeline, name: str, columns: dict, addr):
+def _rom(m: Module, pipe: Pipeline, name: str, columns: dict, addr):
     """A ROM whose word concatenates the ``columns`` (name -> int array), read at ``addr``.
 
     Returns the columns of the word read, one stage after ``addr``, with their own shapes.
@@ -51,7 +51,36 @@ def _rom(m: Module, pipe: StallPipeline, name: str, columns: dict, addr):
     return out
 
 
-def evaluate(m: Module, pipe: StallPipeline, approx, x, *, name: str):
+def _lookup(m: Module, pipe: Pipeline, approx: PiecewiseLinear, x, name: str):
+    """The segment's ROM word and the offset ``t`` of ``approx`` at ``x``, one stage later
+    (ROM output columns unregistered; ``t`` None for segments of one point)."""
+    func = approx.func
+    u = Signal(unsigned(func.in_bits), name=f"{name}_u")
+    m.d.comb += u.eq(x - func.lo)
+    in_range = (x >= func.lo) & (x <= func.hi)
+    k = approx.offset_bits
+    cols = _rom(m, pipe, name, approx.tables, Mux(in_range, u[k:], 0))
+    t1 = pipe.stage(u[:k], name=f"{name}_t1") if k else None
+    return cols, t1
+
+
+def _finish(pipe: Pipeline, approx: PiecewiseLinear, c0, product, name: str):
+    """``c0 + floor(product / 2**k)``, rounded off the guard bits, registered."""
+    k, g = approx.offset_bits, approx.guard_bits
+    # floor((c1 * t) / 2**k): an arithmetic shift of the signed product, as numpy's >>.
+    y = c0 if product is None else c0 + (product >> k)
+    rounded = (y + ((1 << g) >> 1)) >> g
+    width, is_signed = approx.out_shape
+    return pipe.stage(rounded[:width].as_signed() if is_signed else rounded[:width],
+                      name=f"{name}_y")
+
+
+def _check_approx(approx):
+    if not isinstance(approx, (DirectTable, PiecewiseLinear)):
+        raise TypeError(f"approx must be a DirectTable or PiecewiseLinear, not {approx!r}")
+
+
+def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str):
     """``approx.evaluate(x)``, :data:`STAGES` stages after ``x``.
 
     Parameters
@@ -62,24 +91,62 @@ def evaluate(m: Module, pipe: StallPipeline, approx, x, *, name: str):
         The integer input. Outside ``[lo, hi]`` the result is unspecified (but defined): the
         caller selects it away.
     """
-    func = approx.func
-    n = func.in_bits
-    u = Signal(unsigned(n), name=f"{name}_u")
-    m.d.comb += u.eq(x - func.lo)
-    in_range = (x >= func.lo) & (x <= func.hi)
+    _check_approx(approx)
     if isinstance(approx, DirectTable):
+        func = approx.func
+        u = Signal(unsigned(func.in_bits), name=f"{name}_u")
+        m.d.comb += u.eq(x - func.lo)
+        in_range = (x >= func.lo) & (x <= func.hi)
         col = _rom(m, pipe, name, approx.tables, Mux(in_range, u, 0))
         return pipe.stage(pipe.stage(col["y"], name=f"{name}_q"), name=f"{name}_y")
-    if not isinstance(approx, PiecewiseLinear):
-        raise TypeError(f"approx must be a DirectTable or PiecewiseLinear, not {approx!r}")
-    k, g = approx.offset_bits, approx.guard_bits
-    seg, off = u[k:], u[:k]
-    cols = _rom(m, pipe, name, approx.tables, Mux(in_range, seg, 0))
+    cols, t1 = _lookup(m, pipe, approx, x, name)
     cols = {key: pipe.stage(v, name=f"{name}_{key}") for key, v in cols.items()}
-    t = pipe.stage(pipe.stage(off, name=f"{name}_t1"), name=f"{name}_t") if k else None
-    # floor((c1 * t) / 2**k): an arithmetic shift of the signed product, as numpy's >>.
-    y = cols["c0"] if t is None else cols["c0"] + ((cols["c1"] * t) >> k)
-    rounded = (y + ((1 << g) >> 1)) >> g
-    width, is_signed = approx.out_shape
-    return pipe.stage(rounded[:width].as_signed() if is_signed else rounded[:width],
-                      name=f"{name}_y")
+    product = None if t1 is None else cols["c1"] * pipe.stage(t1, name=f"{name}_t")
+    return _finish(pipe, approx, cols["c0"], product, name)
+
+
+def _multiplies(approx) -> bool:
+    return isinstance(approx, PiecewiseLinear) and approx.offset_bits > 0
+
+
+def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str) -> list:
+    """Several approximations of which one at most is needed per input, on one multiplier.
+
+    Every ``approx`` of ``uses`` reads its own ROM; the slope and offset of the one that
+    ``select`` names are multiplexed onto one multiplier (one DSP instead of one each), and
+    each result is finished from that product. Same :data:`STAGES` as :func:`evaluate`.
+
+    Parameters
+    ----------
+    uses : list of (approx, x, name)
+        As for :func:`evaluate`.
+    select : Value
+        Index into ``uses`` of the approximation whose result is needed, in the same cycle as
+        the ``x``. The other results are unspecified (but defined).
+
+    Returns
+    -------
+    list
+        One result per entry of ``uses``, as :func:`evaluate` would return it when selected.
+    """
+    for approx, _, _ in uses:
+        _check_approx(approx)
+    shared = [i for i, (approx, _, _) in enumerate(uses) if _multiplies(approx)]
+    outs = [None if i in shared else evaluate(m, pipe, approx, x, name=n)
+            for i, (approx, x, n) in enumerate(uses)]
+    if not shared:
+        return outs
+    looked = {i: _lookup(m, pipe, uses[i][0], uses[i][1], uses[i][2]) for i in shared}
+    sel = pipe.stage(select, name=f"{name}_sel")  # aligned with the ROM outputs
+    c1, t = looked[shared[0]][0]["c1"], looked[shared[0]][1]
+    for i in shared[1:]:
+        c1 = Mux(sel == i, looked[i][0]["c1"], c1)
+        t = Mux(sel == i, looked[i][1], t)
+    c1, t = pipe.stage(c1, name=f"{name}_c1"), pipe.stage(t, name=f"{name}_t")
+    product = Signal((c1 * t).shape(), name=f"{name}_product")
+    m.d.comb += product.eq(c1 * t)
+    for i in shared:
+        approx, _, n = uses[i]
+        outs[i] = _finish(pipe, approx, pipe.stage(looked[i][0]["c0"], name=f"{n}_c0"),
+                          product, n)
+    return outs
