@@ -159,6 +159,9 @@ class FormalTop(Elaboratable):
         self.spec = spec
         self.strengthen = strengthen
         self.properties: dict[tuple[str, int], str] = {}
+        #: Yosys selections of submodules whose outputs the solver may drive freely (set by a
+        #: property set whose properties do not depend on those values).
+        self.cutpoints: list[str] = []
 
         self.i_valid = Signal()
         self.i_payload = Signal(len(Value.cast(unit.i.payload)))

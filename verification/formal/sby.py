@@ -71,7 +71,8 @@ class ProofResult:
         return self.result == "PASS"
 
 
-def _sby_text(name: str, mode: str, depth: int, timeout: int | None) -> str:
+def _sby_text(name: str, mode: str, depth: int, timeout: int | None,
+              cutpoints=()) -> str:
     options = [f"mode {mode}", f"depth {depth}"]
     if timeout:
         options.append(f"timeout {timeout}")
@@ -80,6 +81,9 @@ def _sby_text(name: str, mode: str, depth: int, timeout: int | None) -> str:
         "[engines]", ENGINE, "",
         "[script]",
         f"read_rtlil {name}.il",
+        # Cut points (before flattening, while the submodules still have their names): the
+        # selected modules' outputs become free inputs, which only adds behaviours.
+        *(["hierarchy -top top", *(f"cutpoint {c}" for c in cutpoints)] if cutpoints else []),
         # Flatten so the unit's internals and the properties live in one module; ROMs stay
         # $mem cells (smtbmc models them as arrays initialised from the table contents).
         "prep -flatten -top top",
@@ -95,7 +99,8 @@ def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
     Parameters
     ----------
     top : FormalTop
-        The test bench; its ``properties`` map source locations to property names.
+        The test bench; its ``properties`` map source locations to property names, its
+        ``cutpoints`` (if any) are Yosys selections of modules to cut.
     name : str
         Name of the run: files ``<work>/<name>.il``, ``<name>.sby`` and folder ``<name>/``.
     mode : {"prove", "bmc", "cover"}
@@ -112,7 +117,8 @@ def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
     work = pathlib.Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     (work / f"{name}.il").write_text(top.rtlil())
-    (work / f"{name}.sby").write_text(_sby_text(name, mode, depth, timeout))
+    (work / f"{name}.sby").write_text(_sby_text(name, mode, depth, timeout,
+                                                getattr(top, "cutpoints", ())))
     start = time.monotonic()
     proc = subprocess.run(["yowasp-sby", "-f", f"{name}.sby"], cwd=work, env=tool_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
