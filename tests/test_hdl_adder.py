@@ -5,6 +5,7 @@ The cocotb benches (verification/test_add.py) are the verification of record.
 
 import numpy as np
 import pytest
+from amaranth.back import rtlil
 from amaranth.sim import Simulator
 
 import golden
@@ -66,6 +67,15 @@ def test_adder_near_zero_guard_follows_max_error(max_error):
     payloads = (a | (b << fmt.width) | (op << (2 * fmt.width))).tolist()
     dut = LNSAdder(fmt, max_error=max_error)
     assert simulate(dut, payloads, len(expected), rng) == expected
+
+
+@pytest.mark.parametrize("fmt, method, multipliers", [
+    (LNSFormat(int_bits=5, frac_bits=10), "interp", 2),
+    (LNSFormat(int_bits=5, frac_bits=10), "direct", 0)], ids=["interp", "direct"])
+def test_adder_shares_its_multiplier(fmt, method, multipliers):
+    """phi+, phi- and the near-zero g share one multiplier; log2(1 + m) has the other."""
+    text = rtlil.convert(LNSAdder(fmt, method=method))
+    assert text.count("cell $mul") == multipliers
 
 
 def test_latency_is_stated():
