@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .checks import check_int, check_real
+from .checks import check_choice, check_int, check_real
 
 __all__ = [
     "DirectTable",
@@ -51,6 +51,8 @@ def bits_for(values) -> tuple[int, bool]:
 #: Most fractional bits of an input or output. lnsgen uses at most 25 (23 + the near-zero
 #: guard bits); the bound keeps table values and their int64 products well inside 63 bits.
 MAX_FRAC = 40
+#: Rounding rules of :class:`DirectTable`.
+ROUNDINGS = ("nearest", "odd")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,7 +148,22 @@ class _Method:
 
 
 class DirectTable(_Method):
-    """One rounded entry per input (ties round up, as ``floor(v + 1/2)``).
+    """One rounded entry per input.
+
+    Parameters
+    ----------
+    func : FixedFunction
+    rounding : {"nearest", "odd"}
+        ``"nearest"``: ties round up, as ``floor(v + 1/2)``. ``"odd"``: round to odd
+        (``floor(v)``, with the lowest bit set when ``v`` is not an integer), which keeps the
+        information a later rounding to fewer bits needs: rounding a round-to-odd value with
+        at least two extra bits to nearest gives the correctly rounded result.
+
+    Raises
+    ------
+    ValueError
+        If ``rounding`` is unknown, or (``"odd"``) a value lies so close to an integer that
+        float64 cannot tell whether it is one.
 
     Attributes
     ----------
@@ -156,16 +173,31 @@ class DirectTable(_Method):
 
     method = "direct"
 
-    def __init__(self, func: FixedFunction):
+    def __init__(self, func: FixedFunction, *, rounding: str = "nearest"):
         self.func = _check_func(func)
-        self.tables = {"y": np.floor(func.exact(func.grid()) + 0.5).astype(np.int64)}
+        check_choice("rounding", rounding, ROUNDINGS)
+        self.rounding = rounding
+        exact = func.exact(func.grid())
+        if rounding == "nearest":
+            y = np.floor(exact + 0.5)
+        else:
+            y = np.floor(exact)
+            inexact = exact != y
+            close = np.minimum(exact - y, y + 1 - exact) < 2.0 ** -20
+            if (inexact & close).any():
+                x = func.grid()[np.argmax(inexact & close)]
+                raise ValueError(f"{func.name}: cannot round to odd at input {x}: the value is "
+                                 f"within float64 error of an integer")
+            y = np.where(inexact, y + (1 - y % 2), y)
+        self.tables = {"y": y.astype(np.int64)}
 
     def evaluate(self, x) -> np.ndarray:
         x = self.func.check_domain(x)
         return self.tables["y"][x - self.func.lo]
 
     def describe(self) -> str:
-        return f"direct table, {self.func.size} entries"
+        odd = ", rounded to odd" if self.rounding == "odd" else ""
+        return f"direct table, {self.func.size} entries{odd}"
 
 
 class PiecewiseLinear(_Method):

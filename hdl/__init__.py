@@ -7,23 +7,28 @@ Payloads use the bit layout of :mod:`golden.format`.
 
 from .accumulator import LNSAccumulator, accumulator_input_layout
 from .adder import LNSAdder, adder_input_layout
+from .convert import FloatToLNSConverter, LNSToFloatConverter, float_layout
 from .mul import LNSMultiplier
 from .number import lns_layout, pair_layout
 from .pe import LNSProcessingElement
 from .systolic import LNSSystolicArray
-from .units import ARRAY_UNITS, UNITS, build_unit, to_verilog
+from .units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit, to_verilog
 
 __all__ = [
            "ARRAY_UNITS",
+           "CONVERTER_UNITS",
            "UNITS",
+           "FloatToLNSConverter",
            "LNSAccumulator",
            "LNSAdder",
            "LNSMultiplier",
            "LNSProcessingElement",
            "LNSSystolicArray",
+           "LNSToFloatConverter",
            "accumulator_input_layout",
            "adder_input_layout",
            "build_unit",
+           "float_layout",
            "lns_layout",
            "pair_layout",
            "to_verilog",

@@ -9,13 +9,15 @@ from amaranth.back import verilog
 from amaranth.lib import wiring
 
 from golden import LNSFormat
+from golden.ieee import FLOAT_FORMATS
 
 from .accumulator import LNSAccumulator
 from .adder import LNSAdder
+from .convert import FloatToLNSConverter, LNSToFloatConverter
 from .mul import LNSMultiplier
 from .systolic import LNSSystolicArray
 
-__all__ = ["ARRAY_UNITS", "UNITS", "Unit", "build_unit", "to_verilog"]
+__all__ = ["ARRAY_UNITS", "CONVERTER_UNITS", "UNITS", "Unit", "build_unit", "to_verilog"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +41,19 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
     Unit("acc-kahan", "Kahan-compensated LNS accumulator (4 adders, 20 interleaved lanes)",
          lambda fmt: LNSAccumulator(fmt, compensated=True)),
 ]}
+
+#: Converters in the catalogue: ``from-<float>`` (IEEE word in, LNS code out) and ``to-<float>``,
+#: for each format of :data:`golden.ieee.FLOAT_FORMATS`; tables chosen by ``method="auto"``.
+CONVERTER_UNITS: dict[str, tuple[str, str]] = {
+    f"{way}-{name}": (way, name) for name in FLOAT_FORMATS for way in ("from", "to")
+}
+for _name, (_way, _float) in CONVERTER_UNITS.items():
+    _ffmt = FLOAT_FORMATS[_float]
+    UNITS[_name] = Unit(
+        _name, f"{_ffmt.name} word to LNS code (latency 5)" if _way == "from"
+        else f"LNS code to {_ffmt.name} word, round to nearest even (latency 5)",
+        (lambda fmt, f=_ffmt: FloatToLNSConverter(fmt, f)) if _way == "from"
+        else (lambda fmt, f=_ffmt: LNSToFloatConverter(fmt, f)))
 
 #: Systolic arrays in the catalogue: name -> LNSSystolicArray geometry.
 ARRAY_UNITS: dict[str, dict] = {

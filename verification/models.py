@@ -15,6 +15,8 @@ import numpy as np
 import golden
 import golden.accumulate
 from golden import LNSFormat
+from golden.converters import float_to_lns, lns_to_float
+from golden.ieee import FLOAT_FORMATS, FloatFormat
 
 __all__ = ["MODELS", "UnitModel", "pack_fields"]
 
@@ -205,6 +207,94 @@ MODELS: dict[str, UnitModel] = {
                      lambda fmt, x: golden.div(fmt, x["a"], x["b"])),
     "broken-mul": UnitModel(_two_operands, _operand_pairs, _mul_without_saturation),
 }
+
+
+# Converters ------------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class ConverterModel(UnitModel):
+    """Bench view of a float-to-LNS (``to_lns``) or LNS-to-float converter of ``ffmt``."""
+
+    ffmt: FloatFormat | None = None
+    to_lns: bool = True
+
+    def describe_input(self, fmt: LNSFormat, name: str, value: int) -> str:
+        return self.ffmt.describe(value) if self.to_lns else fmt.describe(value)
+
+    def describe_output(self, fmt: LNSFormat, value: int) -> str:
+        return fmt.describe(value) if self.to_lns else self.ffmt.describe(value)
+
+
+def _words_near(ffmt: FloatFormat, values, rng, n: int) -> np.ndarray:
+    """``n`` words within a few ulps of the given magnitudes (either sign)."""
+    sig, exp = np.frexp(rng.choice(np.asarray(values, dtype=np.float64), size=n))
+    # frexp's significand is in [0.5, 1): exponent field exp - 1 + bias, fraction from sig.
+    field = np.clip(exp - 1 + ffmt.bias, 1, ffmt.exp_max_field - 1)
+    man = np.floor((sig * 2 - 1) * (1 << ffmt.man_bits)).astype(np.int64)
+    word = (field << ffmt.man_bits) + man + rng.integers(-3, 4, size=n)
+    word = np.clip(word, 0, ffmt.inf)
+    return word | (rng.integers(0, 2, size=n) << (ffmt.width - 1))
+
+
+def _float_words(ffmt: FloatFormat):
+    """Every word (``n is None``, formats up to 16 bits), or specials and boundaries plus ``n``
+    random words: uniform, near the LNS format's largest and smallest magnitudes (saturation
+    and flush), subnormals, and powers of two."""
+    def stimuli(fmt: LNSFormat, n: int | None, rng) -> dict:
+        if n is None:
+            if ffmt.width > 16:
+                raise ValueError(f"{ffmt.name} has too many words for an exhaustive bench; "
+                                 f"give a vector count")
+            return {"x": ffmt.all_words()}
+        specials = np.array([0, 1, (1 << ffmt.man_bits) - 1, 1 << ffmt.man_bits, ffmt.inf,
+                             ffmt.inf + 1, ffmt.inf | (1 << (ffmt.man_bits - 1)),
+                             ffmt.n_codes // 2 - 1, ffmt.pack(0, ffmt.bias, 0)])
+        specials = np.concatenate([specials, specials | ffmt.sign_bit])
+        kind = rng.integers(0, 8, size=n)
+        uniform = rng.integers(0, ffmt.n_codes, size=n)
+        edges = _words_near(ffmt, [fmt.max_value, fmt.min_value, 1.0], rng, n)
+        sub = rng.integers(0, 1 << ffmt.man_bits, size=n) | (rng.integers(0, 2, size=n)
+                                                             << (ffmt.width - 1))
+        powers = ffmt.pack(rng.integers(0, 2, size=n), rng.integers(1, ffmt.exp_max_field,
+                                                                     size=n), 0)
+        words = np.where(kind < 4, uniform, np.where(kind < 6, edges,
+                                                     np.where(kind < 7, sub, powers)))
+        return {"x": np.concatenate([specials, words])}
+    return stimuli
+
+
+def _lns_codes_for(ffmt: FloatFormat):
+    """Every code (``n is None``), or corner codes plus ``n`` random codes: uniform, near the
+    float's overflow threshold, its smallest normal and subnormal, and zeros of both signs."""
+    def stimuli(fmt: LNSFormat, n: int | None, rng) -> dict:
+        if n is None:
+            return {"x": fmt.all_codes()}
+        F = fmt.frac_bits
+        # Float boundaries as LNS logs (in ulps), clipped to the format's range.
+        edges = np.log2([ffmt.max_value, ffmt.min_normal, ffmt.min_subnormal / 2]) * (1 << F)
+        logs = np.clip(np.rint(rng.choice(edges, size=n)).astype(np.int64)
+                       + rng.integers(-3, 4, size=n), fmt.log_min, fmt.log_max)
+        near = fmt.pack(rng.integers(0, 2, size=n), logs)
+        kind = rng.integers(0, 8, size=n)
+        zeros = fmt.zero | (rng.integers(0, 2, size=n) << fmt.log_bits)
+        codes = np.where(kind < 4, rng.integers(0, fmt.n_codes, size=n),
+                         np.where(kind < 7, near, zeros))
+        return {"x": np.concatenate([_corner_codes(fmt), codes])}
+    return stimuli
+
+
+for _name, _ffmt in FLOAT_FORMATS.items():
+    MODELS[f"from-{_name}"] = ConverterModel(
+        lambda fmt, f=_ffmt: [("x", f.width)], _float_words(_ffmt),
+        lambda fmt, x, f=_ffmt: float_to_lns(fmt, f, x["x"]), ffmt=_ffmt, to_lns=True)
+    MODELS[f"to-{_name}"] = ConverterModel(
+        lambda fmt: [("x", fmt.width)], _lns_codes_for(_ffmt),
+        lambda fmt, x, f=_ffmt: lns_to_float(fmt, f, x["x"]), ffmt=_ffmt, to_lns=False)
+# A deliberately different model (the faithful interpolated table) for the direct to-fp16 unit.
+MODELS["to-fp16-interp"] = ConverterModel(
+    lambda fmt: [("x", fmt.width)], _lns_codes_for(FLOAT_FORMATS["fp16"]),
+    lambda fmt, x: lns_to_float(fmt, FLOAT_FORMATS["fp16"], x["x"], method="interp"),
+    ffmt=FLOAT_FORMATS["fp16"], to_lns=False)
 
 
 # Systolic matrix unit --------------------------------------------------------------------------
