@@ -22,10 +22,20 @@ from hypothesis import strategies as st
 
 import golden
 import golden.accumulate as acc
+import golden.converters as conv
 import golden.funcapprox as fa
 import golden.gaussian as gauss
 from golden import LNSFormat
-from hdl import LNSAccumulator, LNSAdder, LNSMultiplier, build_unit
+from golden.ieee import FP16, FP32, FloatFormat
+from hdl import (
+    FloatToLNSConverter,
+    LNSAccumulator,
+    LNSAdder,
+    LNSMultiplier,
+    LNSToFloatConverter,
+    build_unit,
+    float_layout,
+)
 from verification.runner import run_bench
 from verification.soak import run_soak
 
@@ -135,6 +145,31 @@ CASES = [
     case("fit-max-error-zero", lambda: fa.fit_piecewise_linear(FUNC, max_error=0), ValueError, r"max_error must be above 0 \(output ulps\), not 0"),
     case("fit-max-error-str", lambda: fa.fit_piecewise_linear(FUNC, max_error="1"), TypeError, r"max_error must be a number above 0"),
     case("fit-too-tight", lambda: fa.fit_piecewise_linear(FUNC, max_error=0.1), ValueError, r"f: even a direct table misses max_error=0\.1 ulp"),
+    case("DirectTable-rounding", lambda: fa.DirectTable(FUNC, rounding="up"), ValueError, r"rounding must be one of \('nearest', 'odd'\), not 'up'"),
+    # golden.ieee / golden.converters / hdl.convert ---------------------------------------------
+    case("FloatFormat-exp-str", lambda: FloatFormat("5", 10), TypeError, r"exp_bits must be an integer in \[2, 8\], not '5'"),
+    case("FloatFormat-exp-one", lambda: FloatFormat(1, 10), ValueError, r"exp_bits must be an integer in \[2, 8\], not 1"),
+    case("FloatFormat-exp-wide", lambda: FloatFormat(11, 52), ValueError, r"exp_bits must be an integer in \[2, 8\], not 11"),
+    case("FloatFormat-man-zero", lambda: FloatFormat(5, 0), ValueError, r"man_bits must be an integer in \[1, 23\], not 0"),
+    case("FloatFormat-man-bool", lambda: FloatFormat(5, True), TypeError, r"man_bits must be an integer in \[1, 23\]"),
+    case("FloatFormat-decode-range", lambda: FP16.decode(1 << 16), ValueError, r"word must hold words in \[0, 65535\] for fp16"),
+    case("FloatFormat-decode-negative", lambda: FP16.decode([-1, 0]), ValueError, r"word must hold words in \[0, 65535\]"),
+    case("FloatFormat-decode-float", lambda: FP16.decode(1.5), TypeError, r"word must be an integer array of fp16 words"),
+    case("float_to_lns-fmt", lambda: conv.float_to_lns(None, FP16, 0), TypeError, FMT_TYPE + "None"),
+    case("float_to_lns-src", lambda: conv.float_to_lns(F8, "fp16", 0), TypeError, r"src must be a golden\.ieee\.FloatFormat, not 'fp16'"),
+    case("float_to_lns-method", lambda: conv.float_to_lns(F8, FP16, 0, method="table"), ValueError, r"method must be one of \('auto', 'direct', 'interp'\), not 'table'"),
+    case("float_to_lns-max-error", lambda: conv.float_to_lns(F8, FP16, 0, max_error=0.5), ValueError, r"max_error must be in \[0\.6, 4\] ulp, not 0\.5"),
+    case("float_to_lns-max-error-list", lambda: conv.float_to_lns(F8, FP16, 0, max_error=[1]), TypeError, r"max_error must be a number in \[0\.6, 4\] ulp"),
+    case("float_to_lns-direct-fp32", lambda: conv.float_to_lns(F8, FP32, 0, method="direct"), ValueError, r"method='direct' needs a table of 8,388,608 entries .*at most 65,536 .*use method='interp'"),
+    case("float_to_lns-word", lambda: conv.float_to_lns(F8, FP16, [0, 70000]), ValueError, r"word must hold words in \[0, 65535\]"),
+    case("lns_to_float-dst", lambda: conv.lns_to_float(F8, 16, 0), TypeError, r"dst must be a golden\.ieee\.FloatFormat, not 16"),
+    case("lns_to_float-code", lambda: conv.lns_to_float(F8, FP16, 256), ValueError, r"code " + CODES_RANGE),
+    case("lns_to_float-direct-big", lambda: conv.lns_to_float(LNSFormat(3, 17), FP32, 0, method="direct"), ValueError, r"method='direct' needs a table of 131,072 entries"),
+    case("FloatToLNSConverter-src", lambda: FloatToLNSConverter(F8, None), TypeError, r"src must be a golden\.ieee\.FloatFormat, not None"),
+    case("FloatToLNSConverter-fmt", lambda: FloatToLNSConverter(FP16, FP16), TypeError, FMT_TYPE),
+    case("LNSToFloatConverter-method", lambda: LNSToFloatConverter(F8, FP16, method="rom"), ValueError, r"method must be one of \('auto', 'direct', 'interp'\)"),
+    case("LNSToFloatConverter-max-error", lambda: LNSToFloatConverter(F8, FP16, max_error=5), ValueError, r"max_error must be in \[0\.6, 4\] ulp"),
+    case("float_layout-type", lambda: float_layout((5, 10)), TypeError, r"ffmt must be a golden\.ieee\.FloatFormat, not \(5, 10\)"),
     case("fit-guard-bits", lambda: fa.fit_piecewise_linear(FUNC, max_error=1, guard_bits=[20]), ValueError, r"guard_bits must be an integer in \[0, 16\], not 20"),
     # hdl components and the unit catalogue ----------------------------------------------------------
     case("LNSMultiplier-fmt", lambda: LNSMultiplier(None), TypeError, FMT_TYPE + "None"),
@@ -162,7 +197,7 @@ CASES = [
     case("run_bench-seed", lambda: run_bench("mul", F8, sim="icarus", vectors=1, seed=-1), ValueError, r"seed must be an integer >= 0"),
     case("run_bench-model", lambda: run_bench("mul", F8, sim="icarus", vectors=1, model="nope"), ValueError, r"model must be one of \[.*'broken-mul'.*\]"),
     case("run_bench-tag", lambda: run_bench("mul", F8, sim="icarus", vectors=1, tag="../x"), ValueError, r"tag must be a string of letters"),
-    case("run_soak-unit", lambda: run_soak("mm8x8", F8, operands=10, resets=1), ValueError, r"unit must be one of \['mul', 'div', 'add', 'add-direct', 'acc', 'acc-kahan', 'mm2x2', 'mm2x2-kahan'\]"),
+    case("run_soak-unit", lambda: run_soak("mm8x8", F8, operands=10, resets=1), ValueError, r"unit must be one of \['mul', 'div', 'add', 'add-direct', 'acc', 'acc-kahan', 'from-fp16', .*'to-fp32', 'mm2x2', 'mm2x2-kahan'\]"),
     case("run_soak-operands", lambda: run_soak("mul", F8, operands=0, resets=0), ValueError, r"operands must be an integer >= 1, not 0"),
     case("run_soak-resets", lambda: run_soak("mul", F8, operands=5, resets=5), ValueError, r"resets must be in \[0, operands - 1\] = \[0, 4\]"),
     case("run_soak-resets-type", lambda: run_soak("mul", F8, operands=5, resets=1.0), TypeError, r"resets must be an integer >= 0"),
@@ -186,6 +221,7 @@ def cli(id_, module, args, match):
 
 CLI_CASES = [
     cli("hdl-unit", "hdl", ["fma"], r"argument unit: invalid choice: 'fma'"),
+    cli("hdl-converter-unit", "hdl", ["from-fp64"], r"argument unit: invalid choice: 'from-fp64'"),
     cli("hdl-int-bits", "hdl", ["mul", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
     cli("hdl-int-bits-type", "hdl", ["mul", "--int-bits", "five"], r"argument --int-bits: invalid int value: 'five'"),
     cli("hdl-frac-bits", "hdl", ["mul", "--frac-bits", "24"], r"--frac-bits must be an integer in \[1, 23\], not 24"),
@@ -296,6 +332,21 @@ def test_format_widths(int_bits, frac_bits):
     else:
         fmt = LNSFormat(int_bits, frac_bits)
         assert fmt.width == 1 + int_bits + frac_bits <= 32
+
+
+@settings(max_examples=200, deadline=None)
+@given(exp_bits=st.integers(-100, 100), man_bits=st.integers(-100, 100))
+def test_float_format_widths(exp_bits, man_bits):
+    """The same for the IEEE formats of the converters."""
+    if not 2 <= exp_bits <= 8:
+        with pytest.raises(ValueError, match=rf"^exp_bits must be an integer in \[2, 8\], not {exp_bits}$"):
+            FloatFormat(exp_bits, man_bits)
+    elif not 1 <= man_bits <= 23:
+        with pytest.raises(ValueError, match=rf"^man_bits must be an integer in \[1, 23\], not {man_bits}$"):
+            FloatFormat(exp_bits, man_bits)
+    else:
+        ffmt = FloatFormat(exp_bits, man_bits)
+        assert ffmt.width == 1 + exp_bits + man_bits and ffmt.decode(ffmt.inf) == np.inf
 
 
 @settings(max_examples=100, deadline=None)

@@ -99,6 +99,11 @@ class UnitModel:
         accepted (an output only follows the inputs it depends on). One per input here."""
         return lambda n: n
 
+    def values_per_beat(self, fmt: LNSFormat) -> int:
+        """Numbers an input beat carries: its fields as wide as an LNS code (an array's beat
+        has one per row and one per column)."""
+        return sum(width == fmt.width for _, width in self.fields(fmt))
+
 
 def _two_operands(fmt):
     return [("a", fmt.width), ("b", fmt.width)]
@@ -223,6 +228,9 @@ class ConverterModel(UnitModel):
 
     def describe_output(self, fmt: LNSFormat, value: int) -> str:
         return fmt.describe(value) if self.to_lns else self.ffmt.describe(value)
+
+    def values_per_beat(self, fmt: LNSFormat) -> int:
+        return 1
 
 
 def _words_near(ffmt: FloatFormat, values, rng, n: int) -> np.ndarray:

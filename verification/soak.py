@@ -30,7 +30,7 @@ import time
 from golden import LNSFormat
 from golden.checks import check_format, check_int
 from golden.cli import format_arg, int_arg, output_file
-from hdl import build_unit
+from hdl import CONVERTER_UNITS, build_unit
 
 from .config import SoakConfig
 from .models import MODELS
@@ -45,8 +45,9 @@ DEFAULT_RESETS = 40
 #: same tile passes, only wider, and their benches are in ``verification/test_matmul.py``).
 SOAK_ARRAY_UNITS = ("mm2x2", "mm2x2-kahan")
 #: The units with a golden model in :data:`verification.models.MODELS` and one input and one
-#: output stream that the soak bench drives: the stream units, then the arrays.
-SOAK_UNITS = ("mul", "div", "add", "add-direct", "acc", "acc-kahan") + SOAK_ARRAY_UNITS
+#: output stream that the soak bench drives: the stream units, the converters, then the arrays.
+SOAK_UNITS = (("mul", "div", "add", "add-direct", "acc", "acc-kahan") + tuple(CONVERTER_UNITS)
+              + SOAK_ARRAY_UNITS)
 
 
 def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str = "verilator",

@@ -126,8 +126,7 @@ async def soak(dut):
     fmt = LNSFormat(int_bits=cfg.int_bits, frac_bits=cfg.frac_bits)
     model = MODELS[cfg.model]
     fields = model.fields(fmt)
-    # LNS values per input beat (an array's beat: a value per row and one per column)
-    values_per_beat = sum(width == fmt.width for _, width in fields)
+    values_per_beat = model.values_per_beat(fmt)
     rng = np.random.default_rng(cfg.seed)
     # Longest quiet wait (no beat accepted, or none delivered) before the unit counts as stuck:
     # a full latency under the heaviest stall, plus a run of not-ready cycles that a 90% stall

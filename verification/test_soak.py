@@ -39,6 +39,13 @@ def test_soak_small_kahan_accumulator():
     _check_clean(summary, 3000, 3)
 
 
+@pytest.mark.parametrize("unit", ["from-fp32", "to-fp16"])
+def test_soak_small_converter(unit):
+    summary = run_soak(unit, LNS16, operands=3000, resets=3, sim="icarus", seed=5, tag="small")
+    _check_clean(summary, 3000, 3)
+    assert summary["operand_values"] == summary["operands"]  # one number per word or code
+
+
 @pytest.mark.parametrize("unit", SOAK_ARRAY_UNITS)
 def test_soak_small_array(unit):
     """Passes cut by mid-flight resets: some expected rows must have been dropped, and every
