@@ -8,7 +8,7 @@ export PATH := $(BIN):$(PATH)
 
 # Formats built by default: 8-bit (exhaustively simulated) and 16-bit (fp16's peer).
 FORMATS ?= 3:4 5:10
-UNITS   ?= mul div add
+UNITS   ?= mul div add from-fp16 to-fp16
 
 .PHONY: all setup setup-asic verilog sim synth sweep report test test-all study error formal train utilization train-sweep clean
 
@@ -77,7 +77,7 @@ error: setup
 	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
 
 # SymbiYosys k-induction proofs: stream protocol of every unit and array, equivalence of mul/div.
-FORMAL_UNITS ?= mul div add acc acc-kahan mm2x2 mm2x2-kahan mm4x4
+FORMAL_UNITS ?= mul div add acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 from-fp32 to-fp32 mm2x2 mm2x2-kahan mm4x4
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 

@@ -41,7 +41,8 @@ def run(proof: Proof):
 # Harness and reference models, no solver ------------------------------------------------
 
 
-@pytest.mark.parametrize("unit, stages", [("mul", 1), ("div", 1), ("add", 5)])
+@pytest.mark.parametrize("unit, stages", [("mul", 1), ("div", 1), ("add", 5), ("from-fp16", 5),
+                                          ("to-fp32", 5)])
 def test_stage_valid_bits_are_found(unit, stages):
     dut = build_unit(unit, F8)
     bits = pipeline_valid_bits(Fragment.get(dut, None))
@@ -114,12 +115,15 @@ FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("add", F8, "equiv"), ("add-direct", F8, "equiv"),
         ("acc", F8, "sums"), ("acc-kahan", F8, "sums"), ("acc", F16, "sums"),
         ("acc-kahan", F16, "sums"), ("mm2x2", F8, "tiles"), ("mm2x2", F16, "tiles"),
-        ("mm2x2-kahan", F8, "tiles"), ("mm2x2", F8, "cover")]
+        ("mm2x2-kahan", F8, "tiles"), ("mm2x2", F8, "cover"),
+        ("from-fp16", F16, "protocol"), ("to-fp16", F16, "protocol"),
+        ("from-fp32", F16, "protocol"), ("to-bf16", F8, "cover")]
 # add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
 SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
         ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol"),
         ("mm4x4", F8, "tiles"), ("mm2x2-kahan", F16, "tiles"), ("mm4x4", F16, "tiles"),
-        ("mm2x2-kahan", F8, "cover")]
+        ("mm2x2-kahan", F8, "cover"), ("from-bf16", F16, "protocol"),
+        ("to-bf16", F16, "protocol"), ("to-fp32", F16, "protocol"), ("from-fp16", F16, "cover")]
 
 
 def _ids(cases):
@@ -231,7 +235,7 @@ def test_accumulator_dropping_valid_fails_with_counterexample():
 
 
 @needs_tools
-@pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7)])
+@pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7), ("to-fp16", 7)])
 def test_dropped_valid_fails_with_counterexample(unit, depth):
     result = run(Proof(unit, F8, "protocol", depth, bug="drop-valid"))
     assert result.result == "FAIL"
