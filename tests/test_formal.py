@@ -71,7 +71,7 @@ def test_formal_top_validates_arguments():
         Proof("mul", F8, "protocol", 3, bug="shallow-fifo")
     with pytest.raises(ValueError, match="the 'drop-valid' bug does not apply to the 'mm2x2'"):
         Proof("mm2x2", F8, "tiles", 3, bug="drop-valid")
-    with pytest.raises(ValueError, match="built for formats of at most 10 bits, not 16"):
+    with pytest.raises(ValueError, match="not built for lns16_i5f10: its tables are limited"):
         Proof("add", F16, "equiv", 7)
 
 
@@ -117,13 +117,16 @@ FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("acc-kahan", F16, "sums"), ("mm2x2", F8, "tiles"), ("mm2x2", F16, "tiles"),
         ("mm2x2-kahan", F8, "tiles"), ("mm2x2", F8, "cover"),
         ("from-fp16", F16, "protocol"), ("to-fp16", F16, "protocol"),
-        ("from-fp32", F16, "protocol"), ("to-bf16", F8, "cover")]
+        ("from-fp32", F16, "protocol"), ("to-bf16", F8, "cover"),
+        ("from-bf16", F16, "equiv"), ("to-fp16", F8, "equiv"), ("to-fp32", F8, "equiv"),
+        ("from-fp32", F8, "equiv")]
 # add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
 SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
         ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol"),
         ("mm4x4", F8, "tiles"), ("mm2x2-kahan", F16, "tiles"), ("mm4x4", F16, "tiles"),
         ("mm2x2-kahan", F8, "cover"), ("from-bf16", F16, "protocol"),
-        ("to-bf16", F16, "protocol"), ("to-fp32", F16, "protocol"), ("from-fp16", F16, "cover")]
+        ("to-bf16", F16, "protocol"), ("to-fp32", F16, "protocol"), ("from-fp16", F16, "cover"),
+        ("from-fp16", F16, "equiv"), ("from-fp16", F8, "equiv")]
 
 
 def _ids(cases):
@@ -211,6 +214,20 @@ def test_adder_against_other_tables_fails_with_counterexample():
     top = FormalTop(build_unit("add", F8), checks=["equiv"],
                     spec=functools.partial(add_spec, F8, method="direct"))
     result = run_sby(top, "add_lns8_equiv_wrong_tables", mode="bmc", depth=7, work=WORK,
+                     timeout=300)
+    assert result.result == "FAIL"
+    assert result.failed == ["equiv"]
+
+
+@needs_tools
+def test_converter_against_other_table_fails_with_counterexample():
+    """from-bf16 (direct table) checked against golden's interpolated table, which rounds
+    some words differently: the bounded check must find one."""
+    from golden.ieee import BF16
+    from verification.formal.spec import from_float_spec
+    top = FormalTop(build_unit("from-bf16", F8), checks=["equiv"],
+                    spec=functools.partial(from_float_spec, F8, ffmt=BF16, method="interp"))
+    result = run_sby(top, "from-bf16_lns8_equiv_wrong_table", mode="bmc", depth=7, work=WORK,
                      timeout=300)
     assert result.result == "FAIL"
     assert result.failed == ["equiv"]

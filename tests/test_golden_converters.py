@@ -1,6 +1,7 @@
 """The IEEE formats and the float/LNS converter models, against references that share no code
 with them: numpy's own float16/float32 bit views and casts, a nearest-value search over every
-word of a format, and float64 ``log2``."""
+word of a format (:func:`verification.formal.spec.nearest_float_words`, also the formal proofs'
+reference) and float64 ``log2``."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from golden.converters import (
 )
 from golden.funcapprox import DirectTable, FixedFunction
 from golden.ieee import BF16, FP16, FP32, FloatFormat
+from verification.formal.spec import nearest_float_words
 
 LNS8 = LNSFormat(3, 4)
 LNS16 = LNSFormat(5, 10)
@@ -130,22 +132,6 @@ def test_auto_method():
 
 # LNS to float ----------------------------------------------------------------------------------
 
-def nearest_words(dst: FloatFormat, value) -> np.ndarray:
-    """The word nearest to each float64 value (ties to the even word, overflow to infinity),
-    found by searching every non-negative word of ``dst``: no rounding logic involved."""
-    words = np.arange(dst.inf + 1, dtype=np.int64)
-    grid = dst.decode(words)
-    grid[-1] = 2.0 ** (dst.bias + 1)  # infinity's place: where rounding overflows
-    mag = np.abs(value)
-    hi = np.clip(np.searchsorted(grid, mag), 1, len(grid) - 1)
-    lo = hi - 1
-    below, above = mag - grid[lo], grid[hi] - mag
-    pick = np.where(below < above, lo, np.where(above < below, hi,
-                                                np.where(lo % 2 == 0, lo, hi)))
-    pick = np.where(mag >= grid[-1], dst.inf, pick)
-    return pick | np.where(np.signbit(value) & (mag > 0), dst.sign_bit, 0)
-
-
 @pytest.mark.parametrize("fmt", [LNS8, LNS16, LNSFormat(4, 6), LNSFormat(6, 9), LNSFormat(7, 8)],
                          ids=str)
 @pytest.mark.parametrize("dst", [FP16, BF16, E5M2, FloatFormat(4, 3), FloatFormat(3, 2)],
@@ -154,7 +140,7 @@ def test_direct_lns_to_float_is_correctly_rounded(fmt, dst):
     """Every code: the nearest float, with gradual underflow and overflow to infinity."""
     codes = fmt.all_codes()
     got = lns_to_float(fmt, dst, codes, method="direct")
-    assert np.array_equal(got, nearest_words(dst, golden.to_float(fmt, codes)))
+    assert np.array_equal(got, nearest_float_words(dst, golden.to_float(fmt, codes)))
 
 
 def test_direct_lns_to_fp32_is_numpy_cast():
@@ -193,7 +179,7 @@ def test_direct_converters_any_small_formats(int_bits, frac_bits, exp_bits, man_
     fmt, ffmt = LNSFormat(int_bits, frac_bits), FloatFormat(exp_bits, man_bits)
     codes = fmt.all_codes()
     assert np.array_equal(lns_to_float(fmt, ffmt, codes, method="direct"),
-                          nearest_words(ffmt, golden.to_float(fmt, codes)))
+                          nearest_float_words(ffmt, golden.to_float(fmt, codes)))
     words = ffmt.all_words()
     assert np.array_equal(float_to_lns(fmt, ffmt, words, method="direct"),
                           golden.from_float(fmt, ffmt.decode(words), nan="zero"))

@@ -11,7 +11,7 @@ from hdl.units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
 from .sby import WORK, ProofResult, read_vcd, run_sby
-from .spec import MAX_ADD_SPEC_WIDTH, SPECS, mul_spec
+from .spec import SPECS, mul_spec, spec_fits
 
 __all__ = ["STREAM_UNITS", "SUM_UNITS", "TILE_UNITS", "Proof", "applicable", "bug_applies", "default_depth", "format_trace", "plan",
            "stream_units"]
@@ -36,8 +36,8 @@ def applicable(unit: str, props: str, fmt: LNSFormat | None = None) -> bool:
         return props == _ONLY_SET[unit]
     if unit in TILE_UNITS:
         return props in ("tiles", "cover")
-    if props == "equiv" and unit.startswith("add") and fmt is not None:
-        return unit in SPECS and fmt.width <= MAX_ADD_SPEC_WIDTH
+    if props == "equiv" and fmt is not None:
+        return unit in SPECS and spec_fits(unit, fmt)
     return props not in ("sums", "tiles") and (props != "equiv" or unit in SPECS)
 
 
@@ -104,8 +104,9 @@ class Proof:
             raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
                              f"{sorted(SPECS)}")
         if not applicable(self.unit, self.props, self.fmt):
-            raise ValueError(f"the reference model of {self.unit!r} is built for formats of "
-                             f"at most {MAX_ADD_SPEC_WIDTH} bits, not {self.fmt.width}")
+            raise ValueError(f"the reference model of {self.unit!r} is not built for "
+                             f"{self.fmt.name}: its tables are limited to 2**10 entries (the "
+                             f"adders' to formats of at most 10 bits)")
         if self.bug is not None and self.bug not in BUGS:
             raise ValueError(f"bug must be one of {sorted(BUGS)}, not {self.bug!r}")
         if self.bug is not None and not bug_applies(self.bug, self.unit, self.props):
@@ -114,12 +115,12 @@ class Proof:
 
     @property
     def mode(self) -> str:
-        """SymbiYosys mode. The adders' ``equiv`` is a bounded check (``bmc``): their data
+        """SymbiYosys mode. The adders' and converters' ``equiv`` is a bounded check (``bmc``): their data
         registers hold values no invariant of the bench describes, so induction cannot close,
         but the datapath is feed-forward (its only state is the pipeline registers and constant
         tables), so the first result after reset, for every input the solver can choose, covers
         the whole function."""
-        if self.props == "equiv" and self.unit.startswith("add"):
+        if self.props == "equiv" and self.unit not in ("mul", "div"):
             return "bmc"
         return PROPERTY_SETS[self.props]
 

@@ -13,14 +13,23 @@ import functools
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Mux, Value, signed
 
-from golden import LNSFormat
+from golden import LNSFormat, to_float
+from golden.converters import FloatToLNS, LNSToFloat
 from golden.gaussian import gaussian_logs
+from golden.ieee import FLOAT_FORMATS, FloatFormat
 
-__all__ = ["MAX_ADD_SPEC_WIDTH", "SPECS", "add_spec", "decode", "div_spec", "mul_spec"]
+__all__ = ["MAX_ADD_SPEC_WIDTH", "MAX_CONVERTER_SPEC_BITS", "SPECS", "add_spec", "decode",
+           "div_spec", "from_float_spec", "mul_spec", "nearest_float_words", "spec_fits",
+           "to_float_spec"]
 
 #: Widest format the adder's reference model is built for: it holds phi for every ``d``, a
 #: table of ``2^(width-1)`` entries, which the solver must read as a multiplexer.
 MAX_ADD_SPEC_WIDTH = 10
+#: Largest table of a converter's reference model, in index bits (the LNS width for
+#: LNS-to-float, the fraction bits the table reads for float-to-LNS).
+MAX_CONVERTER_SPEC_BITS = 10
+#: The converter units (named as in :data:`hdl.units.CONVERTER_UNITS`): name -> (way, float).
+_CONVERTERS = {f"{way}-{name}": (way, name) for name in FLOAT_FORMATS for way in ("from", "to")}
 
 
 def decode(fmt: LNSFormat, code: Value):
@@ -107,6 +116,93 @@ def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value
     return _round_trip(fmt, sx, log, (za & zb) | (opposite & (d == 0)))
 
 
+def nearest_float_words(ffmt: FloatFormat, value) -> np.ndarray:
+    """The ``ffmt`` word nearest to each float64 value (ties to the even word, overflow to
+    infinity, ±0 for zeros), found by searching every word of the format: no rounding logic,
+    so it checks the converters' rounding rather than repeating it. fp32, too wide to search,
+    is numpy's own float64 -> float32 cast (round to nearest even, IEEE subnormals)."""
+    value = np.asarray(value, dtype=np.float64)
+    if (ffmt.exp_bits, ffmt.man_bits) == (8, 23):
+        with np.errstate(over="ignore"):  # overflow to infinity is the rule
+            return value.astype(np.float32).view(np.uint32).astype(np.int64)
+    if ffmt.width > 16:
+        raise ValueError(f"no nearest-word search for {ffmt} (more than 16 bits)")
+    words = np.arange(ffmt.inf + 1, dtype=np.int64)
+    grid = ffmt.decode(words)
+    grid[-1] = 2.0 ** (ffmt.bias + 1)  # infinity's place: where rounding overflows
+    mag = np.abs(value)
+    hi = np.clip(np.searchsorted(grid, mag), 1, len(grid) - 1)
+    lo = hi - 1
+    below, above = mag - grid[lo], grid[hi] - mag
+    pick = np.where(below < above, lo, np.where(above < below, hi,
+                                                np.where(lo % 2 == 0, lo, hi)))
+    pick = np.where(mag >= grid[-1], ffmt.inf, pick)
+    return pick | np.where(np.signbit(value) & (mag > 0), ffmt.sign_bit, 0)
+
+
+def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
+                    method: str = "auto") -> Value:
+    """Expected code of the IEEE word ``payload``, from IEEE's definition of the word's value.
+
+    A normal word is ``2^(exp - bias) * (1 + man / 2^M)``; a subnormal one, whose highest set
+    fraction bit is ``p``, is ``2^(emin - M + p) * (1 + (man - 2^p) / 2^p)`` (written as one
+    case per ``p``, not as the unit's leading-one search and shift). ``log2(1 + f)`` is golden's
+    value at every fraction the table sees (:class:`golden.converters.FloatToLNS`); zeros,
+    infinities, NaN, saturation and flush follow :mod:`golden.convert`. Up to
+    :data:`MAX_CONVERTER_SPEC_BITS` table-index bits. ``method`` picks golden's table (the
+    catalogue's units use ``"auto"``; another one is a deliberately wrong model).
+    """
+    model = FloatToLNS(fmt, ffmt, method=method)
+    kept, M, E, F = model.table_bits_in, ffmt.man_bits, ffmt.exp_bits, fmt.frac_bits
+    if kept > MAX_CONVERTER_SPEC_BITS:
+        raise ValueError(f"the float-to-LNS reference model needs a table of at most "
+                         f"2**{MAX_CONVERTER_SPEC_BITS} entries, not 2**{kept}")
+    table = Array(Const(int(v), signed(F + 2))
+                  for v in model.table.evaluate(np.arange(1 << kept)))
+    payload = Value.cast(payload)
+    man, exp, sign = payload[:M], payload[M:M + E], payload[M + E]
+    lookup = lambda frac: table[frac[M - kept:]]
+    log = ((exp - ffmt.bias) << F) + lookup(man)
+    subnormal = Const(fmt.log_min - 1, signed(fmt.log_bits + 2))  # man == 0: zero, below
+    for p in range(M):  # the highest set bit decides: later cases override earlier ones
+        frac = (man << (M - p))[:M]
+        subnormal = Mux(man[p], ((ffmt.emin - M + p) << F) + lookup(frac), subnormal)
+    log = Mux(exp == 0, subnormal, log)
+    special = exp == ffmt.exp_max_field
+    finite = _round_trip(fmt, sign, log, (exp == 0) & (man == 0))
+    saturated = Cat(Const(fmt.log_max, fmt.log_bits), sign)
+    return Mux(special, Mux(man == 0, saturated, Const(fmt.zero, fmt.width)), finite)
+
+
+def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat) -> Value:
+    """Expected IEEE word of the code ``payload``: for each of the ``2^W`` codes, the word
+    nearest to its value (:func:`nearest_float_words` of :func:`golden.to_float`), the
+    converter's whole function as one table. Formats up to :data:`MAX_CONVERTER_SPEC_BITS`
+    bits; it describes the correctly rounded (direct-table) converter."""
+    if fmt.width > MAX_CONVERTER_SPEC_BITS:
+        raise ValueError(f"the LNS-to-float reference model needs a format of at most "
+                         f"{MAX_CONVERTER_SPEC_BITS} bits, not {fmt.width}")
+    words = nearest_float_words(ffmt, to_float(fmt, fmt.all_codes()))
+    return Array(Const(int(w), ffmt.width) for w in words)[Value.cast(payload)[:fmt.width]]
+
+
+def spec_fits(unit: str, fmt: LNSFormat) -> bool:
+    """Whether :data:`SPECS` ``[unit]`` can be built for ``fmt`` (table sizes, method)."""
+    if unit.startswith("add"):
+        return fmt.width <= MAX_ADD_SPEC_WIDTH
+    if unit in _CONVERTERS:
+        way, name = _CONVERTERS[unit]
+        ffmt = FLOAT_FORMATS[name]
+        if way == "from":
+            return FloatToLNS(fmt, ffmt).table_bits_in <= MAX_CONVERTER_SPEC_BITS
+        return (fmt.width <= MAX_CONVERTER_SPEC_BITS
+                and LNSToFloat(fmt, ffmt).method == "direct")
+    return True
+
+
 #: Units with a reference model: unit name -> ``spec(fmt, payload)``.
 SPECS = {"mul": mul_spec, "div": div_spec, "add": add_spec,
          "add-direct": functools.partial(add_spec, method="direct")}
+for _unit, (_way, _name) in _CONVERTERS.items():
+    SPECS[_unit] = functools.partial(from_float_spec if _way == "from" else to_float_spec,
+                                     ffmt=FLOAT_FORMATS[_name])
