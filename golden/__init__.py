@@ -4,7 +4,7 @@ This package is the single source of truth for the number format and for every t
 hardware uses. It depends on numpy only (never on amaranth).
 """
 
-from .adder import add, addsub, sub
+from .adder import add, addsub, muladd, sub
 from .arith import abs, div, mul, neg
 from .convert import from_float, to_float
 from .format import MAX_FRAC_BITS, MAX_INT_BITS, MAX_WIDTH, LNSFormat
@@ -22,6 +22,7 @@ __all__ = [
     "from_float",
     "matmul",
     "mul",
+    "muladd",
     "neg",
     "sub",
     "to_float",

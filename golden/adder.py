@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arith import mul
 from .checks import check_bits, check_codes_broadcast, check_format
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
-__all__ = ["add", "addsub", "sub"]
+__all__ = ["add", "addsub", "muladd", "sub"]
 
 
 def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float = 1.0):
@@ -77,3 +78,21 @@ def add(fmt: LNSFormat, a, b, *, method: str = "interp", max_error: float = 1.0)
 def sub(fmt: LNSFormat, a, b, *, method: str = "interp", max_error: float = 1.0):
     """``a - b`` on LNS codes."""
     return addsub(fmt, a, b, 1, method=method, max_error=max_error)
+
+
+def muladd(fmt: LNSFormat, a, b, c, *, method: str = "interp", max_error: float = 1.0):
+    """``a * b + c`` on LNS codes (``hdl.LNSMultiplyAdd``), all broadcast together.
+
+    The product is exact in the log domain, so the only rounding is the add's: this is a fused
+    multiply-add, except that a product beyond the format's range saturates (or flushes) before
+    ``c`` is added, as :func:`golden.mul` does.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As for :func:`golden.mul` and :func:`addsub` (the message names ``a``, ``b`` or ``c``).
+    """
+    check_format(fmt)
+    gaussian_logs(fmt, method, max_error)  # method and max_error checked before any work
+    a, b, c = check_codes_broadcast(fmt, a=a, b=b, c=c)
+    return addsub(fmt, mul(fmt, a, b), c, 0, method=method, max_error=max_error)

@@ -8,6 +8,7 @@ Payloads use the bit layout of :mod:`golden.format`.
 from .accumulator import LNSAccumulator, accumulator_input_layout
 from .adder import LNSAdder, adder_input_layout
 from .convert import FloatToLNSConverter, LNSToFloatConverter, float_layout
+from .mac import LNSMultiplyAdd, muladd_input_layout
 from .mul import LNSMultiplier
 from .number import lns_layout, pair_layout
 from .pe import LNSProcessingElement
@@ -22,6 +23,7 @@ __all__ = [
            "LNSAccumulator",
            "LNSAdder",
            "LNSMultiplier",
+           "LNSMultiplyAdd",
            "LNSProcessingElement",
            "LNSSystolicArray",
            "LNSToFloatConverter",
@@ -30,6 +32,7 @@ __all__ = [
            "build_unit",
            "float_layout",
            "lns_layout",
+           "muladd_input_layout",
            "pair_layout",
            "to_verilog",
 ]

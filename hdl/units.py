@@ -14,6 +14,7 @@ from golden.ieee import FLOAT_FORMATS
 from .accumulator import LNSAccumulator
 from .adder import LNSAdder
 from .convert import FloatToLNSConverter, LNSToFloatConverter
+from .mac import LNSMultiplyAdd
 from .mul import LNSMultiplier
 from .systolic import LNSSystolicArray
 
@@ -36,6 +37,7 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
          "Gaussian logs (latency 5)", lambda fmt: LNSAdder(fmt, method="interp")),
     Unit("add-direct", "LNS adder/subtractor with direct Gaussian-log tables (latency 5)",
          lambda fmt: LNSAdder(fmt, method="direct")),
+    Unit("mac", "LNS multiply-add, a * b + c (latency 6)", lambda fmt: LNSMultiplyAdd(fmt)),
     Unit("acc", "LNS accumulator, one sum per `last` (5 interleaved lanes)",
          lambda fmt: LNSAccumulator(fmt)),
     Unit("acc-kahan", "Kahan-compensated LNS accumulator (4 adders, 20 interleaved lanes)",

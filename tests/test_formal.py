@@ -119,7 +119,7 @@ FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("from-fp16", F16, "protocol"), ("to-fp16", F16, "protocol"),
         ("from-fp32", F16, "protocol"), ("to-bf16", F8, "cover"),
         ("from-bf16", F16, "equiv"), ("to-fp16", F8, "equiv"), ("to-fp32", F8, "equiv"),
-        ("from-fp32", F8, "equiv")]
+        ("from-fp32", F8, "equiv"), ("mac", F8, "equiv"), ("mac", F16, "protocol")]
 # add-direct at 16 bits takes about a minute: its direct tables are large ROMs in the model.
 SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
         ("add", F16, "cover"), ("add-direct", F8, "protocol"), ("add-direct", F16, "protocol"),

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import golden
 from golden import LNSFormat, add, sub
 from golden.error import error_table
 from golden.gaussian import METHODS, GaussianLog, gaussian_logs
@@ -483,3 +484,26 @@ def test_former_wrong_way_steps_of_phi_minus_are_fixed(key):
     phi_minus = gaussian_logs(LNSFormat(*key), "interp")[1]
     d = np.array(PHI_MINUS_INTERP_FORMER_WRONG_WAY[key])
     assert (phi_minus.evaluate(d) <= phi_minus.evaluate(d - 1)).all()
+
+
+def test_muladd_every_8bit_triple_is_faithful():
+    """a * b + c for all 2**24 triples of lns8: within 1 ulp of the exact log of the float64
+    result wherever the product and the result are inside the range; adding zero and
+    multiplying by one give mul and add exactly."""
+    fmt = golden.LNSFormat(3, 4)
+    codes = fmt.all_codes()
+    a, b = (x.ravel() for x in np.meshgrid(codes, codes, indexing="ij"))
+    one = golden.from_float(fmt, 1.0)
+    assert np.array_equal(golden.muladd(fmt, a, b, fmt.zero), golden.mul(fmt, a, b))
+    assert np.array_equal(golden.muladd(fmt, a, one, b), golden.add(fmt, a, b))
+    product = golden.to_float(fmt, a) * golden.to_float(fmt, b)
+    inside = (np.abs(product) >= fmt.min_value) & (np.abs(product) <= fmt.max_value)
+    worst = 0.0
+    for c in codes:
+        got = golden.muladd(fmt, a, b, c)
+        exact = product + golden.to_float(fmt, c)
+        ok = inside & (np.abs(exact) > fmt.min_value) & (np.abs(exact) < fmt.max_value)
+        sign, log, zero = fmt.unpack(got[ok])
+        assert not zero.any() and np.array_equal(sign, np.signbit(exact[ok]).astype(np.int64))
+        worst = max(worst, np.abs(log - np.log2(np.abs(exact[ok])) * 16).max())
+    assert worst < 1.0

@@ -158,6 +158,34 @@ def _adder_reference(method):
     return lambda fmt, x: golden.addsub(fmt, x["a"], x["b"], x["op"], method=method)
 
 
+def _muladd_fields(fmt):
+    return [("a", fmt.width), ("b", fmt.width), ("c", fmt.width)]
+
+
+def _muladd_vectors(fmt: LNSFormat, n: int | None, rng) -> dict:
+    """Corner pairs and ``n`` random ``(a, b)`` (as for the multiplier), each with an addend
+    ``c`` that is mostly hard for the add: within a few ulps of ``-a*b`` (cancellation) or of
+    ``a*b``, ``d`` near the Gaussian-log region edges, uniform, or zero. Every combination of an
+    8-bit format is 2**24 vectors: ``n`` must be given (the formal proof covers them all)."""
+    if n is None:
+        raise ValueError("mac has too many input combinations for an exhaustive bench; give a "
+                         "vector count (its formal equivalence proof covers every input)")
+    pairs = _operand_pairs(fmt, n, rng)
+    count = len(pairs["a"])
+    sign, log, zero = fmt.unpack(golden.mul(fmt, pairs["a"], pairs["b"]))
+    F = fmt.frac_bits
+    kind = rng.integers(0, 10, size=count)
+    edges = np.array([0, 0, 0, -(1 << F), -(F + 1) * (1 << F), -(F + 2) * (1 << F)])
+    offset = rng.choice(edges, size=count) + rng.integers(-3, 4, size=count)
+    near_log = np.clip(np.where(zero, 0, log) + offset * rng.choice([-1, 1], size=count),
+                       fmt.log_min, fmt.log_max)
+    near_sign = np.where(kind < 4, 1 - sign, sign)  # opposite sign: cancellation
+    near = fmt.pack(near_sign, near_log)
+    c = np.where(kind < 6, near, np.where(kind < 9, rng.integers(0, fmt.n_codes, size=count),
+                                          fmt.zero))
+    return {"a": pairs["a"], "b": pairs["b"], "c": c}
+
+
 def _accumulator_fields(fmt):
     return [("value", fmt.width), ("last", 1)]
 
@@ -206,6 +234,8 @@ MODELS: dict[str, UnitModel] = {
                            _accumulator_reference("kahan"), one_to_one=False),
     "add": UnitModel(_adder_fields, _adder_vectors, _adder_reference("interp")),
     "add-direct": UnitModel(_adder_fields, _adder_vectors, _adder_reference("direct")),
+    "mac": UnitModel(_muladd_fields, _muladd_vectors,
+                     lambda fmt, x: golden.muladd(fmt, x["a"], x["b"], x["c"])),
     "mul": UnitModel(_two_operands, _operand_pairs,
                      lambda fmt, x: golden.mul(fmt, x["a"], x["b"])),
     "div": UnitModel(_two_operands, _operand_pairs,

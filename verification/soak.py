@@ -46,7 +46,7 @@ DEFAULT_RESETS = 40
 SOAK_ARRAY_UNITS = ("mm2x2", "mm2x2-kahan")
 #: The units with a golden model in :data:`verification.models.MODELS` and one input and one
 #: output stream that the soak bench drives: the stream units, the converters, then the arrays.
-SOAK_UNITS = (("mul", "div", "add", "add-direct", "acc", "acc-kahan") + tuple(CONVERTER_UNITS)
+SOAK_UNITS = (("mul", "div", "add", "add-direct", "mac", "acc", "acc-kahan") + tuple(CONVERTER_UNITS)
               + SOAK_ARRAY_UNITS)
 
 

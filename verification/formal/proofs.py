@@ -19,7 +19,7 @@ __all__ = ["STREAM_UNITS", "SUM_UNITS", "TILE_UNITS", "Proof", "applicable", "bu
 
 #: Units with the contract :class:`FormalTop` checks: one output beat per input beat, a fixed
 #: latency, stalling as a whole. (The accumulators emit one beat per ``last``: not these.)
-STREAM_UNITS = ("mul", "div", "add", "add-direct") + tuple(CONVERTER_UNITS)
+STREAM_UNITS = ("mul", "div", "add", "add-direct", "mac") + tuple(CONVERTER_UNITS)
 #: Units that emit one sum per input marked ``last``: the ``sums`` property set.
 SUM_UNITS = ("acc", "acc-kahan")
 #: Systolic arrays: ``rows`` output rows per input beat marked ``last``: the ``tiles`` set.

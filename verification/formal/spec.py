@@ -19,7 +19,7 @@ from golden.gaussian import gaussian_logs
 from golden.ieee import FLOAT_FORMATS, FloatFormat
 
 __all__ = ["MAX_ADD_SPEC_WIDTH", "MAX_CONVERTER_SPEC_BITS", "SPECS", "add_spec", "decode",
-           "div_spec", "from_float_spec", "mul_spec", "nearest_float_words", "spec_fits",
+           "div_spec", "from_float_spec", "mac_spec", "mul_spec", "nearest_float_words", "spec_fits",
            "to_float_spec"]
 
 #: Widest format the adder's reference model is built for: it holds phi for every ``d``, a
@@ -116,6 +116,14 @@ def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value
     return _round_trip(fmt, sx, log, (za & zb) | (opposite & (d == 0)))
 
 
+def mac_spec(fmt: LNSFormat, payload: Value) -> Value:
+    """Expected code of ``a * b + c`` for the payload ``{a, b, c}``: :func:`add_spec` of
+    :func:`mul_spec`'s product and ``c`` (formats up to :data:`MAX_ADD_SPEC_WIDTH` bits)."""
+    payload = Value.cast(payload)
+    product = mul_spec(fmt, payload[:2 * fmt.width])
+    return add_spec(fmt, Cat(product, payload[2 * fmt.width:3 * fmt.width], Const(0, 1)))
+
+
 def nearest_float_words(ffmt: FloatFormat, value) -> np.ndarray:
     """The ``ffmt`` word nearest to each float64 value (ties to the even word, overflow to
     infinity, ±0 for zeros), found by searching every word of the format: no rounding logic,
@@ -188,7 +196,7 @@ def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat) -> Value
 
 def spec_fits(unit: str, fmt: LNSFormat) -> bool:
     """Whether :data:`SPECS` ``[unit]`` can be built for ``fmt`` (table sizes, method)."""
-    if unit.startswith("add"):
+    if unit.startswith("add") or unit == "mac":
         return fmt.width <= MAX_ADD_SPEC_WIDTH
     if unit in _CONVERTERS:
         way, name = _CONVERTERS[unit]
@@ -202,7 +210,7 @@ def spec_fits(unit: str, fmt: LNSFormat) -> bool:
 
 #: Units with a reference model: unit name -> ``spec(fmt, payload)``.
 SPECS = {"mul": mul_spec, "div": div_spec, "add": add_spec,
-         "add-direct": functools.partial(add_spec, method="direct")}
+         "add-direct": functools.partial(add_spec, method="direct"), "mac": mac_spec}
 for _unit, (_way, _name) in _CONVERTERS.items():
     SPECS[_unit] = functools.partial(from_float_spec if _way == "from" else to_float_spec,
                                      ffmt=FLOAT_FORMATS[_name])

@@ -1,0 +1,65 @@
+"""LNS multiply-add: the multiplier's log adder in front of the adder/subtractor."""
+
+from amaranth.hdl import Module
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from golden import LNSFormat
+
+from .adder import AddSubPath
+from .mul import lns_product
+from .number import lns_layout
+from .pipeline import StallPipeline
+
+__all__ = ["LNSMultiplyAdd", "muladd_input_layout"]
+
+
+def muladd_input_layout(fmt: LNSFormat) -> data.StructLayout:
+    """``{a, b, c}``: ``a`` in the low ``fmt.width`` bits, then ``b``, then ``c``."""
+    return data.StructLayout({"a": lns_layout(fmt), "b": lns_layout(fmt), "c": lns_layout(fmt)})
+
+
+class LNSMultiplyAdd(wiring.Component):
+    """``a * b + c`` on LNS numbers: the unit a dot product or a MAC array is made of.
+
+    Bit-exact with :func:`golden.muladd`: the product is the multiplier's (exact in the log
+    domain, saturated or flushed at the format's edges) and the sum the adder's, so there is one
+    rounding, in the Gaussian-log table.
+
+    Pipeline (latency 6, one result per cycle, stalls as a whole): 1. product; 2.-6. the
+    adder's five stages (:class:`~hdl.LNSAdder`).
+
+    Parameters
+    ----------
+    fmt : golden.LNSFormat
+    method, max_error :
+        The adder's Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+
+    Attributes
+    ----------
+    i : In(stream.Signature(muladd_input_layout(fmt)))
+    o : Out(stream.Signature(lns_layout(fmt)))
+    latency : int
+    """
+
+    latency = 1 + AddSubPath.latency
+
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
+        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+        self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
+        super().__init__({
+            "i": In(stream.Signature(muladd_input_layout(fmt))),
+            "o": Out(stream.Signature(lns_layout(fmt))),
+        })
+
+    def elaborate(self, platform):
+        fmt = self.fmt
+        m = Module()
+        pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        p = self.i.payload
+        product = pipe.stage(lns_product(fmt, p.a, p.b), name="product")
+        addend = pipe.stage(p.c, name="addend")
+        view = lambda v: data.View(lns_layout(fmt), v)
+        m.d.comb += self.o.payload.eq(
+            self.path.build(m, pipe, view(product), view(addend), 0))
+        return m
