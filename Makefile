@@ -81,8 +81,8 @@ FORMAL_UNITS ?= mul div add acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 fr
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
-# Soak (~40 min): 1,000,000 random operands (input beats) per unit on Verilator, the 2x2 systolic
-# arrays included (tile passes of random K), random stalls on both streams and reset pulses
+# Soak (~35 min): 1,000,000 random operands (input beats) per unit on Verilator, the 2x2 systolic
+# arrays and the converters included (tile passes of random K), random stalls on both streams and reset pulses
 # between segments; rows in build/reports/soak.json.
 .PHONY: soak
 SOAK_ARGS ?= --operands 1000000 --resets 40
