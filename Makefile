@@ -77,7 +77,7 @@ error: setup
 	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
 
 # SymbiYosys k-induction proofs: stream protocol of every unit and array, equivalence of mul/div.
-FORMAL_UNITS ?= mul div add acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 from-fp32 to-fp32 mm2x2 mm2x2-kahan mm4x4
+FORMAL_UNITS ?= mul div add mac acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 from-fp32 to-fp32 mm2x2 mm2x2-kahan mm4x4
 formal: setup
 	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
