@@ -155,16 +155,21 @@ class AddSubPath:
         plus, minus = self.phi_plus, self.phi_minus
         in_near = (opposite & (d1 > minus.near_above) if minus.near_above is not None
                    else Const(0, 1))
-        tables = [(plus.table, ~opposite, "phi_plus"),
-                  (minus.table, opposite & ~in_near, "phi_minus"),
-                  (minus.g, in_near, "near_g")]
+        # Every table adds Lx to its result in the stage that registers its ROM output (g at
+        # its finer scale), so the last stage only selects Lx + phi: the adds there made the
+        # adder's critical path.
+        near_lx = lx << minus.sum_guard if minus.sum_guard is not None else None
+        tables = [(plus.table, ~opposite, "phi_plus", lx),
+                  (minus.table, opposite & ~in_near, "phi_minus", lx),
+                  (minus.g, in_near, "near_g", near_lx)]
         tables = [entry for entry in tables if entry[0] is not None]
         select = 0
-        for index, (_, wanted, _) in enumerate(tables):
+        for index, (_, wanted, _, _) in enumerate(tables):
             select = Mux(wanted, index, select)
-        ys = funcapprox.evaluate_shared(m, pipe, [(approx, d1, name) for approx, _, name
-                                                  in tables], select, name="phi_shared")
-        y = {name: out for (_, _, name), out in zip(tables, ys)}
+        ys = funcapprox.evaluate_shared(
+            m, pipe, [(approx, d1, name) for approx, _, name, _ in tables], select,
+            name="phi_shared", offsets=[offset for *_, offset in tables])
+        y = {name: out for (_, _, name, _), out in zip(tables, ys)}
 
         def used(phi, name):
             return delayed(d1 >= phi.zero_below, f"{name}_used") if phi.table is not None else 0
@@ -179,19 +184,18 @@ class AddSubPath:
         zero_in4 = delayed(zero_in, "both_zero")
         y_zero4 = delayed(y_zero, "y_zero")
 
-        # Last stage.
-        phi = Mux(y_zero4, 0, Mux(opposite4,
-                                  Mux(near_used, near_phi, Mux(minus_used, minus_y, 0)),
-                                  Mux(plus_used, plus_y, 0)))
+        # Last stage: the tables' results already hold Lx; where phi rounds to 0, Lx alone.
         log = Signal(signed(fmt.log_bits + 2))
-        m.d.comb += log.eq(lx4 + phi)
+        m.d.comb += log.eq(Mux(y_zero4, lx4, Mux(
+            opposite4, Mux(near_used, near_phi, Mux(minus_used, minus_y, lx4)),
+            Mux(plus_used, plus_y, lx4))))
         zero = zero_in4 | cancel4 | (log < fmt.log_min)
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
         return pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
 
     def _near(self, m, pipe, d, delayed, g):
-        """phi- for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)`` (``g``
-        evaluated by the caller)."""
+        """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``
+        (``g`` evaluated by the caller, ``Lx`` already added to it)."""
         phi = self.phi_minus
         if phi.near_above is None:
             return 0, 0
@@ -205,12 +209,17 @@ class AddSubPath:
         shift = Signal(range(F), name="near_shift")
         mant = Signal(unsigned(F - 1), name="near_m")
         m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]
-        l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1")
-        e3 = delayed(e, "near_e")
         G = phi.sum_guard
-        total = Signal(signed(F + G + 8), name="near_total")
-        # e3 - F is signed in Amaranth, so the shift keeps the sign.
-        m.d.comb += total.eq(g + l2 + ((e3 - F) << (F + G)))
-        near_phi = (total + (1 << (G - 1))) >> G
+        # log2(-d) = (e - F) + log2(1 + m), and the final rounding's half: added to the
+        # log2(1 + m) table's offset while its ROM output is registered (exact, and it leaves
+        # the last stage one sum). e - F is signed, so the shift keeps the sign. g holds Lx
+        # (as Lx << G) already.
+        width = max(F, self.fmt.log_bits) + G + 8
+        base = Signal(signed(width), name="near_base")
+        m.d.comb += base.eq(((e - F) << (F + G)) + (1 << (G - 1)))
+        l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1", offset=base)
+        total = Signal(signed(width), name="near_total")
+        m.d.comb += total.eq(g + l2)
+        near_phi = total >> G
         used = delayed(d > phi.near_above, "near_used")
         return near_phi, used

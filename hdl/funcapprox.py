@@ -64,12 +64,16 @@ def _lookup(m: Module, pipe: Pipeline, approx: PiecewiseLinear, x, name: str):
     return cols, t1
 
 
-def _finish(pipe: Pipeline, approx: PiecewiseLinear, c0, product, name: str):
-    """``c0 + floor(product / 2**k)``, rounded off the guard bits, registered."""
+def _finish(pipe: Pipeline, approx: PiecewiseLinear, c0, product, name: str, *,
+            wide: bool = False):
+    """``c0 + floor(product / 2**k)``, rounded off the guard bits, registered (at the
+    approximation's own output width, or at full width when an offset was added to ``c0``)."""
     k, g = approx.offset_bits, approx.guard_bits
     # floor((c1 * t) / 2**k): an arithmetic shift of the signed product, as numpy's >>.
     y = c0 if product is None else c0 + (product >> k)
     rounded = (y + ((1 << g) >> 1)) >> g
+    if wide:
+        return pipe.stage(rounded, name=f"{name}_y")
     width, is_signed = approx.out_shape
     return pipe.stage(rounded[:width].as_signed() if is_signed else rounded[:width],
                       name=f"{name}_y")
@@ -80,8 +84,8 @@ def _check_approx(approx):
         raise TypeError(f"approx must be a DirectTable or PiecewiseLinear, not {approx!r}")
 
 
-def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str):
-    """``approx.evaluate(x)``, :data:`STAGES` stages after ``x``.
+def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None):
+    """``approx.evaluate(x)`` (plus ``offset``), :data:`STAGES` stages after ``x``.
 
     Parameters
     ----------
@@ -90,6 +94,11 @@ def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str):
     x : Value
         The integer input. Outside ``[lo, hi]`` the result is unspecified (but defined): the
         caller selects it away.
+    offset : Value, optional
+        An integer, in output units and in the same cycle as ``x``, added to the result. It is
+        added in the stage that only registers the ROM output (to ``c0``, scaled by the guard
+        bits, which leaves the final rounding unchanged), so a caller's later sum loses an
+        operand without the evaluator getting a longer path than the ROM's own.
     """
     _check_approx(approx)
     if isinstance(approx, DirectTable):
@@ -98,18 +107,25 @@ def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str):
         m.d.comb += u.eq(x - func.lo)
         in_range = (x >= func.lo) & (x <= func.hi)
         col = _rom(m, pipe, name, approx.tables, Mux(in_range, u, 0))
-        return pipe.stage(pipe.stage(col["y"], name=f"{name}_q"), name=f"{name}_y")
+        y = col["y"]
+        if offset is not None:
+            y = y + pipe.stage(offset, name=f"{name}_offset")
+        return pipe.stage(pipe.stage(y, name=f"{name}_q"), name=f"{name}_y")
     cols, t1 = _lookup(m, pipe, approx, x, name)
+    if offset is not None:
+        cols["c0"] = cols["c0"] + (pipe.stage(offset, name=f"{name}_offset")
+                                   << approx.guard_bits)
     cols = {key: pipe.stage(v, name=f"{name}_{key}") for key, v in cols.items()}
     product = None if t1 is None else cols["c1"] * pipe.stage(t1, name=f"{name}_t")
-    return _finish(pipe, approx, cols["c0"], product, name)
+    return _finish(pipe, approx, cols["c0"], product, name, wide=offset is not None)
 
 
 def _multiplies(approx) -> bool:
     return isinstance(approx, PiecewiseLinear) and approx.offset_bits > 0
 
 
-def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str) -> list:
+def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
+                    offsets=None) -> list:
     """Several approximations of which one at most is needed per input, on one multiplier.
 
     Every ``approx`` of ``uses`` reads its own ROM; the slope and offset of the one that
@@ -123,6 +139,9 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str) -> li
     select : Value
         Index into ``uses`` of the approximation whose result is needed, in the same cycle as
         the ``x``. The other results are unspecified (but defined).
+    offsets : list of Value, optional
+        One per entry of ``uses``, added to its result as for :func:`evaluate` (each in its
+        own approximation's output units).
 
     Returns
     -------
@@ -132,11 +151,16 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str) -> li
     for approx, _, _ in uses:
         _check_approx(approx)
     shared = [i for i, (approx, _, _) in enumerate(uses) if _multiplies(approx)]
-    outs = [None if i in shared else evaluate(m, pipe, approx, x, name=n)
+    offsets = [None] * len(uses) if offsets is None else list(offsets)
+    outs = [None if i in shared else evaluate(m, pipe, approx, x, name=n, offset=offsets[i])
             for i, (approx, x, n) in enumerate(uses)]
     if not shared:
         return outs
     looked = {i: _lookup(m, pipe, uses[i][0], uses[i][1], uses[i][2]) for i in shared}
+    for i in shared:
+        if offsets[i] is not None:
+            offset1 = pipe.stage(offsets[i], name=f"{uses[i][2]}_offset")
+            looked[i][0]["c0"] = looked[i][0]["c0"] + (offset1 << uses[i][0].guard_bits)
     sel = pipe.stage(select, name=f"{name}_sel")  # aligned with the ROM outputs
     c1, t = looked[shared[0]][0]["c1"], looked[shared[0]][1]
     for i in shared[1:]:
@@ -148,5 +172,5 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str) -> li
     for i in shared:
         approx, _, n = uses[i]
         outs[i] = _finish(pipe, approx, pipe.stage(looked[i][0]["c0"], name=f"{n}_c0"),
-                          product, n)
+                          product, n, wide=offsets[i] is not None)
     return outs
