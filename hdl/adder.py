@@ -31,9 +31,10 @@ class LNSAdder(wiring.Component):
     1. order the operands, ``d``, signs, zero and cancellation flags;
     2. table read (phi+, phi-, and for ``"interp"`` the near-zero terms of phi-; for those
        the leading-one position and mantissa of ``-d`` are found in this stage);
-    3. table output register;
-    4. interpolation (multiply-add) and rounding of each table's output;
-    5. select phi, add it to ``Lx``, saturate/flush.
+    3. table output register, where ``Lx`` (and the near-zero terms' constants) is added to
+       each table's offset ``c0``: exact, since it is a multiple of the guard scale;
+    4. interpolation (multiply-add) and rounding of each table's output, giving ``Lx + phi``;
+    5. select the ``Lx + phi`` that applies (``Lx`` where phi rounds to 0), saturate/flush.
 
     Parameters
     ----------
