@@ -31,9 +31,10 @@ class LNSAdder(wiring.Component):
     1. order the operands, ``d``, signs, zero and cancellation flags;
     2. table read (phi+, phi-, and for ``"interp"`` the near-zero terms of phi-; for those
        the leading-one position and mantissa of ``-d`` are found in this stage);
-    3. table output register, where ``Lx`` (and the near-zero terms' constants) is added to
-       each table's offset ``c0``: exact, since it is a multiple of the guard scale;
-    4. interpolation (multiply-add) and rounding of each table's output, giving ``Lx + phi``;
+    3. table output register;
+    4. interpolation (multiply-add) and rounding of each table's output, with ``Lx`` (and the
+       near-zero terms' constants) added to its offset ``c0`` beside the multiplier (exact: a
+       multiple of the guard scale), giving ``Lx + phi``;
     5. select the ``Lx + phi`` that applies (``Lx`` where phi rounds to 0), saturate/flush.
 
     Parameters
@@ -156,9 +157,8 @@ class AddSubPath:
         plus, minus = self.phi_plus, self.phi_minus
         in_near = (opposite & (d1 > minus.near_above) if minus.near_above is not None
                    else Const(0, 1))
-        # Every table adds Lx to its result in the stage that registers its ROM output (g at
-        # its finer scale), so the last stage only selects Lx + phi: the adds there made the
-        # adder's critical path.
+        # Every table adds Lx to its offset c0 beside its multiplier (g at its finer scale), so
+        # the last stage only selects Lx + phi: the adds there made the adder's critical path.
         near_lx = lx << minus.sum_guard if minus.sum_guard is not None else None
         tables = [(plus.table, ~opposite, "phi_plus", lx),
                   (minus.table, opposite & ~in_near, "phi_minus", lx),
@@ -212,7 +212,7 @@ class AddSubPath:
         m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]
         G = phi.sum_guard
         # log2(-d) = (e - F) + log2(1 + m), and the final rounding's half: added to the
-        # log2(1 + m) table's offset while its ROM output is registered (exact, and it leaves
+        # log2(1 + m) table's offset beside its multiplier (exact, and it leaves
         # the last stage one sum). e - F is signed, so the shift keeps the sign. g holds Lx
         # (as Lx << G) already.
         width = max(F, self.fmt.log_bits) + G + 8

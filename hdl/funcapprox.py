@@ -96,9 +96,9 @@ def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None):
         caller selects it away.
     offset : Value, optional
         An integer, in output units and in the same cycle as ``x``, added to the result. It is
-        added in the stage that only registers the ROM output (to ``c0``, scaled by the guard
-        bits, which leaves the final rounding unchanged), so a caller's later sum loses an
-        operand without the evaluator getting a longer path than the ROM's own.
+        added to ``c0`` (scaled by the guard bits, which leaves the final rounding unchanged)
+        in the multiply stage, beside the multiplier rather than after it, so a caller's later
+        sum loses an operand while the ROM output still has a stage of its own.
     """
     _check_approx(approx)
     if isinstance(approx, DirectTable):
@@ -107,17 +107,23 @@ def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None):
         m.d.comb += u.eq(x - func.lo)
         in_range = (x >= func.lo) & (x <= func.hi)
         col = _rom(m, pipe, name, approx.tables, Mux(in_range, u, 0))
-        y = col["y"]
+        q = pipe.stage(col["y"], name=f"{name}_q")
         if offset is not None:
-            y = y + pipe.stage(offset, name=f"{name}_offset")
-        return pipe.stage(pipe.stage(y, name=f"{name}_q"), name=f"{name}_y")
+            q = q + pipe.delay(offset, 2, name=f"{name}_offset")
+        return pipe.stage(q, name=f"{name}_y")
     cols, t1 = _lookup(m, pipe, approx, x, name)
-    if offset is not None:
-        cols["c0"] = cols["c0"] + (pipe.stage(offset, name=f"{name}_offset")
-                                   << approx.guard_bits)
     cols = {key: pipe.stage(v, name=f"{name}_{key}") for key, v in cols.items()}
+    c0 = _offset(pipe, approx, cols["c0"], offset, name)
     product = None if t1 is None else cols["c1"] * pipe.stage(t1, name=f"{name}_t")
-    return _finish(pipe, approx, cols["c0"], product, name, wide=offset is not None)
+    return _finish(pipe, approx, c0, product, name, wide=offset is not None)
+
+
+def _offset(pipe: Pipeline, approx: PiecewiseLinear, c0, offset, name: str):
+    """``c0`` (registered after the ROM) plus ``offset`` (given with ``x``, two stages
+    earlier) at the coefficients' scale."""
+    if offset is None:
+        return c0
+    return c0 + (pipe.delay(offset, 2, name=f"{name}_offset") << approx.guard_bits)
 
 
 def _multiplies(approx) -> bool:
@@ -157,10 +163,6 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
     if not shared:
         return outs
     looked = {i: _lookup(m, pipe, uses[i][0], uses[i][1], uses[i][2]) for i in shared}
-    for i in shared:
-        if offsets[i] is not None:
-            offset1 = pipe.stage(offsets[i], name=f"{uses[i][2]}_offset")
-            looked[i][0]["c0"] = looked[i][0]["c0"] + (offset1 << uses[i][0].guard_bits)
     sel = pipe.stage(select, name=f"{name}_sel")  # aligned with the ROM outputs
     c1, t = looked[shared[0]][0]["c1"], looked[shared[0]][1]
     for i in shared[1:]:
@@ -171,6 +173,7 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
     m.d.comb += product.eq(c1 * t)
     for i in shared:
         approx, _, n = uses[i]
-        outs[i] = _finish(pipe, approx, pipe.stage(looked[i][0]["c0"], name=f"{n}_c0"),
-                          product, n, wide=offsets[i] is not None)
+        c0 = _offset(pipe, approx, pipe.stage(looked[i][0]["c0"], name=f"{n}_c0"),
+                     offsets[i], n)
+        outs[i] = _finish(pipe, approx, c0, product, n, wide=offsets[i] is not None)
     return outs
