@@ -186,13 +186,30 @@ class AddSubPath:
         y_zero4 = delayed(y_zero, "y_zero")
 
         # Last stage: the tables' results already hold Lx; where phi rounds to 0, Lx alone.
-        log = Signal(signed(fmt.log_bits + 2))
+        log = Signal(range(*self.sum_log_range()), name="sum_log")
         m.d.comb += log.eq(Mux(y_zero4, lx4, Mux(
             opposite4, Mux(near_used, near_phi, Mux(minus_used, minus_y, lx4)),
             Mux(plus_used, plus_y, lx4))))
         zero = zero_in4 | cancel4 | (log < fmt.log_min)
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
         return pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
+
+    def sum_log_range(self) -> tuple[int, int]:
+        """``(lo, hi + 1)``: every ``Lx + phi`` the last stage may select, and the zero code's
+        log field (``Lx`` of a zero ``x``).
+
+        ``phi+`` is at most ``2**F`` (at ``d = 0``); ``phi-`` is most negative next to
+        cancellation (``d = -1``: about ``-(F + 0.53) * 2**F``, and the table there may err by
+        up to ``max_error``). Both bounds are read from golden's tables rather than derived, so
+        they hold for every method. With few integer bits the low bound lies far below
+        ``log_min`` (at ``int_bits = 1``, ``F = 4``: -100 against ``log_min = -15``): a width
+        of ``log_bits`` plus a fixed margin would wrap such a sum to a huge value instead of
+        flushing it to zero.
+        """
+        fmt = self.fmt
+        phi_lo = min(0, int(self.phi_minus.evaluate(self.phi_minus.d_max)))
+        phi_hi = max(0, int(self.phi_plus.evaluate(self.phi_plus.d_max)))
+        return fmt.zero_log + min(0, phi_lo), fmt.log_max + phi_hi + 1
 
     def _near(self, m, pipe, d, delayed, g):
         """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``

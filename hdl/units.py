@@ -53,7 +53,9 @@ for _name, (_way, _float) in CONVERTER_UNITS.items():
     _ffmt = FLOAT_FORMATS[_float]
     UNITS[_name] = Unit(
         _name, f"{_ffmt.name} word to LNS code (latency 5)" if _way == "from"
-        else f"LNS code to {_ffmt.name} word, round to nearest even (latency 5)",
+        else f"LNS code to {_ffmt.name} word (latency 5): the nearest word (ties to even) "
+        f"for frac_bits <= 12 (direct table); faithful, within one {_ffmt.name} ulp, above "
+        f"(interpolated table)",
         (lambda fmt, f=_ffmt: FloatToLNSConverter(fmt, f)) if _way == "from"
         else (lambda fmt, f=_ffmt: LNSToFloatConverter(fmt, f)))
 

@@ -18,7 +18,7 @@ from golden import LNSFormat
 from golden.converters import float_to_lns, lns_to_float
 from golden.ieee import FLOAT_FORMATS, FloatFormat
 
-__all__ = ["MODELS", "UnitModel", "pack_fields"]
+__all__ = ["MODELS", "UnitModel", "adder_dense_vectors", "pack_fields"]
 
 
 def pack_fields(fields: list[tuple[str, int]], values: dict) -> list[int]:
@@ -152,6 +152,29 @@ def _adder_vectors(fmt: LNSFormat, n: int | None, rng) -> dict:
     b[corners:] = np.where(kind < 6, targeted, b[corners:])
     op = rng.integers(0, 2, size=len(a))
     return {"a": a, "b": b, "op": op}
+
+
+def adder_dense_vectors(fmt: LNSFormat, rng, *, exhaustive_width: int = 7,
+                        random: int = 10_000, codes: int = 1024) -> dict:
+    """Every ``(a, b, op)`` of a format up to ``exhaustive_width`` bits; above, a dense sample:
+    every code ``a`` (or ``codes`` random ones, if there are more) against each ``b`` within 2
+    ulps of its magnitude (three in four with the effective signs opposite: near cancellation,
+    where ``phi-`` is most negative), then the weighted random vectors of
+    :func:`_adder_vectors` (corners, Gaussian-log region edges)."""
+    if fmt.width <= exhaustive_width:
+        return _adder_vectors(fmt, None, rng)
+    base = (fmt.all_codes() if fmt.n_codes <= codes
+            else rng.integers(0, fmt.n_codes, size=codes))
+    a = np.repeat(base, 5)
+    sign_a, log_a, zero_a = fmt.unpack(a)
+    log_b = np.clip(np.where(zero_a, 0, log_a) + np.tile(np.arange(-2, 3), base.size),
+                    fmt.log_min, fmt.log_max)
+    op = rng.integers(0, 2, size=a.size)
+    opposite = rng.random(a.size) < 0.75
+    sign_b = sign_a ^ op ^ opposite  # effective sign of b (after op) opposite to a's
+    near = {"a": a, "b": fmt.pack(sign_b, log_b), "op": op}
+    rest = _adder_vectors(fmt, random, rng)
+    return {k: np.concatenate([near[k], rest[k]]) for k in near}
 
 
 def _adder_reference(method):

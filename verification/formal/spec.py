@@ -106,9 +106,13 @@ def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value
     y_zero = Mux(swap, za, zb)
     d = Mux(y_zero, plus.d_min, ly - lx)
     ds = np.arange(plus.d_min, 1)
-    shape = signed(fmt.log_bits + 2)
-    phi_plus = Array(Const(int(v), shape) for v in plus.evaluate(ds))
-    phi_minus = Array(Const(int(v), shape) for v in minus.evaluate(np.minimum(ds, -1)))
+    plus_values, minus_values = plus.evaluate(ds), minus.evaluate(np.minimum(ds, -1))
+    # phi- reaches about -(F + 0.53) * 2**F next to cancellation: far wider than the log field
+    # when int_bits is small. The constants take the width their values need.
+    extreme = max(int(np.abs(plus_values).max()), int(np.abs(minus_values).max()))
+    shape = signed(extreme.bit_length() + 1)
+    phi_plus = Array(Const(int(v), shape) for v in plus_values)
+    phi_minus = Array(Const(int(v), shape) for v in minus_values)
     index = (d - plus.d_min).as_unsigned()
     opposite = sx ^ sy
     phi = Mux(y_zero, 0, Mux(opposite, phi_minus[index], phi_plus[index]))
