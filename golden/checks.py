@@ -1,4 +1,4 @@
-"""Argument checks shared by the public functions of :mod:`golden` (and of :mod:`hdl`).
+"""Argument checks shared by the public functions of :mod:`lnsgen.golden` (and of :mod:`lnsgen.hdl`).
 
 Every check raises at the API boundary with a message that names the parameter and what it
 accepts, instead of letting numpy fail later with a message about its own internals.
@@ -26,7 +26,7 @@ __all__ = [
 
 
 def check_format(fmt, name: str = "fmt") -> LNSFormat:
-    """``fmt`` itself if it is a :class:`golden.LNSFormat`, else a ``TypeError``."""
+    """``fmt`` itself if it is a :class:`lnsgen.golden.LNSFormat`, else a ``TypeError``."""
     if not isinstance(fmt, LNSFormat):
         raise TypeError(f"{name} must be a golden.LNSFormat, not {fmt!r}")
     return fmt

@@ -5,13 +5,13 @@ Float to LNS (:class:`FloatToLNS`)
     leading one of its fraction becomes the implicit bit), so its log is
     ``e + log2(1 + f)``. The fraction ``f`` indexes a table of ``log2(1 + f)`` in ulps of the
     log; the result is ``e * 2 ** F + table(f)``, then saturated to the largest magnitude or
-    flushed to zero as in :func:`golden.from_float`. Special words follow
-    :mod:`golden.convert`'s rules: ``+-0`` give the canonical zero, ``+-inf`` saturate with
+    flushed to zero as in :func:`lnsgen.golden.from_float`. Special words follow
+    :mod:`lnsgen.golden.convert`'s rules: ``+-0`` give the canonical zero, ``+-inf`` saturate with
     their sign, NaN gives zero (the hardware cannot raise; this is ``nan="zero"``).
 
     ``method="direct"``: one correctly rounded entry per fraction (``2 ** man_bits``
-    entries), so the result equals :func:`golden.from_float` of the float's value.
-    ``method="interp"``: piecewise-linear (:func:`golden.funcapprox.fit_piecewise_linear`) on
+    entries), so the result equals :func:`lnsgen.golden.from_float` of the float's value.
+    ``method="interp"``: piecewise-linear (:func:`lnsgen.golden.funcapprox.fit_piecewise_linear`) on
     the top ``min(man_bits, F + TRUNCATE_GUARD)`` fraction bits; the error, truncation
     included, stays below ``max_error`` ulps of the log.
 
@@ -23,7 +23,7 @@ LNS to float (:class:`LNSToFloat`)
     bit) and rounded to nearest, ties to even. Overflow gives ``+-inf`` and underflow ``+-0``
     (IEEE round to nearest); every zero code gives ``+0``.
 
-    ``method="direct"``: the table is rounded to odd (:class:`~golden.funcapprox.DirectTable`),
+    ``method="direct"``: the table is rounded to odd (:class:`~lnsgen.golden.funcapprox.DirectTable`),
     which makes the final rounding correct: the result is the float nearest to the LNS value,
     subnormals included. ``method="interp"``: piecewise-linear, faithful to within
     ``max_error`` units of the extended fraction before the final rounding.
@@ -69,7 +69,7 @@ MAX_ERROR_RANGE = (0.6, 4.0)
 
 
 def check_float_format(ffmt, name: str) -> FloatFormat:
-    """``ffmt`` if it is a :class:`~golden.ieee.FloatFormat`, else a ``TypeError``."""
+    """``ffmt`` if it is a :class:`~lnsgen.golden.ieee.FloatFormat`, else a ``TypeError``."""
     if not isinstance(ffmt, FloatFormat):
         raise TypeError(f"{name} must be a golden.ieee.FloatFormat, not {ffmt!r}")
     return ffmt

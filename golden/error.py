@@ -5,7 +5,7 @@ Usage::
     python -m golden.error --int-bits 5 --frac-bits 10 --method interp
     python -m golden.error --int-bits 5 --frac-bits 10 --method all --plot err.png --json err.json
 
-For each method and for phi+ and phi- (see :mod:`golden.gaussian`) it evaluates the integer phi
+For each method and for phi+ and phi- (see :mod:`lnsgen.golden.gaussian`) it evaluates the integer phi
 the hardware computes at *every* ``d`` of :meth:`GaussianLog.domain` (phi+: ``d_min .. 0``;
 phi-: ``d_min .. -1``, since ``d = 0`` with opposite signs is exact cancellation and never
 reaches the table) and compares it with float64 phi. Because the adder's result log is

@@ -8,7 +8,7 @@ An LNS code of a format with ``int_bits`` integer and ``frac_bits`` fractional b
 
 The most negative log field (``100...0``) is reserved for zero, which makes the range of
 the remaining log fields symmetric: every non-zero value has an exactly representable
-reciprocal. There is no NaN and no infinity (see :mod:`golden.convert` for how float NaN
+reciprocal. There is no NaN and no infinity (see :mod:`lnsgen.golden.convert` for how float NaN
 and infinity are mapped).
 
 Codes are plain non-negative integers (numpy ``int64`` arrays) holding the bit pattern

@@ -15,7 +15,7 @@ Regions (the same for every method):
     ``d < zero_below``: the exact ``|phi|`` is below half an ulp, so ``phi = 0`` (no table).
 ``table``
     phi+ on ``[zero_below, 0]``; phi- on ``[zero_below, near_above)``: one
-    :mod:`golden.funcapprox` approximation of phi itself.
+    :mod:`lnsgen.golden.funcapprox` approximation of phi itself.
 ``near`` (phi- with ``method="interp"`` only)
     ``-1.0 < d < 0``, where phi- is singular: ``phi-(d) = log2(-d) + g(d)`` with the smooth
     ``g(d) = log2((1 - 2**d) / -d)``. ``log2(-d)`` is a leading-one position ``e`` plus

@@ -2,9 +2,9 @@
 
 Every element ``C[i, j]`` is one processing element's running sum over ``k`` in increasing
 order, starting from exact zero: ``s = ((0 + A[i,0] B[0,j]) + A[i,1] B[1,j]) + ...``, each
-product rounded by :func:`golden.mul` and each addition by :func:`golden.addsub`; with
+product rounded by :func:`lnsgen.golden.mul` and each addition by :func:`lnsgen.golden.addsub`; with
 ``compensation="kahan"`` the sum carries Kahan's correction term exactly as
-:class:`golden.accumulate.Accumulator` does. The array never splits ``K`` (a tile pass takes
+:class:`lnsgen.golden.accumulate.Accumulator` does. The array never splits ``K`` (a tile pass takes
 any ``K``), so tiling over ``M`` and ``N`` does not change a single bit of the result.
 """
 
@@ -33,7 +33,7 @@ def matmul(fmt: LNSFormat, a, b, *, compensation: str = "none", method: str = "i
         LNS codes; 2-D, with ``a.shape[1] == b.shape[0] >= 1``.
     compensation : {"none", "kahan"}
     method, max_error :
-        The adders' Gaussian-log approximation (see :func:`golden.addsub`).
+        The adders' Gaussian-log approximation (see :func:`lnsgen.golden.addsub`).
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 Every unit is an :class:`amaranth.lib.wiring.Component` with an input stream ``i`` and an
 output stream ``o`` (:mod:`amaranth.lib.stream`), a fixed ``latency`` and one result per cycle.
-Payloads use the bit layout of :mod:`golden.format`.
+Payloads use the bit layout of :mod:`lnsgen.golden.format`.
 """
 
 from .accumulator import LNSAccumulator, accumulator_input_layout

@@ -5,7 +5,7 @@ import pathlib
 import re
 import sys
 
-from golden.cli import format_from_options, output_file
+from lnsgen.golden.cli import format_from_options, output_file
 
 from .units import UNITS, build_unit, to_verilog
 

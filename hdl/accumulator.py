@@ -14,7 +14,7 @@ so every cycle can start a step:
   ``((p0 + p1) + p2) + ...``, on the first adder (lanes that got no value are skipped: they hold
   exact zero); the sum then waits in the output register until it is read.
 
-:func:`golden.accumulate.stream_sums` with the same ``lanes`` gives bit-identical sums.
+:func:`lnsgen.golden.accumulate.stream_sums` with the same ``lanes`` gives bit-identical sums.
 Throughput: one value per cycle within a sum; between sums the input stalls for the drain,
 the reduction (about ``L + 1`` cycles per used lane) and the output handshake.
 """
@@ -23,8 +23,8 @@ from amaranth.hdl import Array, Const, Module, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
-from golden.gaussian import METHODS, gaussian_logs
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from .adder import LNSAdder
 from .number import check_format, lns_layout
@@ -62,7 +62,7 @@ class LNSAccumulator(wiring.Component):
     compensated : bool
         Kahan-compensated lanes (four adders) instead of plain ones (one adder).
     method, max_error :
-        The adders' Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+        The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
 
     Attributes
     ----------

@@ -4,8 +4,8 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
-from golden.gaussian import METHODS, gaussian_logs
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from . import funcapprox
 from .number import check_format, lns_layout
@@ -22,9 +22,9 @@ def adder_input_layout(fmt: LNSFormat) -> data.StructLayout:
 class LNSAdder(wiring.Component):
     """Add or subtract two LNS numbers.
 
-    Bit-exact with :func:`golden.addsub` for the same ``method`` and ``max_error``: the
+    Bit-exact with :func:`lnsgen.golden.addsub` for the same ``method`` and ``max_error``: the
     result's log is ``Lx + phi(d)`` (``x`` the operand of larger magnitude, ``d <= 0`` the log
-    difference), with phi+ or phi- from the tables of :func:`golden.gaussian.gaussian_logs`.
+    difference), with phi+ or phi- from the tables of :func:`lnsgen.golden.gaussian.gaussian_logs`.
 
     Pipeline (latency 5, one result per cycle, stalls as a whole):
 
@@ -42,7 +42,7 @@ class LNSAdder(wiring.Component):
     fmt : golden.LNSFormat
         Number format.
     method : {"interp", "direct"}
-        Gaussian-log approximation (see :mod:`golden.gaussian`).
+        Gaussian-log approximation (see :mod:`lnsgen.golden.gaussian`).
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
 
@@ -80,7 +80,7 @@ class LNSAddCore(wiring.Component):
 
     For structures that own their own flow control and move many units in lockstep (the
     systolic array's processing elements). ``result`` is ``a + b`` (``a - b`` when ``op``)
-    of the inputs ``latency`` enabled cycles earlier, bit-exact with :func:`golden.addsub`.
+    of the inputs ``latency`` enabled cycles earlier, bit-exact with :func:`lnsgen.golden.addsub`.
 
     Parameters
     ----------
@@ -107,7 +107,7 @@ class LNSAddCore(wiring.Component):
 
 
 class AddSubPath:
-    """The LNS add/sub datapath, built into any :class:`~hdl.pipeline.Pipeline`.
+    """The LNS add/sub datapath, built into any :class:`~lnsgen.hdl.pipeline.Pipeline`.
 
     :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs.
     Validates ``method`` and ``max_error`` and holds the Gaussian-log tables.

@@ -1,6 +1,6 @@
 """Converters between IEEE float words and LNS codes: the ports of an LNS datapath to the world.
 
-Both are transcriptions of :mod:`golden.converters` (tables, normalization, rounding), so every
+Both are transcriptions of :mod:`lnsgen.golden.converters` (tables, normalization, rounding), so every
 output equals the golden model's bit for bit.
 """
 
@@ -8,9 +8,9 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
-from golden.converters import EXTRA_BITS, FloatToLNS, LNSToFloat
-from golden.ieee import FloatFormat
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.converters import EXTRA_BITS, FloatToLNS, LNSToFloat
+from lnsgen.golden.ieee import FloatFormat
 
 from . import funcapprox
 from .number import lns_layout
@@ -33,15 +33,15 @@ def float_layout(ffmt: FloatFormat) -> data.StructLayout:
 class FloatToLNSConverter(wiring.Component):
     """Convert IEEE float words to LNS codes.
 
-    Bit-exact with :class:`golden.converters.FloatToLNS` for the same ``method`` and
-    ``max_error``: with ``"direct"`` the result is :func:`golden.from_float` of the word's value
+    Bit-exact with :class:`lnsgen.golden.converters.FloatToLNS` for the same ``method`` and
+    ``max_error``: with ``"direct"`` the result is :func:`lnsgen.golden.from_float` of the word's value
     (NaN gives zero, infinities saturate, subnormals are normalized or flush).
 
     Pipeline (latency 5, one result per cycle, stalls as a whole):
 
     1. split the word; normalize a subnormal fraction (leading-one search and shift; left out
        when every subnormal of ``src`` flushes to zero in ``fmt``);
-    2. - 4. ``log2(1 + f)`` from the table (:mod:`hdl.funcapprox`);
+    2. - 4. ``log2(1 + f)`` from the table (:mod:`lnsgen.hdl.funcapprox`);
     5. ``e * 2 ** F + log2(1 + f)``, saturate/flush, specials.
 
     Parameters
@@ -51,7 +51,7 @@ class FloatToLNSConverter(wiring.Component):
     src : golden.ieee.FloatFormat
         Input format.
     method : {"auto", "direct", "interp"}
-        Table of ``log2(1 + f)`` (see :mod:`golden.converters`).
+        Table of ``log2(1 + f)`` (see :mod:`lnsgen.golden.converters`).
     max_error : float
         Error bound in ulps of the log for ``"interp"`` (default 1.0: faithful).
 
@@ -128,14 +128,14 @@ class FloatToLNSConverter(wiring.Component):
 class LNSToFloatConverter(wiring.Component):
     """Convert LNS codes to IEEE float words.
 
-    Bit-exact with :class:`golden.converters.LNSToFloat` for the same ``method`` and
+    Bit-exact with :class:`lnsgen.golden.converters.LNSToFloat` for the same ``method`` and
     ``max_error``: with ``"direct"`` the result is the float nearest to the LNS value (ties to
     even), with IEEE's gradual underflow and overflow to infinity; every zero code gives +0.
 
     Pipeline (latency 5, one result per cycle, stalls as a whole):
 
     1. - 3. the fraction ``2 ** (r / 2 ** F) - 1`` of the log's low bits, with two extra bits
-       (:mod:`hdl.funcapprox`);
+       (:mod:`lnsgen.hdl.funcapprox`);
     4. the significand, shifted right (bits out kept as a sticky bit) for a subnormal result
        (left out when no code of ``fmt`` is subnormal in ``dst``);
     5. round to nearest even, exponent, overflow to infinity.

@@ -1,4 +1,4 @@
-"""Hardware evaluation of :mod:`golden.funcapprox` approximations inside a stalling pipeline.
+"""Hardware evaluation of :mod:`lnsgen.golden.funcapprox` approximations inside a stalling pipeline.
 
 The tables come from the golden objects, and the arithmetic below is a transcription of their
 ``evaluate`` methods: same index/offset split, same floor of the slope product, same rounding.
@@ -12,7 +12,7 @@ synthesis report says which it chose).
 from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib.memory import Memory
 
-from golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
+from lnsgen.golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
 
 from .pipeline import Pipeline
 

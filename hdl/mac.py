@@ -4,7 +4,7 @@ from amaranth.hdl import Module
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 from .adder import AddSubPath
 from .mul import lns_product
@@ -22,18 +22,18 @@ def muladd_input_layout(fmt: LNSFormat) -> data.StructLayout:
 class LNSMultiplyAdd(wiring.Component):
     """``a * b + c`` on LNS numbers: the unit a dot product or a MAC array is made of.
 
-    Bit-exact with :func:`golden.muladd`: the product is the multiplier's (exact in the log
+    Bit-exact with :func:`lnsgen.golden.muladd`: the product is the multiplier's (exact in the log
     domain, saturated or flushed at the format's edges) and the sum the adder's, so there is one
     rounding, in the Gaussian-log table.
 
     Pipeline (latency 6, one result per cycle, stalls as a whole): 1. product; 2.-6. the
-    adder's five stages (:class:`~hdl.LNSAdder`).
+    adder's five stages (:class:`~lnsgen.hdl.LNSAdder`).
 
     Parameters
     ----------
     fmt : golden.LNSFormat
     method, max_error :
-        The adder's Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+        The adder's Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
 
     Attributes
     ----------

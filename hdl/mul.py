@@ -4,7 +4,7 @@ from amaranth.hdl import Cat, Module, Mux, signed
 from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 from .number import check_format, lns_layout, pair_layout
 from .pipeline import StallPipeline
@@ -15,13 +15,13 @@ __all__ = ["LNSMultiplier", "lns_product"]
 class LNSMultiplier(wiring.Component):
     """Multiply (or divide) two LNS numbers.
 
-    Bit-exact with :func:`golden.mul` (or :func:`golden.div`): the log fields are added
+    Bit-exact with :func:`lnsgen.golden.mul` (or :func:`lnsgen.golden.div`): the log fields are added
     (subtracted), the sum saturates to the largest magnitude and flushes to zero below the
     smallest one, and a zero operand gives the canonical zero (``x / 0`` gives the largest
     magnitude with the sign of ``x``).
 
     Latency is 1 cycle, throughput one result per cycle; the unit is a
-    :class:`~hdl.pipeline.StallPipeline`, so it holds its result while ``o.ready`` is low.
+    :class:`~lnsgen.hdl.pipeline.StallPipeline`, so it holds its result while ``o.ready`` is low.
 
     Parameters
     ----------
@@ -65,7 +65,7 @@ class LNSMultiplier(wiring.Component):
 
 def lns_product(fmt: LNSFormat, a, b, *, divide: bool = False):
     """The code of ``a * b`` (or ``a / b``) as a combinational value, bit-exact with
-    :func:`golden.mul` (:func:`golden.div`); ``a`` and ``b`` are views of :func:`lns_layout`."""
+    :func:`lnsgen.golden.mul` (:func:`lnsgen.golden.div`); ``a`` and ``b`` are views of :func:`lns_layout`."""
     a_zero = a.log == fmt.zero_log
     b_zero = b.log == fmt.zero_log
     # One extra bit holds every sum or difference of two in-range log fields.

@@ -1,15 +1,15 @@
-"""Amaranth shapes of LNS codes, matching the bit layout of :mod:`golden.format`."""
+"""Amaranth shapes of LNS codes, matching the bit layout of :mod:`lnsgen.golden.format`."""
 
 from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 __all__ = ["check_format", "lns_layout", "pair_layout"]
 
 
 def check_format(fmt, name: str = "fmt") -> LNSFormat:
-    """``fmt`` itself if it is an :class:`golden.LNSFormat`, else a ``TypeError``."""
+    """``fmt`` itself if it is an :class:`lnsgen.golden.LNSFormat`, else a ``TypeError``."""
     if not isinstance(fmt, LNSFormat):
         raise TypeError(f"{name} must be a golden.LNSFormat, not {fmt!r}")
     return fmt

@@ -11,20 +11,20 @@ registers themselves; there is no register file and no stall.
 * plain: one adder, ``slots = L``; the step is ``s + p``.
 * Kahan-compensated: four adders in a chain, ``slots = 4 L``; the step is Kahan's
   ``y = p - c; t = s + y; c = (t - s) - y; s = t``, the correction ``c`` travelling round the
-  ring with its sum. This is the accumulate-in-place form of :class:`hdl.LNSAccumulator`'s step.
+  ring with its sum. This is the accumulate-in-place form of :class:`lnsgen.hdl.LNSAccumulator`'s step.
 
 Each operand carries ``valid`` (a real term; a bubble adds nothing) and ``last`` (the final term
 of its sum). A slot whose previous term was ``last`` (or that holds no sum) starts from exact
 zero; when a ``last`` term's step completes, the sum appears on ``sum`` for one enabled cycle.
-:func:`golden.matmul` gives bit-identical sums.
+:func:`lnsgen.golden.matmul` gives bit-identical sums.
 """
 
 from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
-from golden.gaussian import METHODS, gaussian_logs
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from .adder import LNSAddCore
 from .mul import lns_product
@@ -54,7 +54,7 @@ class LNSProcessingElement(wiring.Component):
     compensated : bool
         Kahan-compensated sums (four adders) instead of plain ones (one adder).
     method, max_error :
-        The adders' Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+        The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
 
     Attributes
     ----------

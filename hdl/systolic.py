@@ -2,7 +2,7 @@
 
 Dataflow: output-stationary with time-interleaved rows. PE ``(r, c)`` owns ``T = slots``
 elements of the output tile, ``C[r T + t, c]`` for ``t < T``, one per interleaved sum of its
-:class:`~hdl.pe.LNSProcessingElement`. A tile pass therefore computes a ``rows T x cols`` tile
+:class:`~lnsgen.hdl.pe.LNSProcessingElement`. A tile pass therefore computes a ``rows T x cols`` tile
 of C for any K; it is ``K T`` input beats, beat ``n = k T + t`` carrying column ``k`` of A for
 the tile rows ``r T + t`` (one value per array row) and row ``k`` of B (one value per array
 column, the same for the T beats of one ``k``). ``last`` is set on the T beats of the final
@@ -12,7 +12,7 @@ PE ``(r, c)`` sees beat ``n`` at cycle ``n + r + c``.
 Why this dataflow: the LNS adder's latency would stall a PE that owns one output; interleaving
 ``T`` outputs per PE keeps every adder busy every cycle with no extra registers (the sums live
 in the adder pipelines), passes of any K need no reduction step, and each output is a plain
-sequential sum over k, which :func:`golden.matmul` models bit-exactly.
+sequential sum over k, which :func:`lnsgen.golden.matmul` models bit-exactly.
 
 Flow control: the whole array moves in lockstep on one enable. It advances when the input
 offers a beat, or with a bubble when no pass is open (which lets the last pass drain). Finished
@@ -27,7 +27,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 from .number import check_format, lns_layout
 from .pe import LNSProcessingElement
@@ -72,7 +72,7 @@ class LNSSystolicArray(wiring.Component):
     compensated : bool
         Kahan-compensated sums in every PE (4 adders per PE, 4 times the slots).
     method, max_error :
-        The adders' Gaussian-log approximation (see :class:`~hdl.LNSAdder`).
+        The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
 
     Attributes
     ----------

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from amaranth.back import verilog
 from amaranth.lib import wiring
 
-from golden import LNSFormat
-from golden.ieee import FLOAT_FORMATS
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.ieee import FLOAT_FORMATS
 
 from .accumulator import LNSAccumulator
 from .adder import LNSAdder
@@ -45,7 +45,7 @@ UNITS: dict[str, Unit] = {u.name: u for u in [
 ]}
 
 #: Converters in the catalogue: ``from-<float>`` (IEEE word in, LNS code out) and ``to-<float>``,
-#: for each format of :data:`golden.ieee.FLOAT_FORMATS`; tables chosen by ``method="auto"``.
+#: for each format of :data:`lnsgen.golden.ieee.FLOAT_FORMATS`; tables chosen by ``method="auto"``.
 CONVERTER_UNITS: dict[str, tuple[str, str]] = {
     f"{way}-{name}": (way, name) for name in FLOAT_FORMATS for way in ("from", "to")
 }

@@ -1,7 +1,7 @@
 """Synthesis flow of lnsgen: resource counts and Fmax of every unit on open FPGA toolchains.
 
 Run ``python -m synth --help``; from Python, :func:`synthesize` runs one unit and format and
-:func:`synth.report.update_reports` merges results into ``build/reports/synth.{json,md}``.
+:func:`lnsgen.synth.report.update_reports` merges results into ``build/reports/synth.{json,md}``.
 """
 
 from .flow import TARGETS, SynthError, synthesize

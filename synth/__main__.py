@@ -7,8 +7,8 @@ import pathlib
 import re
 import sys
 
-from golden import LNSFormat
-from hdl import UNITS
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import UNITS
 
 from .flow import ECP5_DEVICES, TARGETS, SynthError, synthesize
 from .report import markdown_table, update_reports

@@ -6,8 +6,8 @@ with each other and scaled by precision, not quoted as silicon numbers.
 
 Flow, in ``workdir`` with relative file names (the YoWASP tools do not see every absolute path):
 
-1. ``top.v``: the unit in the register ring of :class:`synth.wrapper.RegisteredPorts`
-   (:func:`synth.flow.write_top`), so the timed paths are register to register;
+1. ``top.v``: the unit in the register ring of :class:`lnsgen.synth.wrapper.RegisteredPorts`
+   (:func:`lnsgen.synth.flow.write_top`), so the timed paths are register to register;
 2. ``asic.ys``: ``synth -flatten``, ``dfflibmap`` and ``abc -liberty`` on a copy of the liberty
    file, ``stat -liberty``: total cell area in um^2 and the share of flip-flops;
 3. ``sta.tcl`` (only if OpenSTA's ``sta`` is on ``PATH``): ideal clock, zero input/output
@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 from .flow import SynthError, _run, read_cell_counts, write_top
 
@@ -143,7 +143,7 @@ def run_asic(unit: str, fmt: LNSFormat, workdir, *, liberty=None, sta: bool = Tr
     Parameters
     ----------
     unit : str
-        A name of :data:`hdl.UNITS`.
+        A name of :data:`lnsgen.hdl.UNITS`.
     fmt : golden.LNSFormat
         Number format.
     workdir : path-like

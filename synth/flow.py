@@ -1,6 +1,6 @@
 """Synthesis, place and route of one lnsgen unit with the open YoWASP toolchain.
 
-For each target the unit, wrapped in a port register ring (:class:`synth.wrapper.RegisteredPorts`),
+For each target the unit, wrapped in a port register ring (:class:`lnsgen.synth.wrapper.RegisteredPorts`),
 goes through:
 
 ``ecp5``
@@ -32,8 +32,8 @@ from amaranth.back import verilog
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
-from golden import LNSFormat
-from hdl import UNITS, build_unit
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import UNITS, build_unit
 
 from .wrapper import RegisteredPorts
 
@@ -323,7 +323,7 @@ def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bo
     Parameters
     ----------
     unit : str
-        A name of :data:`hdl.UNITS`.
+        A name of :data:`lnsgen.hdl.UNITS`.
     fmt : golden.LNSFormat
         Number format of the unit.
     targets : iterable of str

@@ -1,7 +1,7 @@
 """The lnsgen report a person reads: one self-contained HTML page and the same tables as Markdown.
 
 ``python -m synth.htmlreport`` (``make report``) prints the short summary table of
-:mod:`verification.summary` as before, then writes ``build/reports/report.html`` (plots
+:mod:`lnsgen.verification.summary` as before, then writes ``build/reports/report.html`` (plots
 embedded, no other file needed) and ``build/reports/report.md`` (plots as PNG files beside it):
 
 * per unit and format: latency, accuracy (max/mean ulp of the exhaustive phi error), ECP5 and
@@ -29,15 +29,14 @@ import shutil
 import subprocess
 import sys
 
-from golden import LNSFormat
+from lnsgen import paths
+from lnsgen.golden import LNSFormat
 
 from .asic import NOTE as ASIC_NOTE
 from .report import dig
 
 __all__ = ["build_rows", "find_chromium", "main", "pareto_front", "screenshot", "write_report"]
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-REPORTS = ROOT / "build" / "reports"
 NOT_RUN = "not run"
 #: Accuracy is computed for the table only up to this precision (bigger tables are slow).
 MAX_ACCURACY_FRAC = 16
@@ -80,7 +79,7 @@ def _sim_rows(reports: pathlib.Path, notes: list) -> dict:
 
 
 def _accuracy(unit: str, int_bits: int, frac_bits: int, cache: dict):
-    """Accuracy of a unit (see :func:`synth.sweep.accuracy`), computed once per method/format."""
+    """Accuracy of a unit (see :func:`lnsgen.synth.sweep.accuracy`), computed once per method/format."""
     from .sweep import accuracy, unit_method
     method = unit_method(unit)
     if method is None or frac_bits > MAX_ACCURACY_FRAC:
@@ -95,13 +94,13 @@ def _accuracy(unit: str, int_bits: int, frac_bits: int, cache: dict):
     return cache[key]
 
 
-def build_rows(reports=REPORTS, *, accuracy: bool = True) -> tuple[list[dict], dict, list]:
+def build_rows(reports=None, *, accuracy: bool = True) -> tuple[list[dict], dict, list]:
     """The rows of the main table, the sweep document (or ``None``) and notes on the inputs.
 
     A row is one unit, format and DSP setting found in any of the bench reports, ``synth.json``
     or ``sweep.json``; each part it lacks is ``None`` (shown as "not run").
     """
-    reports = pathlib.Path(reports)
+    reports = pathlib.Path(reports) if reports is not None else paths.reports_dir()
     notes: list = []
     sims = _sim_rows(reports, notes)
     synth = _load_json(reports / "synth.json", notes) or []
@@ -358,10 +357,10 @@ def _png(fig) -> bytes:
 
 
 def plot_phi_error(fmt: LNSFormat) -> bytes:
-    """Signed phi+/phi- error against d for both methods (:func:`golden.error.write_plot`)."""
-    from golden.error import _methods, write_plot
+    """Signed phi+/phi- error against d for both methods (:func:`lnsgen.golden.error.write_plot`)."""
+    from lnsgen.golden.error import _methods, write_plot
     methods = _methods(fmt, "all")[0]
-    tmp = REPORTS / f".phi_error_{os.getpid()}.png"
+    tmp = paths.reports_dir() / f".phi_error_{os.getpid()}.png"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_plot(fmt, methods, 1.0, str(tmp))
@@ -502,7 +501,7 @@ def _sweep_section(sweep) -> tuple[str, str]:
     return out, md
 
 
-def write_report(out_dir=REPORTS, *, reports=None, phi_format: LNSFormat | None = None,
+def write_report(out_dir=None, *, reports=None, phi_format: LNSFormat | None = None,
                  accuracy: bool = True) -> tuple[pathlib.Path, pathlib.Path]:
     """Write ``out_dir/report.html`` (self-contained) and ``out_dir/report.md`` (+ PNG files).
 
@@ -522,7 +521,7 @@ def write_report(out_dir=REPORTS, *, reports=None, phi_format: LNSFormat | None 
     tuple of pathlib.Path
         The HTML and Markdown files.
     """
-    out_dir = pathlib.Path(out_dir)
+    out_dir = pathlib.Path(out_dir) if out_dir is not None else paths.reports_dir()
     reports = pathlib.Path(reports) if reports is not None else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     phi_format = phi_format or LNSFormat(int_bits=5, frac_bits=10)
@@ -640,9 +639,9 @@ def screenshot(html_path, png_path, *, width: int = 1400, height: int = 3200,
 
 
 def _summary() -> None:
-    """Print (and write) the short table of :mod:`verification.summary`, as ``make report`` did."""
+    """Print (and write) the short table of :mod:`lnsgen.verification.summary`, as ``make report`` did."""
     try:
-        from verification import summary
+        from lnsgen.verification import summary
         rows = summary.collect()
         text = summary.markdown(rows) if rows else None
     except Exception as exc:  # noqa: BLE001 - the page is still worth writing
@@ -652,7 +651,7 @@ def _summary() -> None:
     if not rows:
         print("no results yet: run `make sim` and `make synth` first", file=sys.stderr)
         return
-    (summary.REPORTS / "summary.md").write_text(text + "\n")
+    (paths.reports_dir() / "summary.md").write_text(text + "\n")
     print(text)
 
 
@@ -661,7 +660,7 @@ def main(argv=None) -> int:
         prog="python -m synth.htmlreport",
         description="Print the summary table and write build/reports/report.{html,md} with "
                     "plots; whatever has not been run is shown as 'not run'.")
-    parser.add_argument("--out", type=pathlib.Path, default=REPORTS,
+    parser.add_argument("--out", type=pathlib.Path,
                         help="report folder, also where the inputs are read (default "
                              "build/reports)")
     parser.add_argument("--phi-format", default="5:10", metavar="I:F",
@@ -675,7 +674,8 @@ def main(argv=None) -> int:
         phi_format = LNSFormat(int_bits=i, frac_bits=f)
     except (TypeError, ValueError) as exc:
         parser.error(f"--phi-format {args.phi_format!r}: {exc}")
-    if args.out.resolve() == REPORTS.resolve():
+    args.out = args.out or paths.reports_dir()
+    if args.out.resolve() == paths.reports_dir():
         _summary()
     html_path, md_path = write_report(args.out, phi_format=phi_format)
     print(f"report: wrote {html_path} and {md_path}", file=sys.stderr)

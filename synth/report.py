@@ -1,6 +1,6 @@
 """The synthesis report: ``synth.json`` (every number) and ``synth.md`` (the summary table).
 
-Entries are keyed by unit, format and DSP setting (:func:`synth.flow.entry_key`). A new run
+Entries are keyed by unit, format and DSP setting (:func:`lnsgen.synth.flow.entry_key`). A new run
 replaces the entry with its key and leaves the others alone, so the report grows as units and
 formats are synthesized one at a time.
 """
@@ -155,7 +155,7 @@ def update_reports(entries, out_dir) -> tuple[pathlib.Path, pathlib.Path]:
     Parameters
     ----------
     entries : list of dict
-        Results of :func:`synth.synthesize`.
+        Results of :func:`lnsgen.synth.synthesize`.
     out_dir : path-like
         Report folder, created if missing.
 

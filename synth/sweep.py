@@ -6,9 +6,9 @@ sweep.toml``) evaluates every design point of the grid:
 * **accuracy** from the golden model: exhaustive phi+/phi- error in ulps over every ``d`` for the
   units built on the LNS adder (``golden.error``); multiplication and division are exact in the
   log domain (0 ulp, saturation aside);
-* **FPGA** resources and Fmax with :func:`synth.flow.synthesize` (ECP5 and iCE40 by default);
+* **FPGA** resources and Fmax with :func:`lnsgen.synth.flow.synthesize` (ECP5 and iCE40 by default);
 * **ASIC-style** cell area and critical path on the OSU 0.18 um teaching library
-  (:mod:`synth.asic`), when its liberty file is installed (``make setup-asic``).
+  (:mod:`lnsgen.synth.asic`), when its liberty file is installed (``make setup-asic``).
 
 Each point is a pure task: :func:`evaluate_point` takes the point and a work folder and returns a
 JSON-able dict; it never raises (a failing point comes back with ``status: "error"``, its error
@@ -25,7 +25,7 @@ points whose hash changed (an edit of the adder leaves the multiplier points cac
 points are never cached.
 
 Output: ``OUT/sweep.json`` (every number, plus the run's statistics) and ``OUT/sweep.md``; the
-FPGA entries are also merged into ``OUT/synth.json`` (see :mod:`synth.report`), so ``make
+FPGA entries are also merged into ``OUT/synth.json`` (see :mod:`lnsgen.synth.report`), so ``make
 report`` shows them. ``make report`` draws the plots and the Pareto front from ``sweep.json``.
 
 A config file is TOML::
@@ -50,7 +50,6 @@ A config file is TOML::
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import datetime
 import functools
@@ -69,7 +68,8 @@ import time
 import tomllib
 import traceback
 
-from golden import LNSFormat
+from lnsgen import sources
+from lnsgen.golden import LNSFormat
 
 from .report import dig
 
@@ -88,7 +88,6 @@ __all__ = [
     "source_digest",
 ]
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 #: Bump when the content of a result changes, so old cache entries are not reused.
 RESULT_VERSION = 1
 #: FPGA targets of a point unless it says otherwise (the generic gate count is left out).
@@ -123,14 +122,14 @@ class Point:
     Parameters
     ----------
     unit : str
-        A unit of :data:`hdl.UNITS` (checked when the point is evaluated, so that a sweep can
+        A unit of :data:`lnsgen.hdl.UNITS` (checked when the point is evaluated, so that a sweep can
         report a bad point instead of refusing to start).
     int_bits, frac_bits : int
-        The LNS format (validated by :class:`golden.LNSFormat`).
+        The LNS format (validated by :class:`lnsgen.golden.LNSFormat`).
     nodsp : bool
         Keep ECP5 multipliers out of DSP blocks.
     targets : tuple of str
-        FPGA targets of :func:`synth.flow.synthesize`; empty for none.
+        FPGA targets of :func:`lnsgen.synth.flow.synthesize`; empty for none.
     asic : bool
         Also run the OSU 0.18 um flow (skipped, with a reason, when its liberty is missing).
     """
@@ -154,7 +153,7 @@ class Point:
 
     @property
     def key(self) -> str:
-        """``unit/format[/nodsp]``, the key of :func:`synth.flow.entry_key`."""
+        """``unit/format[/nodsp]``, the key of :func:`lnsgen.synth.flow.entry_key`."""
         return f"{self.unit}/{self.fmt.name}" + ("/nodsp" if self.nodsp else "")
 
     @property
@@ -291,74 +290,14 @@ def load_config(path) -> list[Point]:
 # Cache keys --------------------------------------------------------------------------------
 
 
-#: Packages of the project whose modules a point's result can depend on.
-_PACKAGES = ("golden", "hdl", "synth")
-#: Files every point depends on: the unit catalogue and the synthesis flows.
-_ALWAYS = ("hdl/units.py", "synth/flow.py", "synth/wrapper.py", "synth/asic.py")
-
-
-def _module_file(name: str) -> pathlib.Path | None:
-    """The source file of project module ``name`` (``hdl.adder``), or ``None``."""
-    parts = name.split(".")
-    if parts[0] not in _PACKAGES:
-        return None
-    base = ROOT.joinpath(*parts)
-    for path in (base.with_suffix(".py"), base / "__init__.py"):
-        if path.is_file():
-            return path
-    return None
-
-
-def _defining_module(package: str, name: str) -> str:
-    """The submodule of ``package`` that its ``__init__`` imports ``name`` from (or the package)."""
-    init = _module_file(package)
-    if init is None or init.name != "__init__.py":
-        return package
-    for node in ast.walk(ast.parse(init.read_text())):
-        if (isinstance(node, ast.ImportFrom) and node.level == 1 and node.module
-                and any(alias.name == name for alias in node.names)):
-            return f"{package}.{node.module}"
-    return package
-
-
-def _imports(name: str) -> set[str]:
-    """Project modules that module ``name`` imports, names of packages resolved to submodules."""
-    path = _module_file(name)
-    if path is None:
-        return set()
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[:len(anchor) - node.level + 1]
-                base = ".".join(anchor + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            for alias in node.names:
-                sub = f"{base}.{alias.name}"
-                found.add(sub if _module_file(sub) else _defining_module(base, alias.name))
-    return {m for m in found if _module_file(m) is not None}
-
-
-def _closure(roots) -> set[str]:
-    seen, stack = set(), list(roots)
-    while stack:
-        name = stack.pop()
-        if name in seen or _module_file(name) is None:
-            continue
-        seen.add(name)
-        stack += _imports(name)
-    return seen
+#: Modules every point depends on: the unit catalogue and the synthesis flows.
+_ALWAYS = ("lnsgen.hdl.units", "lnsgen.synth.flow", "lnsgen.synth.wrapper", "lnsgen.synth.asic")
 
 
 @functools.cache
 def _unit_module(unit: str) -> str | None:
     """Module of the component class of ``unit`` (built once at a small format)."""
-    from hdl import UNITS, build_unit
+    from lnsgen.hdl import UNITS, build_unit
     if unit not in UNITS:
         return None
     return type(build_unit(unit, LNSFormat(int_bits=3, frac_bits=4))).__module__
@@ -367,26 +306,24 @@ def _unit_module(unit: str) -> str | None:
 def source_files(unit: str) -> list[pathlib.Path]:
     """The source files a point of ``unit`` depends on.
 
-    The module of the unit's component and the project modules it imports, transitively
-    (``from golden import X`` counts as the submodule that defines ``X``, not all of
+    The module of the unit's component and the lnsgen modules it imports, transitively
+    (``from lnsgen.golden import X`` counts as the submodule that defines ``X``, not all of
     ``golden``), ``golden.error`` and its imports when the unit has an accuracy model, plus the
-    catalogue ``hdl/units.py`` and the synthesis flows. So a change to the adder recomputes
-    the adder points and leaves the multiplier's in the cache.
+    catalogue and the synthesis flows (:func:`lnsgen.sources.source_files`). So a change to the
+    adder recomputes the adder points and leaves the multiplier's in the cache.
     """
     roots = [m for m in (_unit_module(unit),) if m]
     if unit_method(unit) not in (None, "exact"):
-        roots.append("golden.error")
-    files = {_module_file(m) for m in _closure(roots)}
-    files |= {ROOT / f for f in _ALWAYS}
-    return sorted(f for f in files if f is not None and f.is_file())
+        roots.append("lnsgen.golden.error")
+    return sources.source_files(roots, _ALWAYS)
 
 
 def source_digest(unit: str) -> str:
-    """SHA-256 over :func:`source_files` of ``unit`` (paths relative to the project, contents)."""
-    h = hashlib.sha256()
-    for path in source_files(unit):
-        h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
+    """SHA-256 over the module names and contents of :func:`source_files` of ``unit``."""
+    roots = [m for m in (_unit_module(unit),) if m]
+    if unit_method(unit) not in (None, "exact"):
+        roots.append("lnsgen.golden.error")
+    return sources.source_digest(roots, _ALWAYS)
 
 
 def _version(package: str) -> str | None:
@@ -421,7 +358,7 @@ def cache_key(point: Point, env: dict, source: str) -> str:
 def accuracy(unit: str, fmt: LNSFormat) -> dict | None:
     """Golden accuracy of ``unit`` at ``fmt``, or ``None`` for a unit without a model here.
 
-    For the adder-based units, the exhaustive phi+/phi- error of :func:`golden.error.error_table`
+    For the adder-based units, the exhaustive phi+/phi- error of :func:`lnsgen.golden.error.error_table`
     (every ``d``): the error of each ``a +- b`` in ulps of the result's log. ``max_rel_error``
     turns the worse max into a relative error of the value, ``2**(max_ulp * 2**-F) - 1``, which
     compares formats of different precision.
@@ -435,7 +372,7 @@ def accuracy(unit: str, fmt: LNSFormat) -> dict | None:
                 "phi_minus_max_ulp": None, "phi_minus_mean_ulp": None, "table_bits": 0,
                 "d_checked": 0, "faithful": True,
                 "note": "exact in the log domain (saturation aside)"}
-    from golden.error import error_table
+    from lnsgen.golden.error import error_table
     rows = {r["kind"]: r for r in error_table(fmt, method)}
     plus, minus = rows["plus"], rows["minus"]
     worst = max(plus["max_abs_error_ulp"], minus["max_abs_error_ulp"])
@@ -488,7 +425,7 @@ def evaluate_point(point: dict, workroot: str) -> dict:
     try:
         p = Point.from_dict(point)
         result["key"] = p.key
-        from hdl import UNITS
+        from lnsgen.hdl import UNITS
         if p.unit not in UNITS:
             raise ValueError(f"unit must be one of {sorted(UNITS)}, not {p.unit!r}")
         fmt = p.fmt
@@ -502,7 +439,7 @@ def evaluate_point(point: dict, workroot: str) -> dict:
         if fpga:
             result["latency"] = fpga["latency"]
         else:
-            from hdl import build_unit
+            from lnsgen.hdl import build_unit
             result["latency"] = getattr(build_unit(p.unit, fmt), "latency", None)
         result["asic"] = _asic(p, base / "asic")
     except Exception as exc:  # noqa: BLE001 - a sweep reports every failure and goes on
@@ -827,7 +764,7 @@ def _points(parser, args) -> list[Point]:
             parser.error(str(exc))
     elif not args.config:
         parser.error("give --unit and --format, or --config")
-    from hdl import UNITS
+    from lnsgen.hdl import UNITS
     unknown = sorted({p.unit for p in points} - set(UNITS))
     if unknown:
         parser.error(f"unknown unit(s) {unknown}; units: {sorted(UNITS)}")

@@ -27,7 +27,7 @@ class RegisteredPorts(wiring.Component):
     ``In`` after flips, so it includes ``o.ready`` of an output stream) is driven by a register
     loaded from the wrapper's port of the same path; each output member is loaded into a
     register that drives the wrapper's port. Nothing about the unit is assumed beyond its
-    signature, so every unit of :data:`hdl.UNITS` can be wrapped.
+    signature, so every unit of :data:`lnsgen.hdl.UNITS` can be wrapped.
 
     Parameters
     ----------

@@ -6,9 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-import golden
-from golden import LNSFormat
-from golden.accumulate import Accumulator, interleaved_sum, lns_sum
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.accumulate import Accumulator, interleaved_sum, lns_sum
 
 FMT = LNSFormat(int_bits=5, frac_bits=10)
 
@@ -62,12 +62,12 @@ def test_bad_parameters():
 
 def test_sumstudy_cli(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "golden.sumstudy", "--formats", "5:10", "--trials", "2",
+        [sys.executable, "-m", "lnsgen.golden.sumstudy", "--formats", "5:10", "--trials", "2",
          "--max-terms", "100", "--out", str(tmp_path)], capture_output=True, text=True,
         check=False)
     assert result.returncode == 0, result.stderr
     assert "| lns16_i5f10 | constant | kahan |" in result.stdout
     assert (tmp_path / "sumstudy.png").stat().st_size > 1000
-    bad = subprocess.run([sys.executable, "-m", "golden.sumstudy", "--formats", "0:4"],
+    bad = subprocess.run([sys.executable, "-m", "lnsgen.golden.sumstudy", "--formats", "0:4"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -20,14 +20,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import golden
-import golden.accumulate as acc
-import golden.converters as conv
-import golden.funcapprox as fa
-import golden.gaussian as gauss
-from golden import LNSFormat
-from golden.ieee import FP16, FP32, FloatFormat
-from hdl import (
+import lnsgen.golden.accumulate as acc
+import lnsgen.golden.converters as conv
+import lnsgen.golden.funcapprox as fa
+import lnsgen.golden.gaussian as gauss
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.ieee import FP16, FP32, FloatFormat
+from lnsgen.hdl import (
     FloatToLNSConverter,
     LNSAccumulator,
     LNSAdder,
@@ -37,8 +37,8 @@ from hdl import (
     build_unit,
     float_layout,
 )
-from verification.runner import run_bench
-from verification.soak import run_soak
+from lnsgen.verification.runner import run_bench
+from lnsgen.verification.soak import run_soak
 
 F8 = LNSFormat(int_bits=3, frac_bits=4)
 FUNC = fa.FixedFunction("f", np.sin, 0, 10, 4, 4)
@@ -283,8 +283,9 @@ CLI_CASES = [
 #: Known gaps in golden.train's CLI (owned elsewhere): they still end in a traceback.
 
 
-MAIN_MODULES = {"hdl": "hdl.__main__", "golden.train": "golden.train.__main__",
-                "synth": "synth.__main__", "verification.formal": "verification.formal.__main__"}
+MAIN_MODULES = {"hdl": "lnsgen.hdl.__main__", "golden.train": "lnsgen.golden.train.__main__",
+                "synth": "lnsgen.synth.__main__",
+                "verification.formal": "lnsgen.verification.formal.__main__"}
 
 
 def _check_cli_error(returncode, stdout, stderr, module, match):
@@ -300,7 +301,7 @@ def _check_cli_error(returncode, stdout, stderr, module, match):
 def _run_in_process(module, args, capsys):
     """``main(args)`` of the CLI; an exception other than SystemExit fails the test (it would
     be a traceback on the command line)."""
-    main = importlib.import_module(MAIN_MODULES.get(module, module)).main
+    main = importlib.import_module(MAIN_MODULES.get(module, "lnsgen." + module)).main
     with pytest.raises(SystemExit) as info:
         main(args)
     out, err = capsys.readouterr()
@@ -316,7 +317,7 @@ def test_cli_bad_argument(module, args, match, capsys):
 def test_cli_exit_status_from_the_shell(module):
     """The first case of each CLI through ``python -m``: status 2, one line, no traceback."""
     _, args, match = next(p.values for p in CLI_CASES if p.values[0] == module)
-    proc = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "lnsgen." + module, *args], capture_output=True, text=True,
                           timeout=120, check=False)
     _check_cli_error(proc.returncode, proc.stdout, proc.stderr, module, match)
 

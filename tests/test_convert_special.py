@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import golden
-from golden import LNSFormat
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
 
 FORMATS = [LNSFormat(3, 4), LNSFormat(5, 10), LNSFormat(8, 23), LNSFormat(10, 21),
            LNSFormat(1, 1)]

@@ -10,10 +10,10 @@ import pytest
 from amaranth.hdl import Fragment, Module, Signal
 from amaranth.sim import Simulator
 
-import golden
-from golden import LNSFormat
-from hdl import build_unit
-from verification.formal import (
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import build_unit
+from lnsgen.verification.formal import (
     DropValidOnStall,
     FormalTop,
     Proof,
@@ -21,9 +21,9 @@ from verification.formal import (
     pipeline_valid_bits,
     run_sby,
 )
-from verification.formal.__main__ import main
-from verification.formal.sby import missing_tools, read_vcd
-from verification.formal.spec import div_spec, mul_spec
+from lnsgen.verification.formal.__main__ import main
+from lnsgen.verification.formal.sby import missing_tools, read_vcd
+from lnsgen.verification.formal.spec import div_spec, mul_spec
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "test-formal"
@@ -179,7 +179,7 @@ def test_adder_protocol_needs_the_stage_invariant():
 
 @needs_tools
 def test_array_tiles_need_the_invariants():
-    """Without the invariants of :mod:`verification.formal.tiles` a stall freezes any state of
+    """Without the invariants of :mod:`lnsgen.verification.formal.tiles` a stall freezes any state of
     the grid and FIFOs: induction cannot rule out a deadlock."""
     result = run(Proof("mm2x2", F8, "tiles", 6, strengthen=False))
     assert result.result == "UNKNOWN"
@@ -188,7 +188,7 @@ def test_array_tiles_need_the_invariants():
 
 def test_array_invariants_find_the_grid_signals():
     """The invariants name the array's and PEs' flags; a renamed one must be an error."""
-    from verification.formal.tiles import find_signal
+    from lnsgen.verification.formal.tiles import find_signal
     frag = Fragment.get(build_unit("mm2x2", F8), None)
     assert find_signal(frag, "pe_1_1.ring_done_5").name == "ring_done_5"
     assert find_signal(frag, "fifo1.inner_level").name == "inner_level"
@@ -216,7 +216,7 @@ def test_array_with_shallow_fifos_deadlocks():
 def test_adder_against_other_tables_fails_with_counterexample():
     """The interp adder checked against the direct tables' phi: they differ at some d (both
     faithful, not identical), and the bounded equivalence check must find such an input."""
-    from verification.formal.spec import add_spec
+    from lnsgen.verification.formal.spec import add_spec
     top = FormalTop(build_unit("add", F8), checks=["equiv"],
                     spec=functools.partial(add_spec, F8, method="direct"))
     result = run_sby(top, "add_lns8_equiv_wrong_tables", mode="bmc", depth=7, work=WORK,
@@ -229,8 +229,8 @@ def test_adder_against_other_tables_fails_with_counterexample():
 def test_converter_against_other_table_fails_with_counterexample():
     """from-bf16 (direct table) checked against golden's interpolated table, which rounds
     some words differently: the bounded check must find one."""
-    from golden.ieee import BF16
-    from verification.formal.spec import from_float_spec
+    from lnsgen.golden.ieee import BF16
+    from lnsgen.verification.formal.spec import from_float_spec
     top = FormalTop(build_unit("from-bf16", F8), checks=["equiv"],
                     spec=functools.partial(from_float_spec, F8, ffmt=BF16, method="interp"))
     result = run_sby(top, "from-bf16_lns8_equiv_wrong_table", mode="bmc", depth=7, work=WORK,
@@ -241,11 +241,13 @@ def test_converter_against_other_table_fails_with_counterexample():
 
 @needs_tools
 def test_accumulator_sums_need_the_busy_invariant():
-    """Without ``inv_busy`` the induction step may start in the accumulator's OUTPUT state with
-    no sum owed; with it the sums protocol is 1-inductive."""
+    """Without ``inv_busy`` the induction step may start in a state no reset reaches (in the
+    OUTPUT state with no sum owed, or owing a sum while taking input); with it the sums
+    protocol is 1-inductive. Which of the two properties the solver's step counterexample breaks
+    first depends on the netlist (the adder's widths changed it once)."""
     result = run(Proof("acc", F8, "sums", 12, strengthen=False))
     assert result.result == "UNKNOWN"
-    assert "valid_needs_sum" in result.failed
+    assert result.failed and set(result.failed) <= {"valid_needs_sum", "sum_count_range"}
 
 
 @needs_tools

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from golden import MAX_FRAC_BITS, MAX_INT_BITS, LNSFormat
+from lnsgen.golden import MAX_FRAC_BITS, MAX_INT_BITS, LNSFormat
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-import golden
-from golden import LNSFormat, add, sub
-from golden.error import error_table
-from golden.gaussian import METHODS, GaussianLog, gaussian_logs
+from lnsgen import golden
+from lnsgen.golden import LNSFormat, add, sub
+from lnsgen.golden.error import error_table
+from lnsgen.golden.gaussian import METHODS, GaussianLog, gaussian_logs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -408,7 +408,7 @@ def test_gaussian_log_rejects_bad_parameters(kwargs, match):
 
 
 def run_cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "golden.error", *map(str, args)],
+    return subprocess.run([sys.executable, "-m", "lnsgen.golden.error", *map(str, args)],
                           check=False, capture_output=True, text=True, cwd=cwd,
                           timeout=120)
 

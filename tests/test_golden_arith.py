@@ -5,8 +5,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import golden
-from golden import LNSFormat
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
 
 FORMATS = [LNSFormat(int_bits=i, frac_bits=f) for i, f in [(3, 4), (5, 10), (6, 9), (8, 23)]]
 fmts = st.sampled_from(FORMATS)

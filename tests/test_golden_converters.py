@@ -1,6 +1,6 @@
 """The IEEE formats and the float/LNS converter models, against references that share no code
 with them: numpy's own float16/float32 bit views and casts, a nearest-value search over every
-word of a format (:func:`verification.formal.spec.nearest_float_words`, also the formal proofs'
+word of a format (:func:`lnsgen.verification.formal.spec.nearest_float_words`, also the formal proofs'
 reference) and float64 ``log2``."""
 
 from __future__ import annotations
@@ -10,18 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import golden
-from golden import LNSFormat
-from golden.converters import (
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.converters import (
     DIRECT_AUTO_ENTRIES,
     FloatToLNS,
     LNSToFloat,
     float_to_lns,
     lns_to_float,
 )
-from golden.funcapprox import DirectTable, FixedFunction
-from golden.ieee import BF16, FP16, FP32, FloatFormat
-from verification.formal.spec import nearest_float_words
+from lnsgen.golden.funcapprox import DirectTable, FixedFunction
+from lnsgen.golden.ieee import BF16, FP16, FP32, FloatFormat
+from lnsgen.verification.formal.spec import nearest_float_words
 
 LNS8 = LNSFormat(3, 4)
 LNS16 = LNSFormat(5, 10)

@@ -8,9 +8,9 @@ import pytest
 from amaranth.back import rtlil
 from amaranth.sim import Simulator
 
-import golden
-from golden import LNSFormat
-from hdl import LNSAdder
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import LNSAdder
 
 
 def simulate(dut, payloads, n_out, rng):
@@ -103,7 +103,7 @@ def test_max_error_must_be_a_number():
 
 
 def test_accumulator_parameters():
-    from hdl import LNSAccumulator
+    from lnsgen.hdl import LNSAccumulator
     fmt = LNSFormat(int_bits=5, frac_bits=10)
     assert LNSAccumulator(fmt).lanes == 5
     assert LNSAccumulator(fmt, compensated=True).lanes == 20

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from amaranth.sim import Simulator
 
-import golden
-from golden import LNSFormat
-from hdl import LNSMultiplier, build_unit, to_verilog
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import LNSMultiplier, build_unit, to_verilog
 
 
 @pytest.mark.parametrize("divide", [False, True])
@@ -70,7 +70,7 @@ def test_verilog_ports_and_no_source_paths():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "hdl", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "lnsgen.hdl", *args], capture_output=True, text=True,
                           check=False)
 
 

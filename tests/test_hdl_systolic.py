@@ -4,11 +4,11 @@ driver against golden.matmul."""
 import numpy as np
 import pytest
 
-import golden
-from golden import LNSFormat
-from hdl import LNSProcessingElement, LNSSystolicArray
-from verification.matmul import TileDriver
-from verification.utilization import measure
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import LNSProcessingElement, LNSSystolicArray
+from lnsgen.verification.matmul import TileDriver
+from lnsgen.verification.utilization import measure
 
 F16 = LNSFormat(int_bits=5, frac_bits=10)
 F8 = LNSFormat(int_bits=3, frac_bits=4)

@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from golden import LNSFormat
-from synth import htmlreport
-from synth.htmlreport import find_chromium, pareto_front, screenshot, write_report
+from lnsgen.golden import LNSFormat
+from lnsgen.synth import htmlreport
+from lnsgen.synth.htmlreport import find_chromium, pareto_front, screenshot, write_report
 
 SMALL = LNSFormat(int_bits=3, frac_bits=4)
 

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from golden import LNSFormat
-from synth import sweep
-from synth.sweep import Point, comparable, grid, load_config, run_sweep
+from lnsgen.golden import LNSFormat
+from lnsgen.synth import sweep
+from lnsgen.synth.sweep import Point, comparable, grid, load_config, run_sweep
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # YoWASP tools map /tmp differently from the host: keep their files inside the project.
@@ -80,6 +80,7 @@ def test_source_files_follow_the_units_imports():
     names = {str(p.relative_to(ROOT)) for p in sweep.source_files("mul")}
     assert {"hdl/mul.py", "golden/format.py", "hdl/units.py", "synth/flow.py"} <= names
     assert "hdl/adder.py" not in names  # an adder edit leaves multiplier results cached
+    assert sweep.source_digest("mul") != sweep.source_digest("add")
     adder = {str(p.relative_to(ROOT)) for p in sweep.source_files("add")}
     assert {"hdl/adder.py", "golden/gaussian.py", "golden/error.py"} <= adder
 

@@ -10,12 +10,12 @@ import pytest
 from amaranth.hdl import Fragment
 from amaranth.sim import Simulator
 
-import golden
-from golden import LNSFormat
-from hdl import build_unit
-from synth import RegisteredPorts, synthesize
-from synth.flow import entry_key, read_cell_counts
-from synth.report import markdown_table, update_reports
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl import build_unit
+from lnsgen.synth import RegisteredPorts, synthesize
+from lnsgen.synth.flow import entry_key, read_cell_counts
+from lnsgen.synth.report import markdown_table, update_reports
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 # YoWASP tools map /tmp differently from the host: keep their files inside the project.
@@ -156,7 +156,7 @@ def test_markdown_marks_missing_targets():
     (["--format", "3x4"], "argument --format: expected INT_BITS:FRAC_BITS"),
 ])
 def test_cli_rejects_bad_parameters(args, message):
-    proc = subprocess.run([sys.executable, "-m", "synth", *args, "--out", str(BUILD / "cli")],
+    proc = subprocess.run([sys.executable, "-m", "lnsgen.synth", *args, "--out", str(BUILD / "cli")],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from golden import LNSFormat, add, from_float, mul, to_float
-from golden.train.data import load_mnist, mnist_path, synthetic
-from golden.train.lnsmatmul import kernel, lns_matmul
-from golden.train.model import MODES, Config, FloatNet, LNSNet, init_params, train
+from lnsgen.golden import LNSFormat, add, from_float, mul, to_float
+from lnsgen.golden.train.data import load_mnist, mnist_path, synthetic
+from lnsgen.golden.train.lnsmatmul import kernel, lns_matmul
+from lnsgen.golden.train.model import MODES, Config, FloatNet, LNSNet, init_params, train
 
 ROOT = Path(__file__).resolve().parent.parent
 F8 = LNSFormat(3, 4)
@@ -97,7 +97,7 @@ def test_lns_matmul_equals_golden_composition(fmt, order):
 
 def test_lns_matmul_larger_shapes_and_blocks():
     # Several product blocks in the sequential order, several row chunks in the pairwise one.
-    import golden.train.lnsmatmul as lm
+    import lnsgen.golden.train.lnsmatmul as lm
     rng = np.random.default_rng(5)
     a = from_float(F16, rng.normal(size=(9, 40)) * (rng.random((9, 40)) < 0.6))
     b = from_float(F16, rng.normal(size=(40, 6)))
@@ -238,7 +238,7 @@ def test_config_rejects_bad_values(kw, match):
     (["--int-bits", "5"], "required: --mode"),
 ])
 def test_cli_rejects_bad_arguments_in_one_line(argv, match, capsys):
-    from golden.train.__main__ import main
+    from lnsgen.golden.train.__main__ import main
     with pytest.raises(SystemExit) as e:
         main(argv)
     assert e.value.code == 2
@@ -247,11 +247,11 @@ def test_cli_rejects_bad_arguments_in_one_line(argv, match, capsys):
 
 
 def test_cli_subprocess_bad_mode_and_synthetic_run(tmp_path):
-    bad = subprocess.run([sys.executable, "-m", "golden.train", "--mode", "bf16"],
+    bad = subprocess.run([sys.executable, "-m", "lnsgen.golden.train", "--mode", "bf16"],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stdout == ""
     out = tmp_path / "run.json"
-    ok = subprocess.run([sys.executable, "-m", "golden.train", "--mode", "lns-kahan", "--data",
+    ok = subprocess.run([sys.executable, "-m", "lnsgen.golden.train", "--mode", "lns-kahan", "--data",
                          "synthetic", "--epochs", "2", "--hidden", "8", "--batch", "16",
                          "--frac-bits", "8", "--json", str(out)],
                         capture_output=True, text=True, cwd=ROOT, check=False)
@@ -262,7 +262,7 @@ def test_cli_subprocess_bad_mode_and_synthetic_run(tmp_path):
 
 
 def test_table_and_sweep_on_synthetic_data(tmp_path):
-    from golden.train import sweep, table
+    from lnsgen.golden.train import sweep, table
     args = ["--data", "synthetic", "--epochs", "2", "--hidden", "8", "--batch", "16",
             "--out", str(tmp_path)]
     assert table.main(args + ["--frac-bits", "10", "6"]) == 0
@@ -317,7 +317,7 @@ def test_lns_mode_on_a_tiny_mnist_subset(mnist):
 def test_sparse_sequential_matmul_equals_dense_and_golden(fmt):
     """The zero-skipping sequential kernel (either operand sparse, rows of very different
     counts, all-zero rows and columns) gives the bits of the dense loop and of golden."""
-    import golden.train.lnsmatmul as lm
+    import lnsgen.golden.train.lnsmatmul as lm
     rng = np.random.default_rng(21)
     k = kernel(fmt)
     for (M, K, N), da, db in [((6, 30, 5), 0.2, 1.0), ((5, 12, 9), 1.0, 0.3),
@@ -340,8 +340,8 @@ def test_sparse_sequential_matmul_equals_dense_and_golden(fmt):
 
 @pytest.mark.parametrize("fmt", [F8, LNSFormat(5, 6), F16], ids=str)
 def test_kernel_elementwise_ops_equal_golden(fmt):
-    from golden import sub
-    from golden.accumulate import Accumulator, lns_sum
+    from lnsgen.golden import sub
+    from lnsgen.golden.accumulate import Accumulator, lns_sum
     rng = np.random.default_rng(4)
     k = kernel(fmt)
     a = random_codes(fmt, (40, 50), rng)

@@ -29,7 +29,7 @@ class BenchConfig(_JsonConfig):
     Attributes
     ----------
     model : str
-        Key of :data:`verification.models.MODELS` giving stimuli and the golden reference.
+        Key of :data:`lnsgen.verification.models.MODELS` giving stimuli and the golden reference.
     int_bits, frac_bits : int
         The LNS format.
     vectors : int or None
@@ -61,12 +61,12 @@ class BenchConfig(_JsonConfig):
 
 @dataclasses.dataclass(frozen=True)
 class SoakConfig(_JsonConfig):
-    """One soak run (:mod:`verification.tb_soak`): many operands in segments ended by resets.
+    """One soak run (:mod:`lnsgen.verification.tb_soak`): many operands in segments ended by resets.
 
     Attributes
     ----------
     model : str
-        Key of :data:`verification.models.MODELS` (stimuli and golden reference).
+        Key of :data:`lnsgen.verification.models.MODELS` (stimuli and golden reference).
     int_bits, frac_bits : int
         The LNS format.
     operands : int

@@ -1,11 +1,11 @@
-"""Driving an :class:`hdl.LNSSystolicArray`: tile passes for any C = A x B, and assembly of C.
+"""Driving an :class:`lnsgen.hdl.LNSSystolicArray`: tile passes for any C = A x B, and assembly of C.
 
 The array computes one ``tile_rows x cols`` tile of C per pass, for any K (see
-:mod:`hdl.systolic`). :class:`TileDriver` cuts A into row blocks and B into column blocks,
+:mod:`lnsgen.hdl.systolic`). :class:`TileDriver` cuts A into row blocks and B into column blocks,
 pads the last ones with exact zeros (a zero operand makes a zero product, and adding an exact
 zero is exact, so padding changes no bit of the result), lists the input beats of every pass,
 and puts the output rows it gets back into C. It knows nothing of simulators: the cocotb
-bench, the Amaranth simulation in :mod:`verification.utilization` and user code share it.
+bench, the Amaranth simulation in :mod:`lnsgen.verification.utilization` and user code share it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import dataclasses
 
 import numpy as np
 
-from golden import LNSFormat
+from lnsgen.golden import LNSFormat
 
 __all__ = ["TileDriver", "TilePass"]
 
@@ -58,7 +58,7 @@ class TileDriver:
 
     @classmethod
     def for_array(cls, array) -> TileDriver:
-        """The driver matching an :class:`hdl.LNSSystolicArray` instance."""
+        """The driver matching an :class:`lnsgen.hdl.LNSSystolicArray` instance."""
         return cls(array.fmt, array.rows, array.cols, array.slots)
 
     # Fields of the packed payloads, lowest bits first (the layouts of hdl.systolic).

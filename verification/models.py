@@ -12,11 +12,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-import golden
-import golden.accumulate
-from golden import LNSFormat
-from golden.converters import float_to_lns, lns_to_float
-from golden.ieee import FLOAT_FORMATS, FloatFormat
+from lnsgen import golden
+from lnsgen.golden import LNSFormat, accumulate
+from lnsgen.golden.converters import float_to_lns, lns_to_float
+from lnsgen.golden.ieee import FLOAT_FORMATS, FloatFormat
 
 __all__ = ["MODELS", "UnitModel", "adder_dense_vectors", "pack_fields"]
 
@@ -243,9 +242,9 @@ def _accumulator_stream(fmt: LNSFormat, n: int | None, rng) -> dict:
 
 def _accumulator_reference(compensation):
     def reference(fmt, x):
-        from hdl.accumulator import LNSAccumulator  # lanes are a property of the hardware
+        from lnsgen.hdl.accumulator import LNSAccumulator  # lanes are a property of the hardware
         lanes = LNSAccumulator(fmt, compensated=compensation != "none").lanes
-        return golden.accumulate.stream_sums(fmt, x["value"], x["last"], lanes,
+        return accumulate.stream_sums(fmt, x["value"], x["last"], lanes,
                                              compensation=compensation)
     return reference
 
@@ -362,13 +361,13 @@ MODELS["to-fp16-interp"] = ConverterModel(
 
 @dataclasses.dataclass(frozen=True)
 class MatmulModel(UnitModel):
-    """Bench view of an :class:`hdl.LNSSystolicArray`: beats of tile passes in, tile rows out.
+    """Bench view of an :class:`lnsgen.hdl.LNSSystolicArray`: beats of tile passes in, tile rows out.
 
     ``stimuli(fmt, n, rng)`` draws matrix products of many shapes (1x1x1, shapes that are not
     multiples of the tile, K far beyond the array, products that take several passes) until
     at least ``n`` input beats (a fixed set of shapes when ``n`` is None), and lists the passes
-    of each through :class:`~verification.matmul.TileDriver`. ``reference`` reads the passes
-    back from the beats and multiplies each pass's blocks with :func:`golden.matmul`.
+    of each through :class:`~lnsgen.verification.matmul.TileDriver`. ``reference`` reads the passes
+    back from the beats and multiplies each pass's blocks with :func:`lnsgen.golden.matmul`.
     """
 
     unit: str = ""
@@ -395,8 +394,8 @@ class MatmulModel(UnitModel):
 
 def _driver(unit: str, fmt: LNSFormat):
     """The tile driver of array unit ``unit`` (its geometry is a property of the hardware)."""
-    from hdl.pe import LNSProcessingElement
-    from hdl.units import ARRAY_UNITS
+    from lnsgen.hdl.pe import LNSProcessingElement
+    from lnsgen.hdl.units import ARRAY_UNITS
 
     from .matmul import TileDriver
     geometry = ARRAY_UNITS[unit]

@@ -1,8 +1,8 @@
 """Run a cocotb bench on generated Verilog from Python (and so from pytest).
 
-``run_bench`` generates the unit's Verilog with :mod:`hdl`, builds it with cocotb's python
+``run_bench`` generates the unit's Verilog with :mod:`lnsgen.hdl`, builds it with cocotb's python
 runner for Icarus or Verilator in its own build directory, runs
-:mod:`verification.tb_unit`, and returns the bench's JSON summary.
+:mod:`lnsgen.verification.tb_unit`, and returns the bench's JSON summary.
 """
 
 from __future__ import annotations
@@ -15,16 +15,16 @@ import sys
 
 from cocotb_tools.runner import get_results, get_runner
 
-from golden import LNSFormat
-from golden.checks import check_format, check_int, check_real
-from hdl import build_unit, to_verilog
+from lnsgen import paths
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format, check_int, check_real
+from lnsgen.hdl import build_unit, to_verilog
 
 from .config import BenchConfig
 from .models import MODELS
 
-__all__ = ["ROOT", "SIMULATORS", "BenchFailure", "check_sim", "run_bench", "simulate"]
+__all__ = ["SIMULATORS", "BenchFailure", "check_sim", "run_bench", "simulate"]
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 SIMULATORS = ("icarus", "verilator")
 TIMESCALE = ("1ns", "1ps")
 
@@ -48,7 +48,7 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     Parameters
     ----------
     unit : str
-        A unit of :data:`hdl.UNITS`.
+        A unit of :data:`lnsgen.hdl.UNITS`.
     fmt : golden.LNSFormat
         Its format.
     sim : {"icarus", "verilator"}
@@ -56,7 +56,7 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     vectors : int or None
         Random vectors after the corner cases, or None for every input combination.
     seed, idle, stall :
-        See :class:`~verification.config.BenchConfig`.
+        See :class:`~lnsgen.verification.config.BenchConfig`.
     model : str, optional
         Golden model to compare with (default: the unit's own).
     tag : str
@@ -93,11 +93,11 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
                          f"not {tag!r}")
     component = build_unit(unit, fmt)
     name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
-    result_file = ROOT / "build" / "reports" / "sim" / f"{name}.json"
+    result_file = paths.reports_dir() / "sim" / f"{name}.json"
     cfg = BenchConfig(model=model, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
                       vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
                       latency=component.latency, result_file=str(result_file))
-    return simulate(component, unit, sim=sim, name=name, test_module="verification.tb_unit",
+    return simulate(component, unit, sim=sim, name=name, test_module="lnsgen.verification.tb_unit",
                     config_json=cfg.to_json(), result_file=result_file)
 
 
@@ -120,7 +120,7 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
     component : amaranth.lib.wiring.Component
         The unit to simulate.
     unit : str
-        Its name in :data:`hdl.UNITS` (names the Verilog module ``lns_<unit>``).
+        Its name in :data:`lnsgen.hdl.UNITS` (names the Verilog module ``lns_<unit>``).
     sim : {"icarus", "verilator"}
     name : str
         Names the build directory (``build/sim/<name>``), which is emptied first.
@@ -141,7 +141,7 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
         tail of the simulator log.
     """
     _venv_on_path()
-    build_dir = (build_root or ROOT / "build" / "sim") / name
+    build_dir = (build_root or paths.build_dir() / "sim") / name
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
     top = "lns_" + unit.replace("-", "_")
@@ -164,7 +164,7 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
     try:
         results = runner.test(test_module=test_module, hdl_toplevel=top, build_dir=build_dir,
                               test_dir=build_dir, timescale=TIMESCALE,
-                              extra_env={"LNSGEN_BENCH": config_json, "PYTHONPATH": str(ROOT)},
+                              extra_env={"LNSGEN_BENCH": config_json},
                               log_file=build_dir / "sim.log")
         # Outside pytest the runner returns even when a test failed: read the verdict.
         failed = get_results(pathlib.Path(results))[1] or None

@@ -2,7 +2,7 @@
 
 A soak run pushes a long random stream through one unit on a simulator (Verilator by default),
 with random stalls on both streams and random reset pulses between segments, and compares
-every result with golden (see :mod:`verification.tb_soak` for exactly what is checked). The CLI
+every result with golden (see :mod:`lnsgen.verification.tb_soak` for exactly what is checked). The CLI
 runs it for each unit asked for and merges one row per (unit, format, simulator) into
 ``build/reports/soak.json``. Exit status: 0 when every run is clean, 1 when one failed,
 2 on bad arguments.
@@ -27,24 +27,24 @@ import pathlib
 import sys
 import time
 
-from golden import LNSFormat
-from golden.checks import check_format, check_int
-from golden.cli import format_arg, int_arg, output_file
-from hdl import CONVERTER_UNITS, build_unit
+from lnsgen import paths
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format, check_int
+from lnsgen.golden.cli import format_arg, int_arg, output_file
+from lnsgen.hdl import CONVERTER_UNITS, build_unit
 
 from .config import SoakConfig
 from .models import MODELS
-from .runner import ROOT, SIMULATORS, BenchFailure, check_sim, simulate
+from .runner import SIMULATORS, BenchFailure, check_sim, simulate
 
-__all__ = ["REPORT", "SOAK_ARRAY_UNITS", "SOAK_UNITS", "main", "run_soak"]
+__all__ = ["SOAK_ARRAY_UNITS", "SOAK_UNITS", "main", "run_soak"]
 
-REPORT = ROOT / "build" / "reports" / "soak.json"
 DEFAULT_OPERANDS = 1_000_000
 DEFAULT_RESETS = 40
 #: The systolic arrays soaked by default: the smallest of each kind (the larger ones take the
 #: same tile passes, only wider, and their benches are in ``verification/test_matmul.py``).
 SOAK_ARRAY_UNITS = ("mm2x2", "mm2x2-kahan")
-#: The units with a golden model in :data:`verification.models.MODELS` and one input and one
+#: The units with a golden model in :data:`lnsgen.verification.models.MODELS` and one input and one
 #: output stream that the soak bench drives: the stream units, the converters, then the arrays.
 SOAK_UNITS = (("mul", "div", "add", "add-direct", "mac", "acc", "acc-kahan") + tuple(CONVERTER_UNITS)
               + SOAK_ARRAY_UNITS)
@@ -58,7 +58,7 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
     Parameters
     ----------
     unit : str
-        A unit of :data:`hdl.UNITS`.
+        A unit of :data:`lnsgen.hdl.UNITS`.
     fmt : golden.LNSFormat
     operands : int
         Input beats to push through, at least 1 (values summed, for accumulators; beats of
@@ -102,14 +102,14 @@ def run_soak(unit: str, fmt: LNSFormat, *, operands: int, resets: int, sim: str 
         raise ValueError(f"model must be one of {sorted(MODELS)}, not {model!r}")
     component = build_unit(unit, fmt)
     name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
-    result_file = ROOT / "build" / "reports" / "soak" / f"{name}.json"
+    result_file = paths.reports_dir() / "soak" / f"{name}.json"
     cfg = SoakConfig(model=model, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
                      operands=operands, resets=resets, seed=seed, latency=component.latency,
                      max_burst=max_burst, sim=sim, result_file=str(result_file))
     start = time.perf_counter()
-    summary = simulate(component, unit, sim=sim, name=name, test_module="verification.tb_soak",
+    summary = simulate(component, unit, sim=sim, name=name, test_module="lnsgen.verification.tb_soak",
                        config_json=cfg.to_json(), result_file=result_file,
-                       build_root=ROOT / "build" / "soak")
+                       build_root=paths.build_dir() / "soak")
     summary["unit"] = unit
     summary["total_wall_s"] = round(time.perf_counter() - start, 1)  # build included
     return summary
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sim", choices=SIMULATORS, default="verilator",
                    help="simulator (default verilator)")
     p.add_argument("--seed", type=int_arg(0), default=1, help="random seed (default 1)")
-    p.add_argument("--report", type=pathlib.Path, default=REPORT, metavar="FILE",
+    p.add_argument("--report", type=pathlib.Path, metavar="FILE",
                    help="JSON report to merge the rows into (default build/reports/soak.json)")
     return p
 
@@ -158,6 +158,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.resets >= args.operands:
         parser.error(f"--resets must be below --operands ({args.operands}), not {args.resets}")
+    args.report = args.report or paths.reports_dir() / "soak.json"
     output_file(parser, args.report, "--report")
     print(" ".join(f"{name:>{w}}" for name, w in COLUMNS), flush=True)
     rows, failed = [], []

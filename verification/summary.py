@@ -11,17 +11,14 @@ import collections
 import json
 import sys
 
-from golden import LNSFormat
-from hdl.units import UNITS
-
-from .runner import ROOT
-
-REPORTS = ROOT / "build" / "reports"
+from lnsgen import paths
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl.units import UNITS
 
 
 def collect() -> list[dict]:
     rows = collections.OrderedDict()
-    for path in sorted((REPORTS / "sim").glob("*.json")):
+    for path in sorted((paths.reports_dir() / "sim").glob("*.json")):
         r = json.loads(path.read_text())
         if r["model"] not in UNITS:
             continue  # a self-test against a deliberately wrong model, failing on purpose
@@ -32,7 +29,7 @@ def collect() -> list[dict]:
         row["sims"][sim] = row["sims"].get(sim, 0) + r["vectors"]
         row["vectors"] += r["vectors"]
         row["mismatches"] += r["mismatches"]
-    synth_file = REPORTS / "synth.json"
+    synth_file = paths.reports_dir() / "synth.json"
     for entry in json.loads(synth_file.read_text()) if synth_file.exists() else []:
         if entry.get("nodsp"):
             continue
@@ -71,7 +68,7 @@ def main() -> int:
         print("no results yet: run `make sim` and `make synth` first", file=sys.stderr)
         return 1
     text = markdown(rows)
-    (REPORTS / "summary.md").write_text(text + "\n")
+    (paths.reports_dir() / "summary.md").write_text(text + "\n")
     print(text)
     return 0
 

@@ -1,6 +1,6 @@
 """cocotb soak bench: a long random stream through one unit, in segments ended by reset pulses.
 
-Started by :func:`verification.soak.run_soak` with a :class:`~verification.config.SoakConfig`
+Started by :func:`lnsgen.verification.soak.run_soak` with a :class:`~lnsgen.verification.config.SoakConfig`
 in the ``LNSGEN_BENCH`` environment variable. The operands are split into ``resets + 1``
 segments; a segment is one or more bursts, each with its own random input-idle and
 output-stall probabilities (from back to back to 90% stalled). Every segment but the last
@@ -13,9 +13,9 @@ ends with a reset pulse of 1-4 cycles, of one of two kinds:
   reduced, or a result waiting in the output register are thrown away.
 
 Half the resets (rounded up) are mid-flight. A cycle with ``rst`` high is no transfer on either
-stream (the driver keeps ``valid`` low; see :class:`~verification.streams.StreamMonitor`).
+stream (the driver keeps ``valid`` low; see :class:`~lnsgen.verification.streams.StreamMonitor`).
 
-A systolic array unit (:class:`~verification.models.MatmulModel`) is driven the same way with
+A systolic array unit (:class:`~lnsgen.verification.models.MatmulModel`) is driven the same way with
 tile passes: a burst is whole passes of random matrix products (random K from 1 to 40 per
 product, plus the model's corner shapes), so a drained segment ends between passes and only a
 mid-flight reset cuts a pass. A cut pass has no expected rows (it never got its ``last``
@@ -31,7 +31,7 @@ array's output beats are tile rows, a pass's rows only once its final beat was a
 * no result beyond the expected ones (*extra*), and none before its input (the monitor's
   ``limit``); after every reset the unit stays silent for ``latency + 8`` idle cycles (no stale
   beat survives a reset);
-* the handshake rules of :class:`~verification.streams.StreamMonitor` on every cycle.
+* the handshake rules of :class:`~lnsgen.verification.streams.StreamMonitor` on every cycle.
 
 The summary (operands = accepted input beats, operand values = the LNS values those beats
 carried, results, resets, stalls, mismatches, lost, extra, wall time) goes to the configured
@@ -50,10 +50,10 @@ import numpy as np
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from golden import LNSFormat
-from verification.config import SoakConfig
-from verification.models import MODELS, MatmulModel, pack_fields
-from verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
+from lnsgen.golden import LNSFormat
+from lnsgen.verification.config import SoakConfig
+from lnsgen.verification.models import MODELS, MatmulModel, pack_fields
+from lnsgen.verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
 #: (input idle, output stall) probabilities of a burst and how often each pair is drawn: mostly

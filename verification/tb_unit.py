@@ -1,9 +1,9 @@
 """cocotb bench for any lnsgen stream unit (one input stream ``i``, one output stream ``o``).
 
-It is started by :func:`verification.runner.run_bench`, which passes a :class:`BenchConfig`
+It is started by :func:`lnsgen.verification.runner.run_bench`, which passes a :class:`BenchConfig`
 as JSON in the ``LNSGEN_BENCH`` environment variable. Flow: reset; drive the stimuli through a
-:class:`~verification.streams.StreamDriver` while a
-:class:`~verification.streams.StreamMonitor` takes the results under random backpressure;
+:class:`~lnsgen.verification.streams.StreamDriver` while a
+:class:`~lnsgen.verification.streams.StreamMonitor` takes the results under random backpressure;
 compare every beat, in order, with the golden model; write a JSON summary; fail on any
 mismatch, lost, extra or early beat.
 """
@@ -20,10 +20,10 @@ import numpy as np
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from golden import LNSFormat
-from verification.config import BenchConfig
-from verification.models import MODELS, pack_fields
-from verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
+from lnsgen.golden import LNSFormat
+from lnsgen.verification.config import BenchConfig
+from lnsgen.verification.models import MODELS, pack_fields
+from lnsgen.verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
 

@@ -5,7 +5,7 @@ accepted parameter. These runs cover every ``(int_bits, frac_bits)`` with a code
 bits (36 formats, from ``lns3_i1f1`` to ``lns10_i8f1``): formats of up to 7 bits exhaustively
 (every ``(a, b, op)``), wider ones densely around cancellation plus weighted random vectors, for
 both Gaussian-log methods, and the multiply-add on targeted random triples. They use the fast
-file-driven bench (:mod:`verification.vectors`) with random idle and stall cycles.
+file-driven bench (:mod:`lnsgen.verification.vectors`) with random idle and stall cycles.
 
 The first run found the adder wrapping ``Lx + phi-`` near cancellation at ``int_bits <= 3``
 (a sum far below the smallest magnitude came out as ``-max`` instead of zero).
@@ -14,15 +14,15 @@ The first run found the adder wrapping ``Lx + phi-`` near cancellation at ``int_
 import numpy as np
 import pytest
 
-from golden import MAX_INT_BITS, LNSFormat
-from hdl import LNSAdder, LNSMultiplyAdd
-from verification.models import MODELS, adder_dense_vectors
-from verification.runner import ROOT
-from verification.vectors import run_vectors
+from lnsgen import paths
+from lnsgen.golden import MAX_INT_BITS, LNSFormat
+from lnsgen.hdl import LNSAdder, LNSMultiplyAdd
+from lnsgen.verification.models import MODELS, adder_dense_vectors
+from lnsgen.verification.vectors import run_vectors
 
 FORMATS = [LNSFormat(int_bits=i, frac_bits=f) for i in range(1, MAX_INT_BITS + 1)
            for f in range(1, 10) if 1 + i + f <= 10]
-WORK = ROOT / "build" / "sim" / "format-space"
+WORK = paths.build_dir() / "sim" / "format-space"
 
 
 def test_the_sweep_covers_every_format_up_to_10_bits():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from golden import LNSFormat
-from verification.runner import SIMULATORS, run_bench
+from lnsgen.golden import LNSFormat
+from lnsgen.verification.runner import SIMULATORS, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
 LNS16 = LNSFormat(int_bits=5, frac_bits=10)

@@ -1,15 +1,15 @@
 """Benches of record for the systolic LNS matrix unit, on Icarus and Verilator.
 
-Every output element of every pass is compared bit-exactly with :func:`golden.matmul` of the
+Every output element of every pass is compared bit-exactly with :func:`lnsgen.golden.matmul` of the
 pass's blocks; the shapes include 1x1x1, shapes that are not multiples of the tile, K far
 beyond the array, and products that take several passes (see
-:class:`verification.models.MatmulModel`). Inputs idle and outputs stall at random.
+:class:`lnsgen.verification.models.MatmulModel`). Inputs idle and outputs stall at random.
 """
 
 import pytest
 
-from golden import LNSFormat
-from verification.runner import SIMULATORS, BenchFailure, run_bench
+from lnsgen.golden import LNSFormat
+from lnsgen.verification.runner import SIMULATORS, BenchFailure, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
 LNS16 = LNSFormat(int_bits=5, frac_bits=10)

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from amaranth.hdl import ResetSignal, Signal
 
-import hdl.accumulator
-import hdl.pipeline
-from golden import LNSFormat
-from verification.models import MODELS
-from verification.runner import BenchFailure
-from verification.soak import SOAK_ARRAY_UNITS, SOAK_UNITS, run_soak
-from verification.tb_soak import results_allowed
+import lnsgen.hdl.accumulator
+import lnsgen.hdl.pipeline
+from lnsgen.golden import LNSFormat
+from lnsgen.verification.models import MODELS
+from lnsgen.verification.runner import BenchFailure
+from lnsgen.verification.soak import SOAK_ARRAY_UNITS, SOAK_UNITS, run_soak
+from lnsgen.verification.tb_soak import results_allowed
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
 LNS16 = LNSFormat(int_bits=5, frac_bits=10)
@@ -88,8 +88,8 @@ def test_soak_catches_a_wrong_array_model():
 def test_soak_catches_state_that_survives_reset(monkeypatch):
     """Steps in flight must be cancelled by a reset; with reset-less valid delay lines (the
     accumulator before the first soak) the step counter goes below zero and the unit hangs."""
-    delay = hdl.accumulator._delay
-    monkeypatch.setattr(hdl.accumulator, "_delay",
+    delay = lnsgen.hdl.accumulator._delay
+    monkeypatch.setattr(lnsgen.hdl.accumulator, "_delay",
                         lambda m, value, cycles, name, valid=False: delay(m, value, cycles, name))
     with pytest.raises(BenchFailure, match="stuck|mismatches|lost|beat"):
         run_soak("acc-kahan", LNS8, operands=3000, resets=12, sim="icarus", seed=5,
@@ -110,7 +110,7 @@ def test_soak_catches_array_state_that_survives_reset(monkeypatch):
                 self._m.d.sync += reg.eq(reg)
             value = reg
         return value
-    monkeypatch.setattr(hdl.pipeline.Pipeline, "flag", reset_less_flag)
+    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flag", reset_less_flag)
     with pytest.raises(BenchFailure, match="beat|mismatches|lost|extra"):
         run_soak("mm2x2", LNS8, operands=3000, resets=8, sim="icarus", seed=1,
                  tag="reset-bug")

@@ -3,7 +3,7 @@
 ``python -m verification.utilization --size 4 --k 1 2 4 8 16 32 64`` runs, for every K, one
 tile pass alone and ``--passes`` passes back to back through an array whose input is always
 valid and whose output is always ready, checks every output row against
-:func:`golden.matmul`, and reports the cycles from the first accepted beat to the last output
+:func:`lnsgen.golden.matmul`, and reports the cycles from the first accepted beat to the last output
 row and the utilization, useful MACs / (PEs x cycles). The same RTL runs on Icarus and
 Verilator in the benches; this measurement only needs exact cycle counts.
 """
@@ -18,16 +18,15 @@ import sys
 import numpy as np
 from amaranth.sim import Simulator
 
-import golden
-from golden import LNSFormat
-from hdl.systolic import LNSSystolicArray
+from lnsgen import golden
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl.systolic import LNSSystolicArray
 
 from .matmul import TileDriver
 from .models import pack_fields
 
 __all__ = ["measure"]
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def measure(array: LNSSystolicArray, k: int, passes: int, *, seed: int = 0) -> dict:

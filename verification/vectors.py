@@ -1,6 +1,6 @@
 """A fast, file-driven stream bench: many vectors per second on a real simulator.
 
-The cocotb benches (:mod:`verification.tb_unit`) pay a Python round trip per clock edge
+The cocotb benches (:mod:`lnsgen.verification.tb_unit`) pay a Python round trip per clock edge
 (about 25,000 vectors/s on Icarus). Sweeps over the parameter space need millions of vectors
 over dozens of formats, so this bench moves the driving into Verilog: a small testbench reads
 the input payloads from a ``$readmemh`` file, offers them on ``i`` with random idle cycles,
@@ -139,7 +139,7 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
     component : amaranth.lib.wiring.Component
         A stream unit (ports ``i`` and ``o``).
     model : UnitModel or str
-        Its bench model (or a key of :data:`verification.models.MODELS`).
+        Its bench model (or a key of :data:`lnsgen.verification.models.MODELS`).
     fmt : golden.LNSFormat
     inputs : dict
         Field arrays, as ``model.stimuli`` returns them.
@@ -155,7 +155,7 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
     verilog : str, optional
         The unit's Verilog with module ``top`` (generated from ``component`` if not given).
     """
-    from hdl.units import to_verilog
+    from lnsgen.hdl.units import to_verilog
 
     if isinstance(model, str):
         model = MODELS[model]

@@ -1,12 +1,12 @@
 """Bit-exact, vectorized LNS matrix multiply: ``golden.mul`` products, ``golden.addsub`` sums.
 
-``lns_matmul(fmt, a, b)`` computes ``a @ b`` on LNS codes: every product is :func:`golden.mul`
+``lns_matmul(fmt, a, b)`` computes ``a @ b`` on LNS codes: every product is :func:`lnsgen.golden.mul`
 (exact in the log domain, saturating/flushing like the hardware multiplier) and every sum is a
-chain of :func:`golden.addsub` additions in a fixed order (``order=``):
+chain of :func:`lnsgen.golden.addsub` additions in a fixed order (``order=``):
 
 ``"sequential"`` (default)
     ``((0 + p_0) + p_1) + ... + p_{K-1}``: one accumulator per output, fed in ``k`` order, as a
-    systolic-array PE or :func:`golden.accumulate.lns_sum` does.
+    systolic-array PE or :func:`lnsgen.golden.accumulate.lns_sum` does.
 ``"pairwise"``
     An adder tree: level by level, ``p_0 + p_1``, ``p_2 + p_3``, ...; an odd last element is
     carried unchanged to the next level.
@@ -14,17 +14,17 @@ chain of :func:`golden.addsub` additions in a fixed order (``order=``):
 Two implementations give the same bits (the tests check it):
 
 ``impl="golden"``
-    Literally :func:`golden.mul` on the broadcast operands and :func:`golden.addsub` in the
+    Literally :func:`lnsgen.golden.mul` on the broadcast operands and :func:`lnsgen.golden.addsub` in the
     order above: the reference, slow.
 ``impl="fast"`` (default)
     The same integer rules on an unpacked ``(log, sign)`` form, with ``phi+`` and ``phi-`` read
-    from one lookup table built from :func:`golden.gaussian.gaussian_logs` (the adder's own
+    from one lookup table built from :func:`lnsgen.golden.gaussian.gaussian_logs` (the adder's own
     tables, so a change of the adder's approximation carries over). Zero is a log far below
     ``log_min`` (so ``0 + y``, ``x * 0`` and cancellation need no special case), and the
     Gaussian-log lookup takes ``d = max(Ly - Lx, d_min - 1)`` with a zero entry at
     ``d_min - 1``: exactly the golden adder's "zero operand adds nothing" rule. About 4x faster
     than ``impl="golden"``. Formats whose ``d`` domain exceeds
-    :data:`golden.gaussian.LUT_LIMIT` fall back to ``"golden"``.
+    :data:`lnsgen.golden.gaussian.LUT_LIMIT` fall back to ``"golden"``.
 """
 
 from __future__ import annotations
@@ -120,15 +120,15 @@ class LNSKernel:
     # Element-wise golden operations on codes -------------------------------------------------
 
     def add_codes(self, a, b):
-        """:func:`golden.add` on codes (broadcast), through the unpacked form."""
+        """:func:`lnsgen.golden.add` on codes (broadcast), through the unpacked form."""
         return self.pack(*self.add(*self.unpack(a), *self.unpack(b)))
 
     def sub_codes(self, a, b):
-        """:func:`golden.sub` on codes (broadcast)."""
+        """:func:`lnsgen.golden.sub` on codes (broadcast)."""
         return self.pack(*self.sub(*self.unpack(a), *self.unpack(b)))
 
     def sum_codes(self, x, axis: int = -1):
-        """:func:`golden.accumulate.lns_sum` (plain, sequential from index 0) on codes."""
+        """:func:`lnsgen.golden.accumulate.lns_sum` (plain, sequential from index 0) on codes."""
         l, s = self.unpack(np.moveaxis(np.asarray(x), axis, 0))
         if l.shape[0] == 0:
             return np.full(l.shape[1:], self.fmt.zero, dtype=np.int64)
@@ -138,7 +138,7 @@ class LNSKernel:
         return self.pack(acc_l, acc_s)
 
     def kahan_step_codes(self, p, c, x):
-        """:meth:`golden.accumulate.Accumulator.step` with ``"kahan"`` on codes:
+        """:meth:`lnsgen.golden.accumulate.Accumulator.step` with ``"kahan"`` on codes:
         ``y = x - c; t = p + y; c = (t - p) - y; p = t``; returns ``(t, c)``."""
         lp, sp = self.unpack(p)
         lc, sc = self.unpack(c)
@@ -342,7 +342,7 @@ def lns_matmul(fmt: LNSFormat, a, b, *, order: str = "sequential", impl: str = "
     impl : {"fast", "golden"}
         Implementation; both give the same bits.
     method, max_error :
-        The adder's Gaussian-log approximation (see :func:`golden.addsub`).
+        The adder's Gaussian-log approximation (see :func:`lnsgen.golden.addsub`).
 
     Returns
     -------

@@ -7,14 +7,14 @@ Modes (see ``golden/train/README.md`` for the exact arithmetic of each):
 
 ``float``       float64 numpy throughout.
 ``lns-matmul``  float64, except that the five matrix products (two forward, three backward) are
-                LNS matmuls: operands rounded to LNS with :func:`golden.from_float`, products and
-                sums in LNS (:func:`golden.train.lnsmatmul.lns_matmul`), the result converted back
-                with :func:`golden.to_float`.
+                LNS matmuls: operands rounded to LNS with :func:`lnsgen.golden.from_float`, products and
+                sums in LNS (:func:`lnsgen.golden.train.lnsmatmul.lns_matmul`), the result converted back
+                with :func:`lnsgen.golden.to_float`.
 ``lns``         every parameter, activation and gradient is an LNS code and every operation is a
-                :mod:`golden` operation; the one step that is not is the fixed-point conversion
+                :mod:`lnsgen.golden` operation; the one step that is not is the fixed-point conversion
                 inside ``exp`` of the softmax (an antilog, see :func:`LNSNet.exp`).
 ``lns-kahan``   as ``lns``, with one Kahan compensation term per parameter for the update
-                (:class:`golden.accumulate.Accumulator` with ``"kahan"``).
+                (:class:`lnsgen.golden.accumulate.Accumulator` with ``"kahan"``).
 
 Everything is reproducible from the seed: training subset ``default_rng([seed, 1])``,
 initialization ``default_rng([seed, 2])``, batch order ``default_rng([seed, 3])``; the same for
@@ -169,7 +169,7 @@ class LNSNet:
     ----------
     fmt : LNSFormat
     params : dict of float64 arrays
-        Initial values, rounded with :func:`golden.from_float`.
+        Initial values, rounded with :func:`lnsgen.golden.from_float`.
     lr : float
         Learning rate; the update scale ``lr / batch`` is rounded to one LNS constant.
     batch : int
@@ -179,9 +179,9 @@ class LNSNet:
     order, method :
         The matmul summation order and the adder's Gaussian-log method.
     impl : {"fast", "golden"}
-        ``"golden"`` calls the :mod:`golden` functions (``add``, ``sub``, ``lns_sum``,
+        ``"golden"`` calls the :mod:`lnsgen.golden` functions (``add``, ``sub``, ``lns_sum``,
         ``Accumulator.step``, ``lns_matmul(impl="golden")``) directly; ``"fast"`` (default)
-        computes the same bits with the unpacked kernel of :mod:`golden.train.lnsmatmul`
+        computes the same bits with the unpacked kernel of :mod:`lnsgen.golden.train.lnsmatmul`
         (tested equal step by step).
     """
 
@@ -225,7 +225,7 @@ class LNSNet:
         return self.k.sub_codes(a, b) if self.k else np.asarray(sub(self.fmt, a, b, **self.kw))
 
     def sum(self, x, axis):
-        """Sequential sum from index 0 along ``axis`` (:func:`golden.accumulate.lns_sum`)."""
+        """Sequential sum from index 0 along ``axis`` (:func:`lnsgen.golden.accumulate.lns_sum`)."""
         if self.k:
             return self.k.sum_codes(x, axis)
         return np.asarray(lns_sum(self.fmt, x, axis=axis, **self.kw))

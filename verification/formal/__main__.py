@@ -14,15 +14,14 @@ import json
 import pathlib
 import sys
 
-from golden import LNSFormat
-from golden.cli import output_file
+from lnsgen import paths
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.cli import output_file
 
 from .bugs import BUGS
 from .harness import PROPERTY_SETS
 from .proofs import format_trace, plan, stream_units
-from .sby import ROOT, WORK, missing_tools
-
-REPORTS = ROOT / "build" / "reports"
+from .sby import missing_tools
 
 
 def _format(text: str) -> LNSFormat:
@@ -71,7 +70,7 @@ def parser() -> argparse.ArgumentParser:
                         "latency > 1")
     p.add_argument("--timeout", type=_positive, default=600, metavar="S",
                    help="seconds per proof before SymbiYosys gives up (default 600)")
-    p.add_argument("--work", type=pathlib.Path, default=WORK, metavar="DIR",
+    p.add_argument("--work", type=pathlib.Path, metavar="DIR",
                    help="folder for the SymbiYosys runs (default build/formal)")
     p.add_argument("--report", type=pathlib.Path,
                    help="JSON report path (default build/reports/formal.json; formal-bug.json "
@@ -102,7 +101,7 @@ def main(argv=None) -> int:
     print("-" * len(head))
     rows, failures = [], []
     for proof in proofs:
-        result = proof.run(work=args.work.resolve(), timeout=args.timeout)
+        result = proof.run(work=args.work, timeout=args.timeout)
         rows.append(proof.row(result))
         at = f" @ step {result.step}" if result.step is not None else ""
         extra = f"  [{', '.join(result.failed)}{at}]" if result.failed else ""
@@ -123,7 +122,7 @@ def main(argv=None) -> int:
 
     default = ("formal-bug.json" if args.inject_bug else
                "formal-weak.json" if args.no_strengthen else "formal.json")
-    report = args.report or REPORTS / default
+    report = args.report or paths.reports_dir() / default
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"\n{len(proofs) - len(failures)}/{len(proofs)} passed; report: {report}")

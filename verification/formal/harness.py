@@ -2,7 +2,7 @@
 
 :class:`FormalTop` wraps any unit that follows the lnsgen stream contract (a
 :class:`~amaranth.lib.wiring.Component` with an input stream ``i``, an output stream ``o`` and an
-integer ``latency``; see :mod:`hdl.pipeline`) in a module whose only inputs are the clock, the
+integer ``latency``; see :mod:`lnsgen.hdl.pipeline`) in a module whose only inputs are the clock, the
 reset, ``i.valid``, ``i.payload`` and ``o.ready``. Those are left unconstrained, so the solver
 drives them with any sequence it likes (the ``AnySeq`` of a test bench, but as ports, which also
 makes them show up by name in counterexample traces).
@@ -24,7 +24,7 @@ Property sets
     properties too. ``inv_count``: the counter equals the number of valid bits in the shadow
     chain (the counter is state of the bench, unconstrained in an induction step).
     ``inv_stages``: the unit's own stage valid bits (found by name, ``stage<k>_valid``, as
-    :class:`hdl.pipeline.StallPipeline` names them) equal the shadow chain. Without it
+    :class:`lnsgen.hdl.pipeline.StallPipeline` names them) equal the shadow chain. Without it
     k-induction cannot prove ``latency`` for a unit with more than one stage at any depth: an
     arbitrarily long stall freezes any unreachable state of the hidden stages.
 ``equiv`` (``mode prove``)
@@ -67,7 +67,7 @@ from amaranth.hdl import (
     Value,
 )
 
-from hdl import LNSSystolicArray
+from lnsgen.hdl import LNSSystolicArray
 
 from .tiles import add_tile_covers, add_tile_properties
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from golden import LNSFormat
-from hdl.units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit
+from lnsgen.golden import LNSFormat
+from lnsgen.hdl.units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit
 
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
-from .sby import WORK, ProofResult, read_vcd, run_sby
+from .sby import ProofResult, read_vcd, run_sby
 from .spec import SPECS, mul_spec, spec_fits
 
 __all__ = ["STREAM_UNITS", "SUM_UNITS", "TILE_UNITS", "Proof", "applicable", "bug_applies", "default_depth", "format_trace", "plan",
@@ -30,7 +30,7 @@ _ONLY_SET = {u: "sums" for u in SUM_UNITS}
 
 def applicable(unit: str, props: str, fmt: LNSFormat | None = None) -> bool:
     """Whether property set ``props`` can be checked on ``unit`` (at ``fmt``): ``equiv`` needs
-    a spec (the adders' only up to :data:`~verification.formal.spec.MAX_ADD_SPEC_WIDTH` bits);
+    a spec (the adders' only up to :data:`~lnsgen.verification.formal.spec.MAX_ADD_SPEC_WIDTH` bits);
     ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others."""
     if unit in _ONLY_SET:
         return props == _ONLY_SET[unit]
@@ -55,7 +55,7 @@ def default_depth(latency: int, props: str) -> int:
 
 def stream_units() -> list[str]:
     """The names of the units with a property set (:data:`STREAM_UNITS`, :data:`SUM_UNITS`,
-    :data:`TILE_UNITS`) in :data:`hdl.units.UNITS`."""
+    :data:`TILE_UNITS`) in :data:`lnsgen.hdl.units.UNITS`."""
     return sorted(u for u in STREAM_UNITS + SUM_UNITS + TILE_UNITS if u in UNITS)
 
 
@@ -148,7 +148,7 @@ class Proof:
         return FormalTop(unit, checks=[self.props], latency=latency, spec=spec,
                          strengthen=self.strengthen)
 
-    def run(self, *, work=WORK, timeout: int | None = None) -> ProofResult:
+    def run(self, *, work=None, timeout: int | None = None) -> ProofResult:
         top = self.top()
         depth = self.depth or default_depth(top.unit.latency, self.props)
         return run_sby(top, self.name, mode=self.mode, depth=depth, work=work, timeout=timeout)

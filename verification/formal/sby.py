@@ -1,4 +1,4 @@
-"""Run a :class:`~verification.formal.harness.FormalTop` through SymbiYosys (YoWASP build).
+"""Run a :class:`~lnsgen.verification.formal.harness.FormalTop` through SymbiYosys (YoWASP build).
 
 The YoWASP tools run in WebAssembly and see ``/tmp`` as their own scratch folder, so absolute
 paths under ``/tmp`` do not reach them: every proof gets its own folder (``build/formal/`` by
@@ -16,10 +16,10 @@ import subprocess
 import sys
 import time
 
-__all__ = ["ROOT", "WORK", "ProofResult", "read_vcd", "run_sby", "tool_env"]
+from lnsgen import paths
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-WORK = ROOT / "build" / "formal"
+__all__ = ["ProofResult", "read_vcd", "run_sby", "tool_env"]
+
 
 #: SymbiYosys engine line: the smtbmc flow (BMC base case + k-induction) with Yices 2.
 ENGINE = "smtbmc yices"
@@ -92,7 +92,7 @@ def _sby_text(name: str, mode: str, depth: int, timeout: int | None,
     ])
 
 
-def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
+def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path | None = None,
             timeout: int | None = None) -> ProofResult:
     """Convert ``top`` to RTLIL and check it with SymbiYosys.
 
@@ -112,6 +112,7 @@ def run_sby(top, name: str, *, mode: str, depth: int, work: pathlib.Path = WORK,
     timeout : int or None
         Seconds before SymbiYosys gives up (result ``TIMEOUT``).
     """
+    work = paths.build_dir() / "formal" if work is None else pathlib.Path(work)
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", name):
         raise ValueError(f"name must be a plain file name, not {name!r}")
     work = pathlib.Path(work).resolve()

@@ -1,8 +1,8 @@
 """Reference models for the equivalence proofs, written from the format's definition.
 
 These build the expected output code of an input payload out of plain Amaranth operators on bit
-vectors, following :mod:`golden.format` (code layout) and :mod:`golden.arith` (rules for zero,
-saturation and flush). They use nothing from :mod:`hdl` (no layouts, no units), so a proof
+vectors, following :mod:`lnsgen.golden.format` (code layout) and :mod:`lnsgen.golden.arith` (rules for zero,
+saturation and flush). They use nothing from :mod:`lnsgen.hdl` (no layouts, no units), so a proof
 compares two independent descriptions of the same function.
 """
 
@@ -13,10 +13,10 @@ import functools
 import numpy as np
 from amaranth.hdl import Array, Cat, Const, Mux, Value, signed
 
-from golden import LNSFormat, to_float
-from golden.converters import FloatToLNS, LNSToFloat
-from golden.gaussian import gaussian_logs
-from golden.ieee import FLOAT_FORMATS, FloatFormat
+from lnsgen.golden import LNSFormat, to_float
+from lnsgen.golden.converters import FloatToLNS, LNSToFloat
+from lnsgen.golden.gaussian import gaussian_logs
+from lnsgen.golden.ieee import FLOAT_FORMATS, FloatFormat
 
 __all__ = ["MAX_ADD_SPEC_WIDTH", "MAX_CONVERTER_SPEC_BITS", "SPECS", "add_spec", "decode",
            "div_spec", "from_float_spec", "mac_spec", "mul_spec", "nearest_float_words", "spec_fits",
@@ -28,7 +28,7 @@ MAX_ADD_SPEC_WIDTH = 10
 #: Largest table of a converter's reference model, in index bits (the LNS width for
 #: LNS-to-float, the fraction bits the table reads for float-to-LNS).
 MAX_CONVERTER_SPEC_BITS = 10
-#: The converter units (named as in :data:`hdl.units.CONVERTER_UNITS`): name -> (way, float).
+#: The converter units (named as in :data:`lnsgen.hdl.units.CONVERTER_UNITS`): name -> (way, float).
 _CONVERTERS = {f"{way}-{name}": (way, name) for name in FLOAT_FORMATS for way in ("from", "to")}
 
 
@@ -84,7 +84,7 @@ def div_spec(fmt: LNSFormat, payload: Value) -> Value:
 def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value:
     """Expected code of ``a + b`` (``a - b`` when ``op``) for the payload ``{a, b, op}``.
 
-    The rules of :mod:`golden.adder` (order by magnitude, ``d = Ly - Lx``, zero operands,
+    The rules of :mod:`lnsgen.golden.adder` (order by magnitude, ``d = Ly - Lx``, zero operands,
     exact cancellation, saturation and flush) over the golden model's value of phi+ and phi-
     at *every* ``d``, one constant per ``d``: the unit's table lookups, interpolation and
     near-zero path must reproduce the golden function everywhere. Formats up to
@@ -159,8 +159,8 @@ def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
     A normal word is ``2^(exp - bias) * (1 + man / 2^M)``; a subnormal one, whose highest set
     fraction bit is ``p``, is ``2^(emin - M + p) * (1 + (man - 2^p) / 2^p)`` (written as one
     case per ``p``, not as the unit's leading-one search and shift). ``log2(1 + f)`` is golden's
-    value at every fraction the table sees (:class:`golden.converters.FloatToLNS`); zeros,
-    infinities, NaN, saturation and flush follow :mod:`golden.convert`. Up to
+    value at every fraction the table sees (:class:`lnsgen.golden.converters.FloatToLNS`); zeros,
+    infinities, NaN, saturation and flush follow :mod:`lnsgen.golden.convert`. Up to
     :data:`MAX_CONVERTER_SPEC_BITS` table-index bits. ``method`` picks golden's table (the
     catalogue's units use ``"auto"``; another one is a deliberately wrong model).
     """
@@ -188,7 +188,7 @@ def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
 
 def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat) -> Value:
     """Expected IEEE word of the code ``payload``: for each of the ``2^W`` codes, the word
-    nearest to its value (:func:`nearest_float_words` of :func:`golden.to_float`), the
+    nearest to its value (:func:`nearest_float_words` of :func:`lnsgen.golden.to_float`), the
     converter's whole function as one table. Formats up to :data:`MAX_CONVERTER_SPEC_BITS`
     bits; it describes the correctly rounded (direct-table) converter."""
     if fmt.width > MAX_CONVERTER_SPEC_BITS:

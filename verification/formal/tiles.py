@@ -1,6 +1,6 @@
 """The ``tiles`` property set: the stream protocol of a systolic array, by k-induction.
 
-An :class:`hdl.LNSSystolicArray` is not a fixed-latency pipeline: it emits ``rows`` output rows
+An :class:`lnsgen.hdl.LNSSystolicArray` is not a fixed-latency pipeline: it emits ``rows`` output rows
 for every input beat marked ``last`` (one finished sum per PE, deskewed into a row of the
 output tile), buffers them in one FIFO per array row, and stops its whole grid when a row of
 results is due and that row's FIFO is full. What can go wrong is a result overwritten in a
@@ -89,7 +89,7 @@ def find_signal(fragment: Fragment, path: str) -> Signal:
 def _stage_bits(frag: Fragment, unit, r: int) -> list:
     """(valid and last) of every stage on row ``r``'s path, input register to the FIFO.
 
-    The names are those :class:`hdl.pipeline.Pipeline` gives the array's and the PEs' flags.
+    The names are those :class:`lnsgen.hdl.pipeline.Pipeline` gives the array's and the PEs' flags.
     """
     C, T = unit.cols, unit.slots
 
@@ -107,7 +107,7 @@ def _stage_bits(frag: Fragment, unit, r: int) -> list:
 def add_tile_properties(top, m: Module, frag: Fragment) -> None:
     """Add the ``tiles`` properties of :class:`~.harness.FormalTop` ``top`` to ``m``.
 
-    ``frag`` is the elaborated array (an :class:`hdl.LNSSystolicArray`), already a submodule.
+    ``frag`` is the elaborated array (an :class:`lnsgen.hdl.LNSSystolicArray`), already a submodule.
     """
     unit = top.unit
     # No property here depends on a sum's value, only on valid/last flags, FIFO levels and
