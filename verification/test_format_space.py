@@ -16,9 +16,9 @@ import pytest
 
 from lnsgen import paths
 from lnsgen.golden import MAX_INT_BITS, LNSFormat
-from lnsgen.hdl import LNSAdder, LNSMultiplyAdd
-from lnsgen.verification.models import MODELS, adder_dense_vectors
-from lnsgen.verification.vectors import run_vectors
+from lnsgen.spec import UnitSpec
+from lnsgen.verification.models import adder_dense_vectors, model_for
+from lnsgen.verification.vectors import run_spec_vectors
 
 FORMATS = [LNSFormat(int_bits=i, frac_bits=f) for i in range(1, MAX_INT_BITS + 1)
            for f in range(1, 10) if 1 + i + f <= 10]
@@ -35,9 +35,8 @@ def test_the_sweep_covers_every_format_up_to_10_bits():
 def test_adder(fmt, method):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng)
-    unit = "add" if method == "interp" else "add-direct"
-    result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs,
-                         work=WORK / f"{unit}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
     if fmt.width <= 7:
@@ -47,9 +46,9 @@ def test_adder(fmt, method):
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_muladd(fmt):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
-    inputs = MODELS["mac"].stimuli(fmt, 4000, rng)
-    result = run_vectors(LNSMultiplyAdd(fmt), "mac", fmt, inputs,
-                         work=WORK / f"mac-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("mac", fmt=fmt)
+    inputs = model_for(spec).stimuli(fmt, 4000, rng)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
 
@@ -65,11 +64,12 @@ FEW_INT_BITS = [LNSFormat(int_bits=i, frac_bits=f) for i in (1, 2, 3)
 def test_adder_few_int_bits(fmt):
     rng = np.random.default_rng(fmt.width)
     inputs = adder_dense_vectors(fmt, rng, codes=8192, random=40_000)
-    for method, unit in (("interp", "add"), ("direct", "add-direct")):
+    for method in ("interp", "direct"):
         if method == "direct" and fmt.width > 14:
             continue  # direct tables of 2**14 entries and more: the interp method's job
-        result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs, sim="verilator",
-                             work=WORK / f"{unit}-{fmt.name}", seed=fmt.width)
+        spec = UnitSpec("add", fmt=fmt, method=method)
+        result = run_spec_vectors(spec, inputs, sim="verilator", work=WORK / spec.name,
+                                  seed=fmt.width)
         assert result.ok, "\n".join(result.report) or result
 
 
@@ -79,8 +79,8 @@ def test_adder_few_int_bits(fmt):
 def test_adder_exhaustive(fmt, method):
     """Every (a, b, op) of every 8- to 10-bit format (up to 2**21 vectors each), on Verilator."""
     inputs = adder_dense_vectors(fmt, np.random.default_rng(0), exhaustive_width=10)
-    unit = "add" if method == "interp" else "add-direct"
-    result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs, sim="verilator",
-                         work=WORK / f"x-{unit}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method)
+    result = run_spec_vectors(spec, inputs, sim="verilator", work=WORK / f"x-{spec.name}",
+                              seed=fmt.width)
     assert result.vectors == 2 << (2 * fmt.width)
     assert result.ok, "\n".join(result.report) or result
