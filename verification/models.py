@@ -235,7 +235,7 @@ def _accumulator_stream(fmt: LNSFormat, n: int | None, rng) -> dict:
     near = fmt.pack(1 - sign, np.clip(log + rng.integers(-2, 3, size=total), fmt.log_min,
                                       fmt.log_max))
     small = fmt.pack(rng.integers(0, 2, size=total),
-                     rng.integers(fmt.log_min, fmt.log_min // 2, size=total))
+                     rng.integers(fmt.log_min, fmt.log_min // 2 + 1, size=total))
     values = np.where(kind == 5, near, np.where(kind == 6, small, values))
     values = np.where(kind == 7, fmt.zero, values)
     return {"value": values, "last": last}
