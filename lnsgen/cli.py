@@ -506,6 +506,29 @@ def cmd_study(p, args) -> int:
     return 0
 
 
+def cmd_docs(p, args) -> int:
+    from lnsgen import paths
+
+    from .docs import DATA, collect, render_all
+
+    docs = args.docs
+    if not (docs / "conf.py").is_file() and not (docs / "index.md").is_file():
+        p.error(f"--docs: {docs} is not the documentation folder (no conf.py or index.md)")
+    with _build_folder(args.out):
+        reports = paths.reports_dir()
+        for name in args.collect or []:
+            if name not in DATA:
+                p.error(f"--collect: one of {', '.join(DATA)}, not {name!r}")
+            try:
+                _say(f"docs: collected {collect(name, reports=reports, docs=docs)}")
+            except FileNotFoundError as exc:
+                _say(f"lnsgen docs: {exc}")
+                return 1
+    for path in render_all(docs, computed=not args.no_computed):
+        _say(f"docs: wrote {path}")
+    return 0
+
+
 #: Commands that hand all their arguments to a module's ``main(argv, prog=...)`` (the training
 #: emulation's own command lines, with the same spellings: ``--int-bits``, ``--frac-bits``...).
 DELEGATED = {
@@ -682,6 +705,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-terms", type=_positive_int, default=100_000,
                    help="longest sum (default 100000)")
     p.add_argument("--seed", type=_non_negative_int, default=1, help="random seed (default 1)")
+
+    p = command("docs", cmd_docs, "write the documentation's generated tables (docs/generated) "
+                "from docs/data and the code; --collect copies fresh reports into docs/data")
+    p.add_argument("--collect", nargs="+", metavar="NAME",
+                   help="copy these reports from the build folder's reports (with their "
+                        "provenance) into docs/data first: train, train_sweep, sumstudy, "
+                        "synthesis, soak, formal, utilization, speed")
+    p.add_argument("--docs", type=pathlib.Path, default=pathlib.Path("docs"), metavar="DIR",
+                   help="the documentation folder (default ./docs)")
+    p.add_argument("--no-computed", action="store_true",
+                   help="skip the tables computed from the code (kinds, formats, phi error)")
 
     for name, (_, text) in DELEGATED.items():
         sub.add_parser(name, help=text + " (its own options: --help)", add_help=False)

@@ -251,6 +251,8 @@ class Kind:
     params: tuple
     build: Callable
     label: Callable | None = None
+    #: The module of the component class (what a cache key of the unit depends on).
+    module: str = ""
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -317,29 +319,29 @@ _DIM = {"check": _int_in(1, MAX_ARRAY_DIM), "parse": _parse_number(int)}
 #: Every unit kind, by name.
 KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("mul", "LNS multiplier a * b: a log add with saturation and flush (latency 1)",
-         _format_params(), _build_mul),
-    Kind("div", "LNS divider a / b: a log subtract (latency 1)", _format_params(), _build_div),
+         _format_params(), _build_mul, module="lnsgen.hdl.mul"),
+    Kind("div", "LNS divider a / b: a log subtract (latency 1)", _format_params(), _build_div, module="lnsgen.hdl.mul"),
     Kind("add", "LNS adder/subtractor a + b or a - b by an op bit (Gaussian logs; latency 5)",
-         _format_params() + _gaussian_params(), _build_add),
+         _format_params() + _gaussian_params(), _build_add, module="lnsgen.hdl.adder"),
     Kind("mac", "LNS multiply-add a * b + c, one rounding; a product beyond the range "
          "saturates or flushes before c is added (latency 6)",
-         _format_params() + _gaussian_params(), _build_mac),
+         _format_params() + _gaussian_params(), _build_mac, module="lnsgen.hdl.mac"),
     Kind("acc", "LNS accumulator: one sum per value marked last, one value per cycle "
          "(interleaved lanes)", _format_params() + (_COMPENSATED,) + _gaussian_params(),
-         _build_acc),
+         _build_acc, module="lnsgen.hdl.accumulator"),
     Kind("mm", "systolic LNS matrix unit: tiles of C = A x B, one MAC per PE per cycle",
          _format_params() + (
              Param("rows", 4, "PE rows of the array", **_DIM),
              Param("cols", 4, "PE columns of the array", **_DIM),
              _COMPENSATED) + _gaussian_params(),
-         _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}"),
+         _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}", module="lnsgen.hdl.systolic"),
     Kind("from-float", "IEEE float word to LNS code, rounded to nearest in the log (direct "
          "table) or faithful (interp; latency 5)", _format_params() + _converter_params(),
-         _build_from_float, label=lambda s: f"from_{s['float']}"),
+         _build_from_float, label=lambda s: f"from_{s['float']}", module="lnsgen.hdl.convert"),
     Kind("to-float", "LNS code to IEEE float word: the nearest word, ties to even (direct "
          "table, frac_bits <= 12 with method auto), or faithful (interp; latency 5)",
          _format_params() + _converter_params(), _build_to_float,
-         label=lambda s: f"to_{s['float']}"),
+         label=lambda s: f"to_{s['float']}", module="lnsgen.hdl.convert"),
 ]}
 
 #: Parameters that are part of every spec's name even at their default value.

