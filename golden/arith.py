@@ -16,8 +16,9 @@ import numpy as np
 
 from .checks import check_codes_broadcast, check_format
 from .format import LNSFormat
+from .kernel import fast, tables
 
-__all__ = ["abs", "div", "mul", "neg"]
+__all__ = ["abs", "div", "mul", "mul_unchecked", "neg"]
 
 _builtin_abs = abs
 
@@ -53,6 +54,20 @@ def mul(fmt: LNSFormat, a, b):
         ``b`` do not broadcast together.
     """
     a, b = _operands(fmt, a, b)
+    return mul_unchecked(fmt, a, b)
+
+
+def mul_unchecked(fmt: LNSFormat, a: np.ndarray, b: np.ndarray):
+    """:func:`mul` of checked int64 code arrays that broadcast together (no argument checks):
+    through the lookup tables of :mod:`lnsgen.golden.kernel` where the format has them, else by
+    the definition (:func:`mul_definition`)."""
+    if fast(fmt):
+        return _scalar_or_array(tables(fmt).mul(a, b))
+    return mul_definition(fmt, a, b)
+
+
+def mul_definition(fmt: LNSFormat, a: np.ndarray, b: np.ndarray):
+    """``a * b`` by the rules of the module docstring, on checked code arrays."""
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
     return _round_trip(fmt, sa ^ sb, la + lb, za | zb)

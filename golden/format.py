@@ -177,7 +177,8 @@ class LNSFormat:
         if arr.dtype.kind not in "iub":
             raise TypeError(f"{name} must be an integer array of {self} codes, not {arr.dtype}")
         arr = arr.astype(np.int64, copy=False)
-        if arr.size and (arr.min() < 0 or arr.max() >= self.n_codes):
+        # One pass: a negative code is above every valid one when read as unsigned.
+        if arr.size and int(arr.view(np.uint64).max()) >= self.n_codes:
             raise ValueError(
                 f"{name} must hold codes in [0, {self.n_codes - 1}] for {self}; "
                 f"got values in [{arr.min()}, {arr.max()}]"
