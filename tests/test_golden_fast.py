@@ -151,10 +151,14 @@ def test_shapes_broadcasting_scalars_and_chunks(monkeypatch):
     assert golden.add(fmt, x, y) == int(ref_addsub(fmt, x, y, 0))
     assert isinstance(golden.add(fmt, x, y), int) and isinstance(golden.mul(fmt, x, y), int)
     monkeypatch.setattr(gk, "CHUNK", 7)                                 # ragged last chunk
+    monkeypatch.setattr(gk, "MUL_CHUNK", 5)
     a2, b2 = special_codes(fmt, 1000, rng)
     np.testing.assert_array_equal(golden.sub(fmt, a2, b2), ref_addsub(fmt, a2, b2, 1))
     np.testing.assert_array_equal(golden.mul(fmt, a2[::3], b2[::3]), ref_mul(fmt, a2[::3],
                                                                              b2[::3]))
+    ok = golden.from_float(fmt, rng.normal(size=1000))                  # fast chunks, mixed
+    ok[500] = fmt.zero
+    np.testing.assert_array_equal(golden.mul(fmt, ok, ok[::-1]), ref_mul(fmt, ok, ok[::-1]))
     empty = np.zeros((0, 3), dtype=np.int64)
     assert golden.add(fmt, empty, empty).shape == (0, 3)
 
