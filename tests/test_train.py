@@ -287,3 +287,30 @@ def test_lns_mode_on_a_tiny_mnist_subset(mnist):
     assert rec["data"] == {"name": "mnist", "n_train": 64, "n_valid": 100, "n_in": 784,
                            "n_classes": 10}
     assert rec["valid_error"] < 0.9
+
+
+# The run cache -------------------------------------------------------------------------------
+
+
+def test_run_cache_is_keyed_on_the_source(tmp_path, monkeypatch):
+    """A cached run is reused for the same configuration and code, and retrained when the code
+    it executes changes (here: a different source digest, as an edit of the adder gives)."""
+    from lnsgen import sources
+    from lnsgen.golden.train import runner
+    closure = sources.module_closure([runner.__name__])
+    assert {"lnsgen.golden.adder", "lnsgen.golden.gaussian", "lnsgen.golden.kernel",
+            "lnsgen.golden.matmul", "lnsgen.golden.train.model"} <= closure
+    cfg = Config(mode="lns", **{**SMALL, "epochs": 1})
+    seen = []
+    first = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    again = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    assert len(seen) == 1 and seen[0].startswith("reusing") and again == first
+    assert first["source_digest"] == runner.source_digest()
+    monkeypatch.setattr(runner, "source_digest", lambda: "f" * 64)
+    seen.clear()
+    rerun = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    assert seen == [] and rerun["source_digest"] == "f" * 64
+    assert len(list(tmp_path.glob("*.json"))) == 2
