@@ -325,12 +325,20 @@ class PiecewiseLinear(_Method):
             c0[1:] = moved
 
     def evaluate(self, x) -> np.ndarray:
-        x = self.func.check_domain(x)
+        return self._evaluate(self.func.check_domain(x))
+
+    def _evaluate(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`evaluate` of int64 inputs known to lie in the domain."""
         k, g = self.offset_bits, self.guard_bits
         u = x - self.func.lo
-        s, t = u >> k, u & ((1 << k) - 1)
-        y = self.tables["c0"][s] + ((self.tables["c1"][s] * t) >> k)
-        return (y + ((1 << g) >> 1)) >> g
+        s = u >> k
+        u &= (1 << k) - 1
+        u *= self.tables["c1"].take(s)
+        u >>= k
+        u += self.tables["c0"].take(s)
+        u += (1 << g) >> 1
+        u >>= g
+        return u
 
     def describe(self) -> str:
         return (f"piecewise linear, {len(self.tables['c0'])} segments of 2^{self.offset_bits}, "
@@ -355,6 +363,25 @@ def _chunked_direction(pieces) -> int:
         down &= bool((steps <= 0).all())
         last = y[-1]
     return 1 if up else -1 if down else 0
+
+
+def _accepts(cand, max_error: float, direction: int) -> bool:
+    """Whether ``cand`` is monotone in ``direction`` (when not 0; as :func:`_direction` of
+    all its outputs says) and errs by less than ``max_error`` everywhere: one pass over the
+    domain in chunks, stopping at the first chunk that fails."""
+    last, strict = None, False
+    for x in cand.func.grid_chunks():
+        y = cand._evaluate(x)
+        if np.abs(y - cand.func.exact(x)).max() >= max_error:
+            return False
+        if direction:
+            steps = np.diff(y if last is None else np.concatenate([[last], y]))
+            if (steps * direction < 0).any():
+                return False
+            strict |= bool((steps != 0).any())
+            last = y[-1]
+    # _direction calls a constant sequence non-decreasing (+1), never non-increasing
+    return direction >= 0 or strict
 
 
 class _DirectStats:
@@ -415,9 +442,7 @@ def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: boo
     def candidate(k):
         for g in guard_bits:
             cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g, direction=direction)
-            if direction and cand.direction() != direction:
-                continue
-            if cand.max_abs_error() < max_error:
+            if _accepts(cand, max_error, direction):
                 return cand
         return None
 

@@ -273,6 +273,28 @@ def build_in_subprocess(int_bits, frac_bits, limit_gb):
     return float(seconds), int(rss_kb) / 1024
 
 
+REFUSE = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+from lnsgen.golden import LNSFormat
+from lnsgen.golden.gaussian import GaussianLog
+try:
+    GaussianLog(LNSFormat(8, 23), "plus", "direct")
+except ValueError as exc:
+    print(exc)
+"""
+
+
+def test_wide_direct_table_refuses_within_a_memory_cap():
+    """lns32's zero boundary and the refusal need no domain-sized array (the domain has 2**31
+    differences): within a 2 GB address space the error is the clear one."""
+    run = subprocess.run([sys.executable, "-c", REFUSE], capture_output=True, text=True,
+                         check=False, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("method='direct' needs a phi_plus table of 205,")
+
+
+@pytest.mark.slow
 def test_lns24_interp_tables_build_in_bounded_memory():
     _, rss_mb = build_in_subprocess(7, 16, 3)
     assert rss_mb < 1500, rss_mb
