@@ -135,6 +135,11 @@ def test_random_samples_of_wide_table_formats(fmt):
     c = np.roll(a, 7)
     np.testing.assert_array_equal(golden.muladd(fmt, a, b, c),
                                   ref_addsub(fmt, ref_mul(fmt, a, b), c, 0))
+    # Real data: whole chunks of products in range (the multiplier's fast chunks).
+    x = golden.from_float(fmt, rng.standard_normal(1 << 18) * 4)
+    y = golden.from_float(fmt, rng.standard_normal(1 << 18) * 4)
+    np.testing.assert_array_equal(golden.mul(fmt, x, y), ref_mul(fmt, x, y))
+    np.testing.assert_array_equal(golden.add(fmt, x, y), ref_addsub(fmt, x, y, 0))
 
 
 def test_shapes_broadcasting_scalars_and_chunks(monkeypatch):
