@@ -20,11 +20,14 @@ ordered by magnitude. Zero becomes :data:`FAR`, far below every real value. Then
   table read its last entry, 0 (``mode="clip"``): where phi is 0, and a zero ``y``. The sign
   of ``x`` on equal logs does not matter: equal signs give the same sign, opposite ones cancel.
 * ``a * b`` is ``TM[a] + T[b] = 4 * (La + Lb - zero_log) + sa + sb``: the low two bits are 0, 1
-  or 2 (``sa = sb = 1``, a positive product), read by the packing table.
+  or 2 (``sa = sb = 1``, a positive product), read by the packing table. A chunk with no zero
+  operand and no product out of range skips the tables: its codes are the sign bits' xor beside
+  the log fields' sum modulo ``2 ** log_bits``.
 * Packing reads one table indexed by ``e`` (clipped at 0): zero below ``e = 4``, the
   saturated largest magnitude above ``log_max``.
 
-Sums of many terms keep the unpacked form between additions (:meth:`Tables.sum_step`).
+Sums of many terms keep the unpacked form between additions (:meth:`PhiTable.sum_step`;
+:func:`lnsgen.golden.matmul`).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ import numpy as np
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
-__all__ = ["CHUNK", "FAR", "FAST_MAX_WIDTH", "MUL_CHUNK", "PhiTable", "Tables", "phi_table", "tables"]
+__all__ = ["CHUNK", "FAR", "FAST_MAX_WIDTH", "MUL_CHUNK", "PhiTable", "Tables", "fast",
+           "phi_table", "saturate", "tables"]
 
 #: Widest format (code bits) with lookup tables; the packing table has ``6 * 2 ** (W - 1)``
 #: int64 entries (3 MB at 17 bits, 6 MB at 18).
