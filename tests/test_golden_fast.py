@@ -113,7 +113,7 @@ def test_every_pair_other_error_bounds(fmt, max_error):
 
 
 @pytest.mark.parametrize("fmt", [LNSFormat(1, 9), LNSFormat(3, 7), LNSFormat(5, 5)], ids=str)
-def test_every_pair_of_10_bit_formats(fmt):
+def test_every_pair_of_11_bit_formats(fmt):
     a, b = all_pairs(fmt)
     np.testing.assert_array_equal(golden.add(fmt, a, b), ref_addsub(fmt, a, b, 0))
     np.testing.assert_array_equal(golden.sub(fmt, a, b), ref_addsub(fmt, a, b, 1))
