@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arith import mul_unchecked
-from .checks import check_bits, check_codes_broadcast, check_format
+from .checks import check_bits, check_codes_broadcast, check_format, code_arrays_broadcast
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 from .kernel import fast, phi_table
@@ -44,12 +44,17 @@ def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float
         op = check_bits("op", op)
     except ValueError:
         raise ValueError("op must be 0 (add) or 1 (subtract)") from None
-    a, b = check_codes_broadcast(fmt, a=a, b=b)
+    a, b = code_arrays_broadcast(fmt, a=a, b=b)
     try:
         np.broadcast_shapes(a.shape, b.shape, op.shape)
     except ValueError:
         raise ValueError(f"op must broadcast with the operands: a {a.shape}, b {b.shape}, "
                          f"op {op.shape}") from None
+    if fast(fmt) and op.ndim == 0:  # the values are checked chunk by chunk
+        code = phi_table(fmt, method, max_error).addsub(a, b, int(op), check=("a", "b"))
+        return code if code.ndim else int(code)
+    fmt.check_code_range(a, "a")
+    fmt.check_code_range(b, "b")
     return addsub_unchecked(fmt, a, b, op, method, max_error)
 
 

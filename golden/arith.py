@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_codes_broadcast, check_format
+from .checks import check_codes_broadcast, check_format, code_arrays_broadcast
 from .format import LNSFormat
 from .kernel import fast, tables
 
@@ -53,8 +53,13 @@ def mul(fmt: LNSFormat, a, b):
         If an operand holds a value that is not a code of ``fmt`` or the shapes of ``a`` and
         ``b`` do not broadcast together.
     """
-    a, b = _operands(fmt, a, b)
-    return mul_unchecked(fmt, a, b)
+    check_format(fmt)
+    a, b = code_arrays_broadcast(fmt, a=a, b=b)
+    if fast(fmt):  # the values are checked chunk by chunk
+        return _scalar_or_array(tables(fmt).mul(a, b, check=("a", "b")))
+    fmt.check_code_range(a, "a")
+    fmt.check_code_range(b, "b")
+    return mul_definition(fmt, a, b)
 
 
 def mul_unchecked(fmt: LNSFormat, a: np.ndarray, b: np.ndarray):

@@ -104,14 +104,16 @@ class Tables:
         """Codes (int64) of unpacked values: zero below 4, saturated above ``e_max``."""
         return self.pack_table.take(e, mode="clip", out=out)
 
-    def mul(self, a, b) -> np.ndarray:
-        """:func:`lnsgen.golden.mul` of valid codes of equal or broadcasting shapes.
+    def mul(self, a, b, *, check=None) -> np.ndarray:
+        """:func:`lnsgen.golden.mul` of codes of equal or broadcasting shapes (valid ones, or
+        checked here with ``check=(name_a, name_b)``).
 
         A chunk with no zero operand and no product outside the range is the sign bits'
         exclusive or beside the log fields' sum modulo ``2 ** log_bits`` (two's complement);
         the others go through the tables.
         """
-        return _chunked(self._mul_chunk, a, b, 4, MUL_CHUNK)
+        return _chunked(self._mul_chunk, a, b, 4, MUL_CHUNK,
+                        check=None if check is None else (self.fmt, *check))
 
     def _mul_chunk(self, a, b, out, t):
         fmt = self.fmt
@@ -183,9 +185,11 @@ class PhiTable:
         np.add(out, tmp, out=out)
         return out
 
-    def addsub(self, a, b, op) -> np.ndarray:
-        """:func:`lnsgen.golden.addsub` of valid codes (``op`` a scalar 0 or 1)."""
-        return _chunked(functools.partial(self._addsub_chunk, op), a, b, 3)
+    def addsub(self, a, b, op, *, check=None) -> np.ndarray:
+        """:func:`lnsgen.golden.addsub` of codes (``op`` a scalar 0 or 1; valid codes, or
+        checked here with ``check=(name_a, name_b)``)."""
+        return _chunked(functools.partial(self._addsub_chunk, op), a, b, 3,
+                        check=None if check is None else (self.fmt, *check))
 
     def _addsub_chunk(self, op, a, b, out, t):
         tab = self.tables
@@ -226,20 +230,35 @@ def saturate(e, e_max: int) -> None:
         e[over] = (e_max - 1) + (e[over] & 1)
 
 
-def _chunked(fn, a, b, n_tmp: int, chunk: int | None = None) -> np.ndarray:
-    """``fn(a, b, out, tmp)`` over chunks of flat same-shape operands, or once on broadcast
-    ones; returns int64 codes of the broadcast shape."""
+def _chunked(fn, a, b, n_tmp: int, chunk: int | None = None, *, check=None) -> np.ndarray:
+    """``fn(a, b, out, tmp)`` over chunks of the flattened, broadcast operands; returns int64
+    codes of the broadcast shape.
+
+    ``check=(fmt, name_a, name_b)``: the operands' values are checked here, each chunk just
+    before it is used (it is then read from cache), with :meth:`LNSFormat.check_code_range`'s
+    error; operands that broadcast are checked whole first.
+    """
     shape = np.broadcast_shapes(a.shape, b.shape)
-    out = np.empty(shape, dtype=np.int64)
     if a.shape != shape or b.shape != shape:
+        if check is not None:
+            check[0].check_code_range(a, check[1])
+            check[0].check_code_range(b, check[2])
+            check = None
         a, b = (np.ascontiguousarray(np.broadcast_to(x, shape)) for x in (a, b))
+    out = np.empty(shape, dtype=np.int64)
     n = out.size
     chunk = CHUNK if chunk is None else chunk
     fa, fb, fo = a.reshape(-1), b.reshape(-1), out.reshape(-1)
     tmp = [np.empty(min(n, chunk), dtype=np.int32) for _ in range(n_tmp)]
+    limit = None if check is None else check[0].n_codes
     for i in range(0, n, chunk):
         m = min(chunk, n - i)
-        fn(fa[i:i + m], fb[i:i + m], fo[i:i + m], [t[:m] for t in tmp])
+        ca, cb = fa[i:i + m], fb[i:i + m]
+        if limit is not None and (int(ca.view(np.uint64).max()) >= limit
+                                  or int(cb.view(np.uint64).max()) >= limit):
+            check[0].check_code_range(a, check[1])
+            check[0].check_code_range(b, check[2])
+        fn(ca, cb, fo[i:i + m], [t[:m] for t in tmp])
     return out
 
 

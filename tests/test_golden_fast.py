@@ -261,3 +261,26 @@ def test_sums_equal_the_definition():
             part = ref_addsub(fmt, part, row, 0)
         want = part if want is None else ref_addsub(fmt, want, part, 0)
     np.testing.assert_array_equal(plain, want)
+
+
+@pytest.mark.parametrize("bad", [-1, 1 << 16, 1 << 40])
+def test_values_checked_chunk_by_chunk_raise_the_usual_error(monkeypatch, bad):
+    """add, sub and mul check the codes' values chunk by chunk: a bad one in the last chunk of
+    either operand still raises before any result, with the message naming the operand and
+    the range of the whole array."""
+    fmt = LNSFormat(5, 10)
+    monkeypatch.setattr(gk, "CHUNK", 64)
+    monkeypatch.setattr(gk, "MUL_CHUNK", 64)
+    good = np.arange(1000, dtype=np.int64) * 37 % fmt.n_codes
+    for name in ("a", "b"):
+        x, y = good.copy(), good[::-1].copy()
+        bad_one = x if name == "a" else y
+        bad_one[-1] = bad
+        lo, hi = bad_one.min(), bad_one.max()
+        message = (rf"{name} must hold codes in \[0, 65535\] for LNS16\(int_bits=5, "
+                   rf"frac_bits=10\); got values in \[{lo}, {hi}\]")
+        for op in (golden.add, golden.sub, golden.mul):
+            with pytest.raises(ValueError, match=message):
+                op(fmt, x, y)
+        with pytest.raises(ValueError, match=message):                  # broadcasting
+            golden.mul(fmt, x[:, None], y[None, :])
