@@ -267,7 +267,7 @@ def build_in_subprocess(int_bits, frac_bits, limit_gb):
             f"({limit_gb << 30}, {limit_gb << 30}))\n"
             + BUILD.format(int_bits=int_bits, frac_bits=frac_bits))
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=False, timeout=3600)
+                         check=False, timeout=7200)
     assert run.returncode == 0, run.stderr[-2000:]
     seconds, rss_kb, *_ = run.stdout.split()
     return float(seconds), int(rss_kb) / 1024
