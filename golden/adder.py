@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arith import mul
-from .checks import check_bits, check_codes_broadcast, check_format
+from .arith import mul_unchecked
+from .checks import check_bits, check_codes_broadcast, check_format, code_arrays_broadcast
 from .format import LNSFormat
 from .gaussian import gaussian_logs
+from .kernel import fast, phi_table
 
-__all__ = ["add", "addsub", "muladd", "sub"]
+__all__ = ["add", "addsub", "addsub_unchecked", "muladd", "sub"]
 
 
 def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float = 1.0):
@@ -38,17 +39,44 @@ def addsub(fmt: LNSFormat, a, b, op, *, method: str = "interp", max_error: float
         ``max_error`` is outside [0.51, 4].
     """
     check_format(fmt)
-    plus, minus = gaussian_logs(fmt, method, max_error)
+    gaussian_logs(fmt, method, max_error)  # method and max_error checked, tables built
     try:
         op = check_bits("op", op)
     except ValueError:
         raise ValueError("op must be 0 (add) or 1 (subtract)") from None
-    a, b = check_codes_broadcast(fmt, a=a, b=b)
+    a, b = code_arrays_broadcast(fmt, a=a, b=b)
     try:
         np.broadcast_shapes(a.shape, b.shape, op.shape)
     except ValueError:
         raise ValueError(f"op must broadcast with the operands: a {a.shape}, b {b.shape}, "
                          f"op {op.shape}") from None
+    if fast(fmt) and op.ndim == 0:  # the values are checked chunk by chunk
+        code = phi_table(fmt, method, max_error).addsub(a, b, int(op), check=("a", "b"))
+        return code if code.ndim else int(code)
+    fmt.check_code_range(a, "a")
+    fmt.check_code_range(b, "b")
+    return addsub_unchecked(fmt, a, b, op, method, max_error)
+
+
+def addsub_unchecked(fmt: LNSFormat, a: np.ndarray, b: np.ndarray, op, method: str = "interp",
+                     max_error: float = 1.0):
+    """:func:`addsub` of checked arguments (int64 codes, ``op`` 0/1, broadcasting; no checks):
+    through the tables of :mod:`lnsgen.golden.kernel` where the format has them, else by the
+    definition (:func:`addsub_definition`). Returns an int for a 0-d result."""
+    if not fast(fmt):
+        return addsub_definition(fmt, a, b, op, method, max_error)
+    op = np.asarray(op)
+    if op.ndim == 0:
+        code = phi_table(fmt, method, max_error).addsub(a, b, int(op))
+    else:  # b with its sign flipped where op is 1 (a zero stays zero whatever its sign bit)
+        code = phi_table(fmt, method, max_error).addsub(a, b ^ (op << fmt.log_bits), 0)
+    return code if code.ndim else int(code)
+
+
+def addsub_definition(fmt: LNSFormat, a: np.ndarray, b: np.ndarray, op, method: str = "interp",
+                      max_error: float = 1.0):
+    """``a + b`` or ``a - b`` by the rules of the module docstring, on checked arguments."""
+    plus, minus = gaussian_logs(fmt, method, max_error)
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
     sb = sb ^ op
@@ -95,4 +123,4 @@ def muladd(fmt: LNSFormat, a, b, c, *, method: str = "interp", max_error: float 
     check_format(fmt)
     gaussian_logs(fmt, method, max_error)  # method and max_error checked before any work
     a, b, c = check_codes_broadcast(fmt, a=a, b=b, c=c)
-    return addsub(fmt, mul(fmt, a, b), c, 0, method=method, max_error=max_error)
+    return addsub_unchecked(fmt, np.asarray(mul_unchecked(fmt, a, b)), c, 0, method, max_error)

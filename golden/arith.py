@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import check_codes_broadcast, check_format
+from .checks import check_codes_broadcast, check_format, code_arrays_broadcast
 from .format import LNSFormat
+from .kernel import fast, tables
 
-__all__ = ["abs", "div", "mul", "neg"]
+__all__ = ["abs", "div", "mul", "mul_unchecked", "neg"]
 
 _builtin_abs = abs
 
@@ -52,7 +53,26 @@ def mul(fmt: LNSFormat, a, b):
         If an operand holds a value that is not a code of ``fmt`` or the shapes of ``a`` and
         ``b`` do not broadcast together.
     """
-    a, b = _operands(fmt, a, b)
+    check_format(fmt)
+    a, b = code_arrays_broadcast(fmt, a=a, b=b)
+    if fast(fmt):  # the values are checked chunk by chunk
+        return _scalar_or_array(tables(fmt).mul(a, b, check=("a", "b")))
+    fmt.check_code_range(a, "a")
+    fmt.check_code_range(b, "b")
+    return mul_definition(fmt, a, b)
+
+
+def mul_unchecked(fmt: LNSFormat, a: np.ndarray, b: np.ndarray):
+    """:func:`mul` of checked int64 code arrays that broadcast together (no argument checks):
+    through the lookup tables of :mod:`lnsgen.golden.kernel` where the format has them, else by
+    the definition (:func:`mul_definition`)."""
+    if fast(fmt):
+        return _scalar_or_array(tables(fmt).mul(a, b))
+    return mul_definition(fmt, a, b)
+
+
+def mul_definition(fmt: LNSFormat, a: np.ndarray, b: np.ndarray):
+    """``a * b`` by the rules of the module docstring, on checked code arrays."""
     sa, la, za = fmt.unpack(a)
     sb, lb, zb = fmt.unpack(b)
     return _round_trip(fmt, sa ^ sb, la + lb, za | zb)

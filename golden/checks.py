@@ -22,6 +22,7 @@ __all__ = [
     "check_format",
     "check_int",
     "check_real",
+    "code_arrays_broadcast",
 ]
 
 
@@ -78,13 +79,25 @@ def check_bits(name: str, value) -> np.ndarray:
 def check_codes_broadcast(fmt: LNSFormat, **arrays) -> list[np.ndarray]:
     """The named arrays of codes, checked for ``fmt`` and for shapes that broadcast together."""
     checked = [fmt.check_codes(v, name) for name, v in arrays.items()]
+    _check_broadcast(arrays, checked)
+    return checked
+
+
+def code_arrays_broadcast(fmt: LNSFormat, **arrays) -> list[np.ndarray]:
+    """:func:`check_codes_broadcast` but for the values, which the caller checks (e.g. chunk by
+    chunk, while the data is in cache, with :meth:`LNSFormat.check_code_range`'s message)."""
+    checked = [fmt.code_array(v, name) for name, v in arrays.items()]
+    _check_broadcast(arrays, checked)
+    return checked
+
+
+def _check_broadcast(names, checked) -> None:
     try:
         np.broadcast_shapes(*(a.shape for a in checked))
     except ValueError:
-        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(arrays, checked))
-        raise ValueError(f"{' and '.join(arrays)} must have shapes that broadcast together; "
+        shapes = ", ".join(f"{n} {a.shape}" for n, a in zip(names, checked))
+        raise ValueError(f"{' and '.join(names)} must have shapes that broadcast together; "
                          f"got {shapes}") from None
-    return checked
 
 
 def check_axis(name: str, axis, ndim: int) -> int:

@@ -173,16 +173,26 @@ class LNSFormat:
 
     def check_codes(self, code, name: str = "code") -> np.ndarray:
         """``code`` as an int64 array, checked to hold valid codes of this format."""
+        arr = self.code_array(code, name)
+        self.check_code_range(arr, name)
+        return arr
+
+    def code_array(self, code, name: str = "code") -> np.ndarray:
+        """``code`` as an int64 array (a TypeError for a non-integer one); the values are not
+        checked (:meth:`check_code_range`)."""
         arr = np.asarray(code)
         if arr.dtype.kind not in "iub":
             raise TypeError(f"{name} must be an integer array of {self} codes, not {arr.dtype}")
-        arr = arr.astype(np.int64, copy=False)
-        if arr.size and (arr.min() < 0 or arr.max() >= self.n_codes):
+        return arr.astype(np.int64, copy=False)
+
+    def check_code_range(self, arr: np.ndarray, name: str = "code") -> None:
+        """A ValueError naming ``name`` unless the int64 array ``arr`` holds only codes of this
+        format (one pass: a negative code is above every valid one when read as unsigned)."""
+        if arr.size and int(arr.view(np.uint64).max()) >= self.n_codes:
             raise ValueError(
                 f"{name} must hold codes in [0, {self.n_codes - 1}] for {self}; "
                 f"got values in [{arr.min()}, {arr.max()}]"
             )
-        return arr
 
     def all_codes(self) -> np.ndarray:
         """Every code of the format, ``0 .. n_codes - 1``."""

@@ -19,6 +19,10 @@ Methods
 
 :func:`fit_piecewise_linear` searches ``k`` and ``g`` for the fewest table bits meeting a
 maximum error, measured exhaustively against the float64 function.
+
+Memory stays bounded whatever the domain: errors, directions and output ranges are measured
+over chunks of :data:`EVAL_CHUNK` inputs, and a direct table is only built (at most
+:data:`MAX_DIRECT_ENTRIES` entries) when it is the answer.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import numpy as np
 from .checks import check_choice, check_int, check_real
 
 __all__ = [
+    "EVAL_CHUNK",
+    "MAX_DIRECT_ENTRIES",
     "DirectTable",
     "FixedFunction",
     "PiecewiseLinear",
@@ -53,6 +59,10 @@ def bits_for(values) -> tuple[int, bool]:
 MAX_FRAC = 40
 #: Rounding rules of :class:`DirectTable`.
 ROUNDINGS = ("nearest", "odd")
+#: Inputs evaluated at once when a table is fitted or measured (bounds the temporaries).
+EVAL_CHUNK = 1 << 20
+#: Largest :class:`DirectTable` (entries): 256 MB of int64, built from 256 MB of float64.
+MAX_DIRECT_ENTRIES = 1 << 25
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,6 +122,12 @@ class FixedFunction:
     def grid(self) -> np.ndarray:
         return np.arange(self.lo, self.hi + 1, dtype=np.int64)
 
+    def grid_chunks(self, size: int | None = None):
+        """The grid in consecutive pieces of at most ``size`` (:data:`EVAL_CHUNK`) inputs."""
+        size = EVAL_CHUNK if size is None else size
+        for start in range(self.lo, self.hi + 1, size):
+            yield np.arange(start, min(start + size, self.hi + 1), dtype=np.int64)
+
     def exact(self, x, extra_frac: int = 0) -> np.ndarray:
         """The real function value at integer inputs, scaled by ``2 ** (out_frac + extra_frac)``."""
         x = np.asarray(x, dtype=np.float64) * 2.0 ** -self.in_frac
@@ -138,13 +154,29 @@ class _Method:
         x = self.func.grid()
         return self.evaluate(x) - self.func.exact(x)
 
+    def max_abs_error(self) -> float:
+        """``max |error_ulp()|``, measured in chunks (bounded memory)."""
+        worst = 0.0
+        for x in self.func.grid_chunks():
+            worst = max(worst, float(np.abs(self.evaluate(x) - self.func.exact(x)).max()))
+        return worst
+
+    def direction(self) -> int:
+        """:func:`_direction` of the outputs over the whole domain, measured in chunks."""
+        return _chunked_direction(self.evaluate(x) for x in self.func.grid_chunks())
+
     @property
     def table_bits(self) -> int:
         return sum(len(t) * bits_for(t)[0] for t in self.tables.values())
 
     @property
     def out_shape(self) -> tuple[int, bool]:
-        return bits_for(self.evaluate(self.func.grid()))
+        lo = hi = None
+        for x in self.func.grid_chunks():
+            y = self.evaluate(x)
+            lo = int(y.min()) if lo is None else min(lo, int(y.min()))
+            hi = int(y.max()) if hi is None else max(hi, int(y.max()))
+        return bits_for([lo, hi])
 
 
 class DirectTable(_Method):
@@ -176,6 +208,9 @@ class DirectTable(_Method):
     def __init__(self, func: FixedFunction, *, rounding: str = "nearest"):
         self.func = _check_func(func)
         check_choice("rounding", rounding, ROUNDINGS)
+        if func.size > MAX_DIRECT_ENTRIES:
+            raise ValueError(f"{func.name}: a direct table of {func.size:,} entries is too large "
+                             f"(at most {MAX_DIRECT_ENTRIES:,}, 2**{MAX_DIRECT_ENTRIES.bit_length() - 1})")
         self.rounding = rounding
         exact = func.exact(func.grid())
         if rounding == "nearest":
@@ -239,16 +274,18 @@ class PiecewiseLinear(_Method):
         run = np.maximum(ends - starts, 1)
         c1 = np.rint((func.exact(ends, g) - y0) * (1 << k) / run).astype(np.int64)
         c0 = np.rint(y0).astype(np.int64)
-        # Centre the error of every segment, measured over its inputs (past hi included:
-        # harmless, and it keeps the arrays rectangular).
-        t = np.arange(1 << k, dtype=np.int64)
-        xs = starts[:, None] + t[None, :]
-        approx = c0[:, None] + ((c1[:, None] * t[None, :]) >> k)
-        with np.errstate(all="ignore"):  # inputs past hi may be outside f's domain
-            err = approx - func.exact(xs, g)
-        inside = xs <= func.hi
-        emax = np.where(inside, err, -np.inf).max(axis=1)
-        emin = np.where(inside, err, np.inf).min(axis=1)
+        # Centre the error of every segment, measured over its inputs (in chunks of the
+        # domain; a segment split between chunks gets the extremes of both parts).
+        emax = np.full(n_seg, -np.inf)
+        emin = np.full(n_seg, np.inf)
+        for x in func.grid_chunks():
+            u = x - func.lo
+            s, t = u >> k, u & ((1 << k) - 1)
+            err = (c0[s] + ((c1[s] * t) >> k)) - func.exact(x, g)
+            first = np.flatnonzero(np.diff(s, prepend=s[0] - 1))       # runs of one segment
+            seg = s[first]
+            emax[seg] = np.maximum(emax[seg], np.maximum.reduceat(err, first))
+            emin[seg] = np.minimum(emin[seg], np.minimum.reduceat(err, first))
         c0 -= np.rint((emax + emin) / 2).astype(np.int64)
         self.tables = {"c0": c0, "c1": c1}
         if direction:
@@ -260,25 +297,48 @@ class PiecewiseLinear(_Method):
         Balancing each segment's error on its own can leave a segment's first output a step
         behind the previous segment's last one; moving the later segment closes the step and
         keeps every segment linear. The error bound is checked afterwards by the caller.
+
+        Segment by segment, ``c0[s]`` moves by the fewest guard units (at most ``2 ** (g + 1)``)
+        that put its first output at or past the last output of segment ``s - 1`` as already
+        moved. That rule is evaluated for every segment at once, from the previous pass's
+        neighbours, until nothing moves: each pass fixes at least one more segment of the
+        chain, and the fixed point is the segment-by-segment result (the rule is monotone in
+        the neighbour), so the result is the same as a loop over the segments.
         """
-        k, lo = self.offset_bits, self.func.lo
-        c0 = self.tables["c0"]
-        last_x = lambda s: min(lo + ((s + 1) << k) - 1, self.func.hi)
-        for s in range(1, len(c0)):
-            prev = int(self.evaluate(np.array([last_x(s - 1)]))[0])
-            for _ in range(1 << (self.guard_bits + 1)):
-                first = int(self.evaluate(np.array([lo + (s << k)]))[0])
-                if (first - prev) * direction >= 0:
-                    break
-                c0[s] += direction
+        k, g = self.offset_bits, self.guard_bits
+        c0, c1 = self.tables["c0"], self.tables["c1"]
+        if len(c0) < 2:
+            return
+        half = (1 << g) >> 1
+        orig = c0[1:].copy()
+        last_t = (1 << k) - 1                 # every segment but the last one is full
+        cap = 1 << (g + 1)
+        while True:
+            prev = (c0[:-1] + ((c1[:-1] * last_t) >> k) + half) >> g
+            if direction > 0:
+                need = (prev << g) - half - orig
+            else:
+                need = orig + half + 1 - ((prev + 1) << g)
+            moved = orig + direction * np.clip(need, 0, cap)
+            if np.array_equal(moved, c0[1:]):
+                return
+            c0[1:] = moved
 
     def evaluate(self, x) -> np.ndarray:
-        x = self.func.check_domain(x)
+        return self._evaluate(self.func.check_domain(x))
+
+    def _evaluate(self, x: np.ndarray) -> np.ndarray:
+        """:meth:`evaluate` of int64 inputs known to lie in the domain."""
         k, g = self.offset_bits, self.guard_bits
         u = x - self.func.lo
-        s, t = u >> k, u & ((1 << k) - 1)
-        y = self.tables["c0"][s] + ((self.tables["c1"][s] * t) >> k)
-        return (y + ((1 << g) >> 1)) >> g
+        s = u >> k
+        u &= (1 << k) - 1
+        u *= self.tables["c1"].take(s)
+        u >>= k
+        u += self.tables["c0"].take(s)
+        u += (1 << g) >> 1
+        u >>= g
+        return u
 
     def describe(self) -> str:
         return (f"piecewise linear, {len(self.tables['c0'])} segments of 2^{self.offset_bits}, "
@@ -291,6 +351,60 @@ def _direction(values: np.ndarray) -> int:
     return 1 if (steps >= 0).all() else -1 if (steps <= 0).all() else 0
 
 
+def _chunked_direction(pieces) -> int:
+    """:func:`_direction` of the concatenation of ``pieces`` (consecutive arrays)."""
+    up = down = True
+    last = None
+    for y in pieces:
+        if last is not None:
+            y = np.concatenate([[last], y])
+        steps = np.diff(y)
+        up &= bool((steps >= 0).all())
+        down &= bool((steps <= 0).all())
+        last = y[-1]
+    return 1 if up else -1 if down else 0
+
+
+def _accepts(cand, max_error: float, direction: int) -> bool:
+    """Whether ``cand`` is monotone in ``direction`` (when not 0; as :func:`_direction` of
+    all its outputs says) and errs by less than ``max_error`` everywhere: one pass over the
+    domain in chunks, stopping at the first chunk that fails."""
+    last, strict = None, False
+    for x in cand.func.grid_chunks():
+        y = cand._evaluate(x)
+        if np.abs(y - cand.func.exact(x)).max() >= max_error:
+            return False
+        if direction:
+            steps = np.diff(y if last is None else np.concatenate([[last], y]))
+            if (steps * direction < 0).any():
+                return False
+            strict |= bool((steps != 0).any())
+            last = y[-1]
+    # _direction calls a constant sequence non-decreasing (+1), never non-increasing
+    return direction >= 0 or strict
+
+
+class _DirectStats:
+    """What the fit needs of a :class:`DirectTable` (error, direction, bits), measured in
+    chunks without building it."""
+
+    def __init__(self, func: FixedFunction):
+        worst, lo, hi = 0.0, None, None
+
+        def rounded():
+            nonlocal worst, lo, hi
+            for x in func.grid_chunks():
+                exact = func.exact(x)
+                y = np.floor(exact + 0.5).astype(np.int64)
+                worst = max(worst, float(np.abs(y - exact).max()))
+                lo = int(y.min()) if lo is None else min(lo, int(y.min()))
+                hi = int(y.max()) if hi is None else max(hi, int(y.max()))
+                yield y
+        self.direction = _chunked_direction(rounded())
+        self.max_abs_error = worst
+        self.table_bits = func.size * bits_for([lo, hi])[0]
+
+
 def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: bool = True,
                          guard_bits=range(1, 9)) -> PiecewiseLinear | DirectTable:
     """The smallest (in table bits) interpolator whose error stays below ``max_error`` ulps.
@@ -299,27 +413,55 @@ def fit_piecewise_linear(func: FixedFunction, *, max_error: float, monotone: boo
     candidate must be monotone in the same direction as the rounded function: a step backwards
     at a segment boundary would make ``a + b`` decrease while ``b`` grows. Falls back to a
     :class:`DirectTable` (0.5 ulp) when it is smaller or nothing else fits.
+
+    The search: for segment lengths ``2 ** k``, ``k = 1, 2, ...``, the first guard-bit count
+    that meets the bound gives the candidate of that ``k``; the search stops at the first
+    ``k > 4`` with no candidate; the answer is the first of the direct table and the
+    candidates in that order with the fewest table bits. Errors and directions are measured
+    over every input, in chunks. Candidates with ``k <= 4`` are measured last, and not at all
+    when their segment count alone (at least 1 bit per entry of each of the two tables) is
+    more bits than an answer already found: the answer is the same, and a wide domain never
+    builds millions of tiny segments.
+
+    Raises
+    ------
+    ValueError
+        If even a direct table misses ``max_error``, or the answer is a direct table larger
+        than :data:`MAX_DIRECT_ENTRIES`.
     """
     _check_func(func)
     check_real("max_error", max_error, "above 0 (output ulps)", lambda v: v > 0)
     guard_bits = list(guard_bits)
     for g in guard_bits:
         check_int("guard_bits", g, 0, 16)
-    best = DirectTable(func)
-    if np.abs(best.error_ulp()).max() >= max_error:
+    direct = _DirectStats(func)
+    if direct.max_abs_error >= max_error:
         raise ValueError(f"{func.name}: even a direct table misses max_error={max_error} ulp")
-    direction = _direction(best.evaluate(func.grid())) if monotone else 0
-    for k in range(1, func.in_bits + 1):
-        found = False
+    direction = direct.direction if monotone else 0
+
+    def candidate(k):
         for g in guard_bits:
             cand = PiecewiseLinear(func, offset_bits=k, guard_bits=g, direction=direction)
-            if direction and _direction(cand.evaluate(func.grid())) != direction:
-                continue
-            if np.abs(cand.error_ulp()).max() < max_error:
-                found = True
-                if cand.table_bits < best.table_bits:
-                    best = cand
-                break  # more guard bits only cost bits
-        if not found and k > 4:
+            if _accepts(cand, max_error, direction):
+                return cand
+        return None
+
+    found = {}
+    for k in range(5, func.in_bits + 1):
+        cand = candidate(k)
+        if cand is None:
             break  # segments this long no longer fit; longer ones fit even less
-    return best
+        found[k] = cand
+    for k in range(1, min(4, func.in_bits) + 1):
+        fewest = min([direct.table_bits] + [c.table_bits for c in found.values()])
+        n_seg = (func.size + (1 << k) - 1) >> k
+        if 2 * n_seg > fewest:
+            continue
+        cand = candidate(k)
+        if cand is not None:
+            found[k] = cand
+    best, best_bits = None, direct.table_bits
+    for k in sorted(found):
+        if found[k].table_bits < best_bits:
+            best, best_bits = found[k], found[k].table_bits
+    return DirectTable(func) if best is None else best

@@ -35,7 +35,7 @@ import numpy as np
 
 from .checks import check_choice, check_format, check_real
 from .format import LNSFormat
-from .funcapprox import DirectTable, FixedFunction, fit_piecewise_linear
+from .funcapprox import MAX_DIRECT_ENTRIES, DirectTable, FixedFunction, fit_piecewise_linear
 
 __all__ = [
     "MAX_ERROR_RANGE",
@@ -133,6 +133,12 @@ class GaussianLog:
         self._lut = None
         if self.zero_below <= table_hi:
             func = FixedFunction(f"phi_{kind}", f, self.zero_below, table_hi, F, F)
+            if method == "direct" and func.size > MAX_DIRECT_ENTRIES:
+                raise ValueError(
+                    f"method='direct' needs a phi_{kind} table of {func.size:,} entries at "
+                    f"frac_bits={F}; at most {MAX_DIRECT_ENTRIES:,} (2**"
+                    f"{MAX_DIRECT_ENTRIES.bit_length() - 1}) are supported: use method='interp' "
+                    f"or fewer frac_bits")
             self.table = (DirectTable(func) if method == "direct"
                           else fit_piecewise_linear(func, max_error=max_error))
         else:
@@ -153,7 +159,6 @@ class GaussianLog:
     def _zero_boundary(self) -> int:
         """Smallest d from which ``round(phi(d))`` is non-zero (phi is monotone in d)."""
         F = self.fmt.frac_bits
-        d = np.arange(self.d_min, self.d_max + 1, dtype=np.int64)
         # Search only near the analytic boundary |phi| = 2**-(F+1) to keep this cheap.
         half = 2.0 ** -(F + 1)
         if self.kind == "plus":
@@ -161,7 +166,8 @@ class GaussianLog:
         else:
             edge = np.log2(-np.expm1(-half * np.log(2)))
         centre = int(np.floor(edge * (1 << F)))
-        window = d[(d >= centre - 4) & (d <= centre + 4)]
+        window = np.arange(max(self.d_min, centre - 4), min(self.d_max, centre + 4) + 1,
+                           dtype=np.int64)
         big = np.abs(phi_exact(self.kind, window * 2.0 ** -F)) * (1 << F) >= 0.5
         if not big.any():
             return self.d_max + 1 if centre > self.d_max else max(self.d_min, centre)

@@ -537,6 +537,8 @@ DELEGATED = {
     "train-sweep": ("lnsgen.golden.train.sweep", ("validation error against precision for the "
                     "four training modes")),
     "train-run": ("lnsgen.golden.train.__main__", "one training run in one mode"),
+    "speed": ("lnsgen.golden.speed", ("the golden model's speed against the peer Python LNS "
+              "library xlns (pip install 'lnsgen[bench]'), in one process")),
 }
 
 

@@ -99,10 +99,37 @@ def test_div_is_exact_in_the_log_domain_up_to_saturation(fmt, data):
         assert (q >> fmt.log_bits) == (a >> fmt.log_bits)
         return
     ideal = (la - lb) * 2 ** fmt.frac_bits
-    if fmt.log_min <= ideal <= fmt.log_max:
+    sign = (a >> fmt.log_bits) ^ (b >> fmt.log_bits)
+    if ideal > fmt.log_max:  # saturates to the largest magnitude, with the quotient's sign
+        assert q == fmt.pack(sign, fmt.log_max)
+    elif ideal < fmt.log_min:  # flushes to the canonical zero
+        assert q == fmt.zero
+    else:
         fa, fb, fq = (golden.to_float(fmt, c) for c in (a, b, q))
         assert fq == pytest.approx(fa / fb, rel=1e-12)
         assume(ideal != 0)
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
+def test_div_saturates_and_flushes_at_the_range_ends(fmt):
+    """Quotients just past either end of the log range, and just inside, with every sign: the
+    expected codes come from the format's definition (sign bit, log field), not from golden."""
+    hi, lo = fmt.log_max, fmt.log_min
+    cases = [  # (sign a, log a, sign b, log b, expected sign, expected log or None for zero)
+        (0, hi, 1, -1, 1, hi),           # log_max + 1: saturates, negative
+        (1, hi, 1, lo, 0, hi),           # 2 log_max: saturates, positive
+        (1, hi - 1, 0, -1, 1, hi),       # exactly log_max: kept
+        (0, lo, 0, 1, 0, None),          # log_min - 1: flushes
+        (1, lo, 0, hi, 0, None),         # -2 log_max: flushes to the canonical (positive) zero
+        (1, lo + 1, 1, 1, 0, lo),        # exactly log_min: kept
+    ]
+    for sa, la, sb, lb, sq, lq in cases:
+        a, b = fmt.pack(sa, la), fmt.pack(sb, lb)
+        want = fmt.zero if lq is None else fmt.pack(sq, lq)
+        assert golden.div(fmt, a, b) == want, (fmt, sa, la, sb, lb)
+    many = golden.div(fmt, np.array([fmt.pack(0, hi)] * 2), np.array([fmt.pack(0, -1),
+                                                                      fmt.pack(1, lo)]))
+    assert many.tolist() == [fmt.pack(0, hi), fmt.pack(1, hi)]
 
 
 @given(fmts, st.data())

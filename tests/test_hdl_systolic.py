@@ -47,7 +47,25 @@ def test_shapes_bit_exact_in_amaranth_sim(rows, cols, compensated, k):
     every output row with golden.matmul)."""
     array = LNSSystolicArray(F8, rows=rows, cols=cols, compensated=compensated)
     result = measure(array, k, 3, seed=rows * 10 + cols)
-    assert result["macs"] == 3 * array.tile_rows * k * cols
+    # Every output row of the three passes came, and each equals golden.matmul's.
+    assert result["rows_received"] == result["rows_expected"] == 3 * array.tile_rows
+    assert result["mismatches"] == 0
+
+
+def test_measure_raises_on_a_wrong_row(monkeypatch):
+    """The check inside measure() is a real one (not an assert that python -O strips): a
+    golden model that differs in one element of each pass (a 1x1 array: 5 rows a pass) makes
+    it raise."""
+    import lnsgen.verification.utilization as util
+    real = golden.matmul
+
+    def off_by_one(fmt, a, b, **kw):
+        c = np.array(real(fmt, a, b, **kw))
+        c[0, 0] ^= 1
+        return c
+    monkeypatch.setattr(util.golden, "matmul", off_by_one)
+    with pytest.raises(util.MismatchError, match=r"2 rows differ from golden.matmul, 10 of 10"):
+        util.measure(LNSSystolicArray(F8, rows=1, cols=1), 2, 2)
 
 
 def test_utilization_at_large_k():

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lnsgen import golden
 from lnsgen.golden import LNSFormat, add, from_float, mul, to_float
 from lnsgen.golden.train.data import load_mnist, mnist_path, synthetic
-from lnsgen.golden.train.lnsmatmul import kernel, lns_matmul
+from lnsgen.golden.train.lnsmatmul import lns_matmul
 from lnsgen.golden.train.model import MODES, Config, FloatNet, LNSNet, init_params, train
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,32 +37,7 @@ def random_codes(fmt, shape, rng, zeros=0.2):
     return c
 
 
-# The fast kernel against golden ------------------------------------------------------------
-
-
-def test_kernel_add_mul_exhaustive_8bit():
-    k = kernel(F8)
-    codes = F8.all_codes()
-    a, b = (x.ravel() for x in np.meshgrid(codes, codes, indexing="ij"))
-    la, sa = k.unpack(a)
-    lb, sb = k.unpack(b)
-    np.testing.assert_array_equal(k.pack(*k.add(la, sa, lb, sb)), add(F8, a, b))
-    np.testing.assert_array_equal(k.pack(*k.mul(la, sa, lb, sb)), mul(F8, a, b))
-
-
-@pytest.mark.parametrize("fmt", [F16, LNSFormat(5, 6), LNSFormat(2, 3), LNSFormat(1, 4)],
-                         ids=str)
-def test_kernel_add_random_and_near_cancellation(fmt):
-    rng = np.random.default_rng(3)
-    a = random_codes(fmt, 60000, rng)
-    b = random_codes(fmt, 60000, rng)
-    b[:20000] = a[:20000] ^ (1 << fmt.log_bits)                          # x - x
-    b[20000:40000] = np.clip(a[20000:40000] + rng.integers(-3, 4, 20000), 0, fmt.n_codes - 1)
-    k = kernel(fmt)
-    la, sa = k.unpack(a)
-    lb, sb = k.unpack(b)
-    np.testing.assert_array_equal(k.pack(*k.add(la, sa, lb, sb)), add(fmt, a, b))
-    np.testing.assert_array_equal(k.pack(*k.mul(la, sa, lb, sb)), mul(fmt, a, b))
+# lns_matmul against golden --------------------------------------------------------------
 
 
 def matmul_by_hand(fmt, a, b, order):
@@ -92,23 +68,26 @@ def test_lns_matmul_equals_golden_composition(fmt, order):
     b = random_codes(fmt, (7, 3), rng)
     want = matmul_by_hand(fmt, a, b, order)
     np.testing.assert_array_equal(lns_matmul(fmt, a, b, order=order), want)
-    np.testing.assert_array_equal(lns_matmul(fmt, a, b, order=order, impl="golden"), want)
+    if order == "sequential":
+        np.testing.assert_array_equal(golden.matmul(fmt, a, b), want)
 
 
 def test_lns_matmul_larger_shapes_and_blocks():
-    # Several product blocks in the sequential order, several row chunks in the pairwise one.
-    import lnsgen.golden.train.lnsmatmul as lm
+    # Several row blocks in the pairwise order, several product blocks in the sequential one.
+    import importlib
+    lm = importlib.import_module("lnsgen.golden.train.lnsmatmul")
+    gm = importlib.import_module("lnsgen.golden.matmul")
     rng = np.random.default_rng(5)
     a = from_float(F16, rng.normal(size=(9, 40)) * (rng.random((9, 40)) < 0.6))
     b = from_float(F16, rng.normal(size=(40, 6)))
-    old = lm._SEQ_BLOCK, lm._BLOCK
+    want = {order: matmul_by_hand(F16, a, b, order) for order in lm.ORDERS}
+    old = lm._BLOCK, gm._BLOCK
     try:
-        lm._SEQ_BLOCK, lm._BLOCK = 100, 700
+        lm._BLOCK, gm._BLOCK = 700, 100
         for order in lm.ORDERS:
-            np.testing.assert_array_equal(lns_matmul(F16, a, b, order=order),
-                                          lns_matmul(F16, a, b, order=order, impl="golden"))
+            np.testing.assert_array_equal(lns_matmul(F16, a, b, order=order), want[order])
     finally:
-        lm._SEQ_BLOCK, lm._BLOCK = old
+        lm._BLOCK, gm._BLOCK = old
     empty = lns_matmul(F16, np.zeros((2, 0), dtype=np.int64), np.zeros((0, 3), dtype=np.int64))
     assert (empty == F16.zero).all()
 
@@ -311,67 +290,28 @@ def test_lns_mode_on_a_tiny_mnist_subset(mnist):
     assert rec["valid_error"] < 0.9
 
 
-# The fast paths against the reference paths ------------------------------------------------
+# The run cache -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fmt", [F8, LNSFormat(5, 4), LNSFormat(5, 7), F16], ids=str)
-def test_sparse_sequential_matmul_equals_dense_and_golden(fmt):
-    """The zero-skipping sequential kernel (either operand sparse, rows of very different
-    counts, all-zero rows and columns) gives the bits of the dense loop and of golden."""
-    import lnsgen.golden.train.lnsmatmul as lm
-    rng = np.random.default_rng(21)
-    k = kernel(fmt)
-    for (M, K, N), da, db in [((6, 30, 5), 0.2, 1.0), ((5, 12, 9), 1.0, 0.3),
-                              ((7, 9, 4), 0.5, 0.5), ((3, 5, 2), 0.0, 1.0)]:
-        a = random_codes(fmt, (M, K), rng, zeros=0.0)
-        b = random_codes(fmt, (K, N), rng, zeros=0.0)
-        a[rng.random((M, K)) >= da] = fmt.zero
-        b[rng.random((K, N)) >= db] = fmt.zero
-        a[0] = fmt.zero                                   # an all-zero row
-        want = lns_matmul(fmt, a, b, impl="golden")
-        np.testing.assert_array_equal(k.matmul(a, b, sparse=False), want)
-        np.testing.assert_array_equal(k.matmul(a, b), want)
-        old = lm._SEQ_BLOCK
-        try:
-            lm._SEQ_BLOCK = 7                             # one step per product block
-            np.testing.assert_array_equal(k.matmul(a, b), want)
-        finally:
-            lm._SEQ_BLOCK = old
-
-
-@pytest.mark.parametrize("fmt", [F8, LNSFormat(5, 6), F16], ids=str)
-def test_kernel_elementwise_ops_equal_golden(fmt):
-    from lnsgen.golden import sub
-    from lnsgen.golden.accumulate import Accumulator, lns_sum
-    rng = np.random.default_rng(4)
-    k = kernel(fmt)
-    a = random_codes(fmt, (40, 50), rng)
-    b = random_codes(fmt, (40, 50), rng)
-    b[:10] = a[:10]                                        # x - x
-    np.testing.assert_array_equal(k.add_codes(a, b), add(fmt, a, b))
-    np.testing.assert_array_equal(k.sub_codes(a, b), sub(fmt, a, b))
-    np.testing.assert_array_equal(k.add_codes(a, b[0]), add(fmt, a, b[0]))   # broadcast
-    for axis in (0, 1):
-        np.testing.assert_array_equal(k.sum_codes(a, axis), lns_sum(fmt, a, axis=axis))
-    c = random_codes(fmt, (40, 50), rng)
-    np.testing.assert_array_equal(np.array(k.kahan_step_codes(a, c, b)),
-                                  np.array(Accumulator(fmt, "kahan").step(a, c, b)))
-
-
-@pytest.mark.parametrize("kahan", [False, True])
-@pytest.mark.parametrize("fmt", [LNSFormat(5, 4), F16], ids=str)
-def test_lns_net_fast_equals_golden_step_by_step(toy, fmt, kahan):
-    """LNSNet(impl="fast") is bit-exact with the golden calls: parameters, compensation
-    terms, update statistics, losses and validation results after every step."""
-    params = init_params(np.random.default_rng(0), toy.x_train.shape[1], 10, toy.n_classes)
-    x = np.asarray(from_float(fmt, toy.x_train[:64] * (toy.x_train[:64] > 0.4)))  # sparse
-    nets = [LNSNet(fmt, params, 0.1, 16, kahan=kahan, impl=impl) for impl in ("fast", "golden")]
-    for i in range(0, 64, 16):
-        losses = [n.step(x[i:i + 16], toy.y_train[i:i + 16]) for n in nets]
-        assert losses[0] == losses[1]
-        for key in nets[0].p:
-            np.testing.assert_array_equal(nets[0].p[key], nets[1].p[key])
-            np.testing.assert_array_equal(nets[0].c[key], nets[1].c[key])
-    assert nets[0].stats == nets[1].stats
-    xv = np.asarray(from_float(fmt, toy.x_valid[:50]))
-    assert nets[0].evaluate(xv, toy.y_valid[:50]) == nets[1].evaluate(xv, toy.y_valid[:50])
+def test_run_cache_is_keyed_on_the_source(tmp_path, monkeypatch):
+    """A cached run is reused for the same configuration and code, and retrained when the code
+    it executes changes (here: a different source digest, as an edit of the adder gives)."""
+    from lnsgen import sources
+    from lnsgen.golden.train import runner
+    closure = sources.module_closure([runner.__name__])
+    assert {"lnsgen.golden.adder", "lnsgen.golden.gaussian", "lnsgen.golden.kernel",
+            "lnsgen.golden.matmul", "lnsgen.golden.train.model"} <= closure
+    cfg = Config(mode="lns", **{**SMALL, "epochs": 1})
+    seen = []
+    first = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    again = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    assert len(seen) == 1 and seen[0].startswith("reusing") and again == first
+    assert first["source_digest"] == runner.source_digest()
+    monkeypatch.setattr(runner, "source_digest", lambda: "f" * 64)
+    seen.clear()
+    rerun = runner.run_many([cfg], data="synthetic", cache=tmp_path, isolate=False, quiet=True,
+                            log=seen.append)[0]
+    assert seen == [] and rerun["source_digest"] == "f" * 64
+    assert len(list(tmp_path.glob("*.json"))) == 2

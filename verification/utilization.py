@@ -19,14 +19,26 @@ from lnsgen.hdl.systolic import LNSSystolicArray
 from .matmul import TileDriver
 from .models import pack_fields
 
-__all__ = ["measure"]
+__all__ = ["MismatchError", "measure"]
 
+
+class MismatchError(RuntimeError):
+    """The array's output rows differ from golden (or some never came)."""
 
 
 def measure(array: LNSSystolicArray, k: int, passes: int, *, seed: int = 0) -> dict:
     """Run ``passes`` full tile passes of depth ``k`` back to back; cycles and utilization.
 
-    Raises ``AssertionError`` if any output row differs from golden.
+    Returns
+    -------
+    dict
+        ``k``, ``passes``, ``cycles``, ``macs``, ``utilization``, and the check:
+        ``rows_expected``, ``rows_received`` and ``mismatches`` (rows that differ from golden).
+
+    Raises
+    ------
+    MismatchError
+        If any output row differs from :func:`lnsgen.golden.matmul` or is missing.
     """
     fmt = array.fmt
     drv = TileDriver.for_array(array)
@@ -65,9 +77,12 @@ def measure(array: LNSSystolicArray, k: int, passes: int, *, seed: int = 0) -> d
     sim.add_clock(1e-8)
     sim.add_testbench(bench)
     sim.run()
-    assert got == expected, f"{sum(g != e for g, e in zip(got, expected))} rows differ, " \
-                            f"{len(got)} of {len(expected)} received"
+    mismatches = sum(g != e for g, e in zip(got, expected))
+    if mismatches or len(got) != len(expected):
+        raise MismatchError(f"{mismatches} rows differ from golden.matmul, {len(got)} of "
+                            f"{len(expected)} received")
     cycles = last_out - first_in + 1
     macs = passes * drv.tile_rows * k * drv.cols
     return {"k": k, "passes": passes, "cycles": cycles, "macs": macs,
-            "utilization": macs / (array.rows * array.cols * cycles)}
+            "utilization": macs / (array.rows * array.cols * cycles),
+            "rows_expected": len(expected), "rows_received": len(got), "mismatches": mismatches}

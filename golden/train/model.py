@@ -8,7 +8,8 @@ Modes (see ``golden/train/README.md`` for the exact arithmetic of each):
 ``float``       float64 numpy throughout.
 ``lns-matmul``  float64, except that the five matrix products (two forward, three backward) are
                 LNS matmuls: operands rounded to LNS with :func:`lnsgen.golden.from_float`, products and
-                sums in LNS (:func:`lnsgen.golden.train.lnsmatmul.lns_matmul`), the result converted back
+                sums in LNS (:func:`lnsgen.golden.train.lnsmatmul.lns_matmul`, which is
+                :func:`lnsgen.golden.matmul` in the default order), the result converted back
                 with :func:`lnsgen.golden.to_float`.
 ``lns``         every parameter, activation and gradient is an LNS code and every operation is a
                 :mod:`lnsgen.golden` operation; the one step that is not is the fixed-point conversion
@@ -33,8 +34,9 @@ import numpy as np
 from .. import add, div, from_float, mul, neg, sub, to_float
 from ..accumulate import Accumulator, lns_sum
 from ..format import LNSFormat
+from ..gaussian import gaussian_logs
 from .data import Dataset
-from .lnsmatmul import IMPLS, kernel, lns_matmul
+from .lnsmatmul import lns_matmul
 
 __all__ = ["MODES", "Config", "FloatNet", "LNSNet", "init_params", "make_net", "train"]
 
@@ -148,10 +150,7 @@ class FloatNet:
 
 def lns_rounded_matmul(fmt: LNSFormat, order: str = "sequential", method: str = "interp"):
     """``matmul(a, b)`` on floats: round both to LNS, LNS matmul, back to float64."""
-    try:
-        kernel(fmt, method, 1.0)                     # build the tables now, not in epoch 1
-    except ValueError:
-        pass
+    gaussian_logs(fmt, method, 1.0)                  # build the tables now, not in epoch 1
 
     def matmul(a, b):
         return to_float(fmt, lns_matmul(fmt, from_float(fmt, a), from_float(fmt, b),
@@ -178,27 +177,12 @@ class LNSNet:
         Keep a Kahan compensation term per parameter for the update.
     order, method :
         The matmul summation order and the adder's Gaussian-log method.
-    impl : {"fast", "golden"}
-        ``"golden"`` calls the :mod:`lnsgen.golden` functions (``add``, ``sub``, ``lns_sum``,
-        ``Accumulator.step``, ``lns_matmul(impl="golden")``) directly; ``"fast"`` (default)
-        computes the same bits with the unpacked kernel of :mod:`lnsgen.golden.train.lnsmatmul`
-        (tested equal step by step).
     """
 
     def __init__(self, fmt: LNSFormat, params: dict, lr: float, batch: int, *,
-                 kahan: bool = False, order: str = "sequential", method: str = "interp",
-                 impl: str = "fast"):
-        if impl not in IMPLS:
-            raise ValueError(f"impl must be one of {IMPLS}, not {impl!r}")
+                 kahan: bool = False, order: str = "sequential", method: str = "interp"):
         self.fmt, self.order, self.method, self.batch = fmt, order, method, batch
-        self.impl = impl
         self.kw = {"method": method}
-        self.k = None
-        if impl == "fast":
-            try:
-                self.k = kernel(fmt, method, 1.0)
-            except ValueError:                       # format too wide for the kernel's table
-                self.impl = "golden"
         self.p = {k: np.asarray(from_float(fmt, v)) for k, v in params.items()}
         self.scale = from_float(fmt, lr / batch)
         self.one = from_float(fmt, 1.0)
@@ -216,26 +200,22 @@ class LNSNet:
     # Element-wise pieces -----------------------------------------------------------------
 
     def matmul(self, a, b):
-        return lns_matmul(self.fmt, a, b, order=self.order, method=self.method, impl=self.impl)
+        return lns_matmul(self.fmt, a, b, order=self.order, method=self.method)
 
     def add(self, a, b):
-        return self.k.add_codes(a, b) if self.k else np.asarray(add(self.fmt, a, b, **self.kw))
+        return np.asarray(add(self.fmt, a, b, **self.kw))
 
     def sub(self, a, b):
-        return self.k.sub_codes(a, b) if self.k else np.asarray(sub(self.fmt, a, b, **self.kw))
+        return np.asarray(sub(self.fmt, a, b, **self.kw))
 
     def sum(self, x, axis):
         """Sequential sum from index 0 along ``axis`` (:func:`lnsgen.golden.accumulate.lns_sum`)."""
-        if self.k:
-            return self.k.sum_codes(x, axis)
         return np.asarray(lns_sum(self.fmt, x, axis=axis, **self.kw))
 
     def update(self, p, c, u):
         """``p - u``: plain, or Kahan-compensated with the term ``c``; returns ``(p, c)``."""
         if self.acc is None:
             return self.sub(p, u), c
-        if self.k:
-            return self.k.kahan_step_codes(p, c, neg(self.fmt, u))
         return self.acc.step(p, c, neg(self.fmt, u))
 
     def relu(self, z):

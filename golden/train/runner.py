@@ -1,7 +1,10 @@
 """Running many training configurations: a record cache and optional parallel jobs.
 
-Each finished run is stored as ``<cache>/<Config.key>.json``; a later table or sweep with the
-same configuration reuses it (``force=True`` retrains).
+Each finished run is stored as ``<cache>/<data>_<Config.key>_<source>.json``, where ``source``
+begins the SHA-256 of the source of this module and of every lnsgen module it imports,
+transitively (:func:`source_digest`: the model, the data loader, the golden arithmetic): a later
+table or sweep with the same configuration *and the same code* reuses it, while an edit of, say,
+the golden adder retrains (``force=True`` always retrains).
 
 Runs go to ``jobs`` fresh (spawned) worker processes whose BLAS is limited to one thread
 (``OPENBLAS_NUM_THREADS=1`` and friends, set before they import numpy): the networks are small,
@@ -21,9 +24,10 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from ...sources import source_digest as _source_digest
 from .model import Config, train
 
-__all__ = ["REFERENCE", "record_path", "run_many"]
+__all__ = ["REFERENCE", "record_path", "run_many", "source_digest"]
 
 _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -31,8 +35,15 @@ _ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 REFERENCE = {"float": 2.14, "lns-matmul": 2.12, "lns": 3.62, "lns-kahan": 2.29}
 
 
+def source_digest() -> str:
+    """SHA-256 of the source a training run executes: this module and every lnsgen module it
+    imports, transitively (:func:`lnsgen.sources.source_digest`)."""
+    return _source_digest([__name__])
+
+
 def record_path(cache: Path, cfg: Config, data_name: str) -> Path:
-    return Path(cache) / f"{data_name}_{cfg.key}.json"
+    """The cache file of a run: the data, the configuration and the source it ran."""
+    return Path(cache) / f"{data_name}_{cfg.key}_{source_digest()[:16]}.json"
 
 
 def _load_data(name: str, seed: int):
@@ -49,6 +60,7 @@ def _run_one(cfg: Config, data_name: str, cache: str | None, quiet: bool) -> dic
         _DATA[key] = _load_data(data_name, cfg.seed)
     log = None if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
     rec = train(cfg, _DATA[key], log=log)
+    rec["source_digest"] = source_digest()
     if cache is not None:
         path = record_path(Path(cache), cfg, data_name)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +79,8 @@ def run_many(configs: Iterable[Config], *, data: str = "mnist", jobs: int = 1,
         path = record_path(cache, cfg, data) if cache is not None else None
         if path is not None and path.is_file() and not force:
             rec = json.loads(path.read_text())
-            if rec.get("config") == dataclasses.asdict(cfg):
+            if (rec.get("config") == dataclasses.asdict(cfg)
+                    and rec.get("source_digest") == source_digest()):
                 out[i] = rec
                 if log:
                     log(f"reusing {path}")
