@@ -16,7 +16,7 @@ Every value that crosses a cut goes through :meth:`Cuts.cut`, so the stages stay
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
@@ -24,14 +24,31 @@ from lnsgen.golden.gaussian import gaussian_logs
 
 from .number import check_format
 
-__all__ = ["COMPACT_LATENCIES", "CompactAddSubPath", "Cuts", "rom"]
+__all__ = ["COMPACT_LATENCIES", "CompactAddSubPath", "Cuts", "block", "rom"]
 
 #: Latencies :class:`CompactAddSubPath` builds.
 COMPACT_LATENCIES = (1, 2, 3)
 
 
+def block(m: Module, name: str) -> Module:
+    """A submodule of ``m`` called ``name`` (suffixed if taken), for logic that synthesis
+    should report on its own (the per-block breakdown of :mod:`lnsgen.synth.breakdown`).
+
+    A signal belongs to the module that drives it: give every block output a ``Signal``
+    driven inside the block."""
+    sub = Module()
+    for k in range(1, 1000):
+        try:
+            m.submodules[name if k == 1 else f"{name}_{k}"] = sub
+            return sub
+        except NameError:  # Amaranth's error for a name already taken
+            continue
+    raise RuntimeError(f"too many blocks called {name!r}")
+
+
 def rom(m: Module, name: str, columns: dict, addr) -> dict:
-    """A combinational ROM: one ``case`` on ``addr`` whose word concatenates ``columns``.
+    """A combinational ROM, in a submodule ``rom_<name>`` of ``m``: one ``case`` on ``addr``
+    whose word concatenates ``columns``.
 
     Parameters
     ----------
@@ -56,12 +73,15 @@ def rom(m: Module, name: str, columns: dict, addr) -> dict:
         for i, v in enumerate(values.tolist()):
             words[i] |= (int(v) & ((1 << w) - 1)) << offset
         offset += w
+    sub = block(m, f"rom_{name}")
+    index = Signal(unsigned(max(1, len(addr))), name=f"{name}_addr")
+    sub.d.comb += index.eq(addr)
     word = Signal(unsigned(width), name=f"{name}_word")
-    with m.Switch(addr):
+    with sub.Switch(index):
         for i, w in enumerate(words):
             if w:
-                with m.Case(i):
-                    m.d.comb += word.eq(w)
+                with sub.Case(i):
+                    sub.d.comb += word.eq(w)
     out, offset = {}, 0
     for key, (w, is_signed) in shapes.items():
         field = word[offset:offset + w]
@@ -90,12 +110,19 @@ class Cuts:
         return {k: self.pipe.stage(v, name=f"{name}_{k}") for k, v in values.items()}
 
 
-def _index(m, approx, x, name):
+def drive(blk: Module, value, name: str) -> Signal:
+    """A signal driven with ``value`` inside block ``blk`` (so the logic is counted there)."""
+    value = Value.cast(value)
+    sig = Signal(value.shape(), name=name)
+    blk.d.comb += sig.eq(value)
+    return sig
+
+
+def _index(blk, approx, x, name):
     """``x - lo`` on the approximation's input bits; 0 outside ``[lo, hi]``."""
     func = approx.func
-    u = Signal(unsigned(func.in_bits), name=f"{name}_u")
-    m.d.comb += u.eq(Mux((x >= func.lo) & (x <= func.hi), x - func.lo, 0))
-    return u
+    return drive(blk, Mux((x >= func.lo) & (x <= func.hi), x - func.lo, 0)[:func.in_bits],
+                 f"{name}_u")
 
 
 def _finish(approx: PiecewiseLinear, c0, product):
@@ -108,7 +135,12 @@ def _finish(approx: PiecewiseLinear, c0, product):
 class CompactAddSubPath:
     """``Lx + phi(d)`` with the tables as logic, in 1 to 3 register stages.
 
-    Bit-exact with :func:`lnsgen.golden.addsub` for ``method`` and ``max_error``.
+    Bit-exact with :func:`lnsgen.golden.addsub` for ``method`` and ``max_error``. The logic is
+    built in named blocks (submodules, see :func:`block`): ``order`` (operand ordering),
+    ``address`` (table indices and region flags), ``rom_*`` (each table), ``mult`` (the
+    multipliers and their operand selects), ``lod`` (leading one and normalizing shift),
+    ``interp`` (interpolation sums, rounding, the choice of phi) and ``result`` (``Lx + phi``,
+    saturation, flush, sign); the registers and the stall logic stay in the parent.
 
     Parameters
     ----------
@@ -135,17 +167,15 @@ class CompactAddSubPath:
     def order(self, m, a, b, op) -> dict:
         """``d = Ly - Lx <= 0``, ``Lx``, the sign of ``x`` and the flags, from one subtractor."""
         fmt = self.fmt
+        blk = block(m, "order")
         a_zero = a.log == fmt.zero_log
         b_zero = b.log == fmt.zero_log
         b_sign = b.sign ^ op
-        diff = Signal(signed(fmt.log_bits + 1), name="diff")
-        m.d.comb += diff.eq(a.log - b.log)
-        swap = diff < 0  # |b| > |a|; on a tie x = a, as in golden
-        d = Signal(signed(fmt.log_bits + 2), name="d")
-        m.d.comb += d.eq(Mux(swap, diff, -diff))
+        diff = drive(blk, (a.log - b.log).as_signed(), "diff")
+        swap = drive(blk, diff < 0, "swap")  # |b| > |a|; on a tie x = a, as in golden
         opposite = a.sign ^ b_sign
-        return {
-            "d": d,
+        values = {
+            "d": Mux(swap, diff, -diff)[:fmt.log_bits + 2].as_signed(),
             "lx": Mux(swap, b.log, a.log),
             "sx": Mux(swap, b_sign, a.sign),
             "opposite": opposite,
@@ -153,6 +183,7 @@ class CompactAddSubPath:
             "y_zero": Mux(swap, a_zero, b_zero),
             "cancel": opposite & (diff == 0),
         }
+        return {k: drive(blk, v, k) for k, v in values.items()}
 
     # Gaussian-log engines -----------------------------------------------------------------
 
@@ -161,29 +192,30 @@ class CompactAddSubPath:
         ``table`` cut (ROM words, offsets, region flags)."""
         plus, minus = self.phi_plus, self.phi_minus
         d, opposite = s["d"], s["opposite"]
+        adr = block(m, "address")
         out = {}
         if plus.table is not None:
-            out["plus_used"] = d >= plus.zero_below
+            out["plus_used"] = drive(adr, d >= plus.zero_below, "plus_used")
         if minus.table is not None:
-            out["minus_used"] = d >= minus.zero_below
+            out["minus_used"] = drive(adr, d >= minus.zero_below, "minus_used")
         if minus.near_above is not None:
-            out["near"] = opposite & (d > minus.near_above)
+            out["near"] = drive(adr, opposite & (d > minus.near_above), "near")
         if self.method == "direct":
             for key, g in (("plus", plus), ("minus", minus)):
                 if g.table is not None:
                     x = d if key == "plus" else Mux(d < -1, d, -1)
                     out[f"{key}_y"] = rom(m, f"phi_{key}", g.table.tables,
-                                          _index(m, g.table, x, f"phi_{key}"))["y"]
+                                          _index(adr, g.table, x, f"phi_{key}"))["y"]
             return out
         # interp: phi+, phi- and g share one multiplier (one of them is needed per beat);
         # log2(1 + m) of the near region has its own.
-        uses = [(plus.table, "plus", ~opposite), (minus.table, "minus", opposite)]
+        uses = [(plus.table, "plus"), (minus.table, "minus")]
         if minus.g is not None:
-            uses.append((minus.g, "g", opposite))
+            uses.append((minus.g, "g"))
         uses = [u for u in uses if u[0] is not None]
         shared = []
-        for approx, key, _ in uses:
-            u = _index(m, approx, d, f"phi_{key}")
+        for approx, key in uses:
+            u = _index(adr, approx, d, f"phi_{key}")
             if isinstance(approx, DirectTable):
                 out[f"{key}_y"] = rom(m, f"phi_{key}", approx.tables, u)["y"]
                 continue
@@ -193,13 +225,15 @@ class CompactAddSubPath:
             if k:
                 shared.append((key, cols["c1"], u[:k]))
         if shared:
+            # The shared multiplier's operands are chosen before the table cut, so that the
+            # cut holds one slope and one offset instead of three of each.
+            sel = block(m, "mult_select")
             near = out.get("near", Const(0, 1))
             c1, t = shared[0][1], shared[0][2]
             for key, c, tt in shared[1:]:
-                pick = (near if key == "g" else (opposite & ~near) if key == "minus"
-                        else ~opposite)
+                pick = near if key == "g" else opposite & ~near
                 c1, t = Mux(pick, c, c1), Mux(pick, tt, t)
-            out["c1"], out["t"] = c1, t
+            out["c1"], out["t"] = drive(sel, c1, "c1"), drive(sel, t, "t")
         if minus.near_above is not None:
             out.update(self._near_tables(m, d))
         return out
@@ -208,15 +242,14 @@ class CompactAddSubPath:
         """Leading one of ``-d`` and the ``log2(1 + m)`` table read (interp's near region)."""
         F = self.fmt.frac_bits
         l2 = self.phi_minus.log2p1
-        u = Signal(unsigned(F), name="near_u")
-        m.d.comb += u.eq(-d)
+        lod = block(m, "lod")
+        u = drive(lod, (-d)[:F], "near_u")
         e = Signal(range(F), name="near_e")
         for bit in range(1, F):  # priority encoder: the highest set bit wins
-            with m.If(u[bit]):
-                m.d.comb += e.eq(bit)
-        shift = Signal(range(F), name="near_shift")
-        mant = Signal(unsigned(F - 1), name="near_m")
-        m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]
+            with lod.If(u[bit]):
+                lod.d.comb += e.eq(bit)
+        shift = drive(lod, F - 1 - e, "near_shift")
+        mant = drive(lod, (u << shift[:len(Const(F - 1))])[:F - 1], "near_m")
         out = {"near_e": e}
         if isinstance(l2, DirectTable):
             out["l2_y"] = rom(m, "near_log2p1", l2.tables, mant)["y"]
@@ -228,15 +261,15 @@ class CompactAddSubPath:
                 out["l2_t"] = mant[:k]
         return out
 
-    def _engine_phi(self, m, s, tv):
+    def _engine_phi(self, m, tv):
         """``phi`` (integer ulps) after the table cut: finish the interpolations, select."""
         plus, minus = self.phi_plus, self.phi_minus
         F = self.fmt.frac_bits
-        opposite = s["opposite"]
+        mult = block(m, "mult")
+        fin = block(m, "interp")
         product = None
         if "c1" in tv:
-            product = Signal((tv["c1"] * tv["t"]).shape(), name="phi_product")
-            m.d.comb += product.eq(tv["c1"] * tv["t"])
+            product = drive(mult, tv["c1"] * tv["t"], "phi_product")
 
         def value(key, approx):
             if f"{key}_y" in tv:
@@ -252,15 +285,16 @@ class CompactAddSubPath:
             if "l2_y" in tv:
                 y_l2 = tv["l2_y"]
             else:
-                l2_prod = (tv["l2_c1"] * tv["l2_t"]) if "l2_t" in tv else None
+                l2_prod = (drive(mult, tv["l2_c1"] * tv["l2_t"], "l2_product")
+                           if "l2_t" in tv else None)
                 y_l2 = _finish(l2, tv["l2_c0"], l2_prod)
             width = max(F, self.fmt.log_bits) + G + 8
             total = Signal(signed(width), name="near_total")
-            m.d.comb += total.eq(value("g", minus.g) + y_l2
-                                 + ((tv["near_e"] - F) << (F + G)) + (1 << (G - 1)))
+            fin.d.comb += total.eq(value("g", minus.g) + y_l2
+                                   + ((tv["near_e"] - F) << (F + G)) + (1 << (G - 1)))
             minus_pick = Mux(tv["near"], total >> G, minus_pick)
         plus_pick = Mux(tv["plus_used"], phi_plus, 0) if "plus_used" in tv else 0
-        return Mux(opposite, minus_pick, plus_pick)
+        return drive(fin, Mux(tv["opposite"], minus_pick, plus_pick), "phi")
 
     # The whole path -----------------------------------------------------------------------
 
@@ -279,9 +313,11 @@ class CompactAddSubPath:
         tables = self._engine_tables(m, s)
         keep = {k: s[k] for k in ("lx", "sx", "opposite", "both_zero", "y_zero", "cancel")}
         s2 = cuts.cut("table", {**keep, **tables})
-        phi = self._engine_phi(m, s2, s2)
+        phi = self._engine_phi(m, s2)
+        res = block(m, "result")
         log = Signal(range(*self.sum_log_range()), name="sum_log")
-        m.d.comb += log.eq(s2["lx"] + Mux(s2["y_zero"], 0, phi))
+        res.d.comb += log.eq(s2["lx"] + Mux(s2["y_zero"], 0, phi))
         zero = s2["both_zero"] | s2["cancel"] | (log < fmt.log_min)
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
-        return pipe.stage(Cat(res_log[:fmt.log_bits], s2["sx"] & ~zero), name="result")
+        code = drive(res, Cat(res_log[:fmt.log_bits], s2["sx"] & ~zero), "code")
+        return pipe.stage(code, name="result")
