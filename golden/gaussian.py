@@ -49,7 +49,7 @@ __all__ = [
     "sum_guard",
 ]
 
-METHODS = ("direct", "interp")
+METHODS = ("direct", "interp", "cotrans")
 #: Extra fractional bits of the two near-region terms, kept until their sum is rounded (at
 #: least; see :func:`sum_guard`).
 SUM_GUARD = 2
@@ -133,8 +133,12 @@ class GaussianLog:
         self._lut = None
         if self.zero_below <= table_hi:
             func = FixedFunction(f"phi_{kind}", f, self.zero_below, table_hi, F, F)
-            self.table = (DirectTable(func) if method == "direct"
-                          else fit_piecewise_linear(func, max_error=max_error))
+            if method == "cotrans":  # one phi+ interpolator for both (golden.cotransform)
+                from .cotransform import cotransformation
+                self.table = cotransformation(fmt, max_error).view(kind)
+            else:
+                self.table = (DirectTable(func) if method == "direct"
+                              else fit_piecewise_linear(func, max_error=max_error))
         else:
             self.table = None
         if near:

@@ -200,6 +200,8 @@ class CompactAddSubPath:
             out["minus_used"] = drive(adr, d >= minus.zero_below, "minus_used")
         if minus.near_above is not None:
             out["near"] = drive(adr, opposite & (d > minus.near_above), "near")
+        if self.method == "cotrans":
+            return {**out, **self._cotrans_tables(m, s)}
         if self.method == "direct":
             for key, g in (("plus", plus), ("minus", minus)):
                 if g.table is not None:
@@ -261,8 +263,60 @@ class CompactAddSubPath:
                 out["l2_t"] = mant[:k]
         return out
 
+    def _cotrans_tables(self, m, s):
+        """``"cotrans"`` before the table cut: ``T1``, ``T2`` and ``z`` for phi-, and the
+        input of the shared phi+ interpolator ``E`` (``z`` or ``d``)."""
+        cot = self.phi_plus.table.cot
+        zf, j, G = cot.zf, cot.j, cot.G
+        d, opposite = s["d"], s["opposite"]
+        adr = block(m, "address")
+        u_bits = max(1, int(-1 - cot.minus_below).bit_length())
+        u = drive(adr, (~d)[:u_bits], "cot_u")
+        u_hi, u_lo = u[j:] if u_bits > j else Const(0, 1), u[:min(j, u_bits)]
+        t1 = rom(m, "cot_t1", {"t1": cot.t1}, u_hi)["t1"]
+        t2 = rom(m, "cot_t2", {"t2": cot.t2}, u_lo)["t2"]
+        zb = block(m, "cotrans_z")
+        width = u_bits + G + 4
+        z = Signal(signed(width), name="cot_z")
+        shift = G - zf
+        zb.d.comb += z.eq(-(u_hi << (j + G)) - t1 + t2 + ((1 << shift) >> 1))
+        zq = z >> shift
+        x = drive(zb, Mux(opposite, zq, d << zf), "e_x")
+        return {"e_x": x, "t1": t1, "t2": t2, "hi_zero": drive(adr, u_hi == 0, "cot_hi_zero")}
+
+    def _cotrans_phi(self, m, tv):
+        """``"cotrans"`` after the table cut: ``E`` at its input, then phi+ or phi-."""
+        cot = self.phi_plus.table.cot
+        F, G, h, S = self.fmt.frac_bits, cot.G, cot.h, cot.S
+        eng = cot.engine
+        x = tv["e_x"]
+        adr = block(m, "e_address")
+        w_bits = eng.func.in_bits
+        w = drive(adr, (~x)[:w_bits], "e_w")
+        inside = drive(adr, (x >= cot.x_lo) & (x < 0), "e_inside")
+        at_zero = drive(adr, x == 0, "e_at_zero")
+        fin = block(m, "interp")
+        if isinstance(eng, DirectTable):
+            e_raw = rom(m, "e", eng.tables, w)["y"]
+        else:
+            k = eng.offset_bits
+            cols = rom(m, "e", eng.tables, w[k:])
+            product = None
+            if k:
+                product = drive(block(m, "mult"), cols["c1"] * w[:k], "e_product")
+            e_raw = _finish(eng, cols["c0"], product)
+        e = drive(fin, Mux(at_zero, 1 << (F + h), Mux(inside, e_raw, 0)), "e_value")
+        phi_plus = (e + (1 << (h - 1))) >> h
+        total = Mux(tv["hi_zero"], tv["t2"] << (S - G), (tv["t1"] << (S - G)) + (e << (S - h)))
+        phi_minus = (total + (1 << (S - 1))) >> S
+        plus_pick = Mux(tv["plus_used"], phi_plus, 0)
+        minus_pick = Mux(tv["minus_used"], phi_minus, 0) if "minus_used" in tv else 0
+        return drive(fin, Mux(tv["opposite"], minus_pick, plus_pick), "phi")
+
     def _engine_phi(self, m, tv):
         """``phi`` (integer ulps) after the table cut: finish the interpolations, select."""
+        if self.method == "cotrans":
+            return self._cotrans_phi(m, tv)
         plus, minus = self.phi_plus, self.phi_minus
         F = self.fmt.frac_bits
         mult = block(m, "mult")
