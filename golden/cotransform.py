@@ -20,16 +20,19 @@ Integer definition (``F = frac_bits``; every ``d`` of the tables' region, in ulp
 ``T1[u_H]``, ``T2[u_L]``
     ``phi-(d_H)``, ``phi-(d_L)`` rounded to ``F + G`` fractional bits (``T1[0] = 0``, unused).
 ``E``
-    phi+ as an approximation with ``F + h`` fractional output bits, whose input is
-    ``w = -1 - x`` for ``x <= 0`` on a grid of ``F + zf`` fractional bits
-    (``w >= 0``: again no adder). ``E(x)`` is 0 below its domain; ``E(0)`` is exactly 1.
+    phi+ as a piecewise-linear interpolator (or a direct table) with ``F + h`` fractional
+    output bits, whose input is ``w = -1 - x`` for ``x <= 0`` on a grid of ``F + zf``
+    fractional bits (``w >= 0``: again no adder). It is used *before* its own rounding:
+    ``E(x) = c0 + floor(c1 * t / 2**k)`` with ``H = h + g`` fractional bits beyond ``F``
+    (``g`` its guard bits); ``E(x) = 0`` below its domain and ``E(0) = 2**(F+H)`` (exactly 1).
 phi+ (``d`` in the table region)
-    ``(E(d * 2**zf) + 2**(h-1)) >> h``.
+    ``(E(d * 2**zf) + 2**(H-1)) >> H``.
 phi-
-    ``u_H = 0``: ``(T2[u_L] + 2**(G-1)) >> G``. Otherwise ``zq = (-u_H * 2**(j+G) - T1[u_H]
-    + T2[u_L] + 2**(G-zf-1)) >> (G - zf)`` (``z`` on ``E``'s input grid, rounded),
-    ``s = T1[u_H] * 2**(S-G) + E(zq) * 2**(S-h)`` with ``S = max(G, h)``, and
-    ``phi- = (s + 2**(S-1)) >> S``: one rounding.
+    ``zq = (-u_H * 2**(j+G) - T1[u_H] + T2[u_L] + 2**(G-zf-1)) >> (G - zf)`` (``z`` on
+    ``E``'s input grid, rounded); with ``S = max(G, H)``, ``s = T2[u_L] * 2**(S-G)`` if
+    ``u_H = 0``, else ``s = T1[u_H] * 2**(S-G) + E(zq) * 2**(S-H)``; and
+    ``phi- = (s + 2**(S-1)) >> S``: one rounding. phi+ is the same sum with ``s =
+    E * 2**(S-H)``, so the hardware has one adder for both.
 
 :func:`cotransformation` searches ``j``, ``G``, ``zf``, ``h`` and ``E``'s own error bound for the
 smallest estimated area (:func:`estimated_area`) that keeps both phi+ and phi- below
@@ -129,7 +132,15 @@ class Cotransformation:
         self.j, self.G = low_bits, guard_bits
         self.plus_below, self.minus_below = plus_below, minus_below
         self.x_lo = -1 - engine.func.hi  # E's lowest input x (d * 2**zf, z)
-        self.S = max(self.G, self.h)
+        self.H = self.h + (engine.guard_bits if isinstance(engine, PiecewiseLinear) else 0)
+        if isinstance(engine, PiecewiseLinear):
+            if (engine.tables["c1"] > 0).any():
+                raise ValueError("E's slopes must all be <= 0 (phi+ falls as w grows)")
+            #: The ROM columns of E: offsets and slope magnitudes.
+            self.engine_tables = {"c0": engine.tables["c0"], "n": -engine.tables["c1"]}
+        else:
+            self.engine_tables = dict(engine.tables)
+        self.S = max(self.G, self.H)
         u_max = -1 - minus_below
         n_hi = (u_max >> low_bits) + 1
         with np.errstate(divide="ignore"):
@@ -143,18 +154,25 @@ class Cotransformation:
     # Evaluation ---------------------------------------------------------------------------
 
     def engine_at(self, x) -> np.ndarray:
-        """``E(x)`` in units of ``2**-(F + h)``: 0 below ``E``'s domain, ``2**(F+h)`` at 0."""
+        """``E(x)`` in units of ``2**-(F + H)``, before ``E``'s rounding: 0 below ``E``'s
+        domain, ``2**(F+H)`` at 0."""
         x = np.asarray(x, dtype=np.int64)
         w = -1 - x
         inside = (x >= self.x_lo) & (x < 0)
         out = np.zeros(x.shape, dtype=np.int64)
-        out[inside] = self.engine.evaluate(w[inside])
-        return np.where(x == 0, 1 << (self.fmt.frac_bits + self.h), out)
+        eng = self.engine
+        if isinstance(eng, PiecewiseLinear):
+            k = eng.offset_bits
+            s, t = w[inside] >> k, w[inside] & ((1 << k) - 1)
+            out[inside] = self.engine_tables["c0"][s] - ((self.engine_tables["n"][s] * t) >> k)
+        else:
+            out[inside] = eng.evaluate(w[inside])
+        return np.where(x == 0, 1 << (self.fmt.frac_bits + self.H), out)
 
     def plus(self, d) -> np.ndarray:
         """phi+ (ulps) for ``d`` in ``[plus_below, 0]``."""
         d = np.asarray(d, dtype=np.int64)
-        return (self.engine_at(d << self.zf) + (1 << (self.h - 1))) >> self.h
+        return (self.engine_at(d << self.zf) + (1 << (self.H - 1))) >> self.H
 
     def minus_fields(self, d) -> dict:
         """The hardware's intermediate values for ``d`` in ``[minus_below, -1]``:
@@ -171,9 +189,9 @@ class Cotransformation:
     def minus(self, d) -> np.ndarray:
         """phi- (ulps) for ``d`` in ``[minus_below, -1]``."""
         f = self.minus_fields(d)
-        S, G, h = self.S, self.G, self.h
+        S, G, H = self.S, self.G, self.H
         s = np.where(f["u_hi"] == 0, f["t2"] << (S - G),
-                     (f["t1"] << (S - G)) + (f["ez"] << (S - h)))
+                     (f["t1"] << (S - G)) + (f["ez"] << (S - H)))
         return (s + (1 << (S - 1))) >> S
 
     def view(self, kind: str) -> CotransformView:

@@ -285,33 +285,33 @@ class CompactAddSubPath:
         return {"e_x": x, "t1": t1, "t2": t2, "hi_zero": drive(adr, u_hi == 0, "cot_hi_zero")}
 
     def _cotrans_phi(self, m, tv):
-        """``"cotrans"`` after the table cut: ``E`` at its input, then phi+ or phi-."""
+        """``"cotrans"`` after the table cut: ``E`` at its input, then phi+ or phi- from one
+        sum and one rounding."""
         cot = self.phi_plus.table.cot
-        F, G, h, S = self.fmt.frac_bits, cot.G, cot.h, cot.S
+        F, G, H, S = self.fmt.frac_bits, cot.G, cot.H, cot.S
         eng = cot.engine
         x = tv["e_x"]
         adr = block(m, "e_address")
-        w_bits = eng.func.in_bits
-        w = drive(adr, (~x)[:w_bits], "e_w")
+        w = drive(adr, (~x)[:eng.func.in_bits], "e_w")
         inside = drive(adr, (x >= cot.x_lo) & (x < 0), "e_inside")
         at_zero = drive(adr, x == 0, "e_at_zero")
         fin = block(m, "interp")
         if isinstance(eng, DirectTable):
-            e_raw = rom(m, "e", eng.tables, w)["y"]
+            e_raw = rom(m, "e", cot.engine_tables, w)["y"]
         else:
             k = eng.offset_bits
-            cols = rom(m, "e", eng.tables, w[k:])
-            product = None
+            cols = rom(m, "e", cot.engine_tables, w[k:])
+            e_raw = cols["c0"]
             if k:
-                product = drive(block(m, "mult"), cols["c1"] * w[:k], "e_product")
-            e_raw = _finish(eng, cols["c0"], product)
-        e = drive(fin, Mux(at_zero, 1 << (F + h), Mux(inside, e_raw, 0)), "e_value")
-        phi_plus = (e + (1 << (h - 1))) >> h
-        total = Mux(tv["hi_zero"], tv["t2"] << (S - G), (tv["t1"] << (S - G)) + (e << (S - h)))
-        phi_minus = (total + (1 << (S - 1))) >> S
-        plus_pick = Mux(tv["plus_used"], phi_plus, 0)
-        minus_pick = Mux(tv["minus_used"], phi_minus, 0) if "minus_used" in tv else 0
-        return drive(fin, Mux(tv["opposite"], minus_pick, plus_pick), "phi")
+                product = drive(block(m, "mult"), cols["n"] * w[:k], "e_product")
+                e_raw = e_raw - (product >> k)
+        opposite, hi_zero = tv["opposite"], tv["hi_zero"]
+        used = Mux(opposite, tv.get("minus_used", 0), tv["plus_used"])
+        e = Mux(at_zero, 1 << (F + H), Mux(inside & ~(opposite & hi_zero), e_raw, 0))
+        table = Mux(opposite, Mux(hi_zero, tv["t2"], tv["t1"]), 0)
+        total = drive(fin, Mux(used, (table << (S - G)) + (e << (S - H)), 0)
+                      + (1 << (S - 1)), "phi_sum")
+        return drive(fin, total >> S, "phi")
 
     def _engine_phi(self, m, tv):
         """``phi`` (integer ulps) after the table cut: finish the interpolations, select."""
