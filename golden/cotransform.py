@@ -60,14 +60,19 @@ AREA_PER_TABLE_BIT = 3.5
 AREA_PER_PP_BIT = 180.0
 
 
-def zero_boundary(fmt: LNSFormat, kind: str) -> int:
+def zero_boundary(fmt: LNSFormat, kind: str, *, unbounded: bool = False) -> int:
     """:attr:`lnsgen.golden.gaussian.GaussianLog.zero_below` of ``fmt`` and ``kind`` without
-    building any table (the same search, run on a bare instance)."""
+    building any table (the same search, run on a bare instance). With ``unbounded``, the
+    boundary as if ``d`` could go below the format's ``-2 * log_max``: where phi rounds to 0
+    for the fraction width alone."""
     from .gaussian import GaussianLog
 
     probe = GaussianLog.__new__(GaussianLog)
     probe.fmt, probe.kind = fmt, kind
-    probe.d_min, probe.d_max = -2 * fmt.log_max, 0 if kind == "plus" else -1
+    probe.d_min = -2 * fmt.log_max
+    if unbounded:
+        probe.d_min = min(probe.d_min, -(fmt.frac_bits + 4) << fmt.frac_bits)
+    probe.d_max = 0 if kind == "plus" else -1
     return probe._zero_boundary()
 
 
@@ -97,7 +102,9 @@ class Cotransformation:
     fmt : LNSFormat
     engine : PiecewiseLinear or DirectTable
         ``E``: phi+ of ``x = -1 - w`` over ``w`` in ``[0, -1 - lo]``, ``lo`` the smallest
-        ``x`` (``zero_below(plus) * 2**zf``), ``in_frac = F + zf``, ``out_frac = F + h``.
+        ``x`` (at most ``plus_below * 2**zf``; lower when the format's range stops before
+        phi+ rounds to 0, since ``z`` can go there), ``in_frac = F + zf``,
+        ``out_frac = F + h``.
     low_bits : int
         ``j``: bits of ``u_L``.
     guard_bits : int
@@ -124,6 +131,8 @@ class Cotransformation:
         self.h = engine.func.out_frac - F
         if self.zf < 0 or self.h < 1:
             raise ValueError("the engine needs in_frac >= frac_bits and out_frac > frac_bits")
+        if self.x_lo_of(engine) > plus_below << self.zf:
+            raise ValueError("the engine must cover phi+ from plus_below")
         if guard_bits < max(1, self.zf):
             raise ValueError(f"guard_bits must be at least max(1, zf) = {max(1, self.zf)}, "
                              f"not {guard_bits}")
@@ -150,6 +159,10 @@ class Cotransformation:
         d_lo = -(np.arange(1 << low_bits, dtype=np.int64) + 1)
         t2 = np.rint(np.log2(-np.expm1(d_lo * 2.0 ** -F * np.log(2))) * 2.0 ** (F + self.G))
         self.t1, self.t2 = t1.astype(np.int64), t2.astype(np.int64)
+
+    @staticmethod
+    def x_lo_of(engine) -> int:
+        return -1 - engine.func.hi
 
     # Evaluation ---------------------------------------------------------------------------
 
@@ -247,16 +260,15 @@ def _exact(kind: str, d: np.ndarray, F: int) -> np.ndarray:
     return phi_exact(kind, d * 2.0 ** -F) * 2.0 ** F
 
 
-def _engine(fmt: LNSFormat, plus_below: int, zf: int, h: int, bound: float):
+def _engine(fmt: LNSFormat, e_below: int, zf: int, h: int, bound: float):
     F = fmt.frac_bits
-    lo = plus_below << zf
+    lo = e_below << zf
     func = FixedFunction("phi_plus_e", _phi_plus_of_w(F + zf), 0, -1 - lo, F + zf, F + h)
     return fit_piecewise_linear(func, max_error=bound * (1 << h), monotone=True)
 
 
 #: Candidates the search tries, in order (``zf``, ``h``, ``E``'s error bound in ulps).
-_ENGINE_CANDIDATES = [(1, 2, 0.40), (1, 2, 0.35), (0, 2, 0.30), (1, 3, 0.42), (2, 2, 0.40),
-                      (0, 3, 0.25), (1, 3, 0.30), (2, 3, 0.45)]
+_ENGINE_CANDIDATES = [(1, 3, 0.42), (0, 2, 0.30), (0, 3, 0.25), (1, 2, 0.40)]
 
 
 @functools.lru_cache(maxsize=16)
@@ -275,6 +287,9 @@ def cotransformation(fmt: LNSFormat, max_error: float = 1.0) -> Cotransformation
     F = fmt.frac_bits
     plus_below = zero_boundary(fmt, "plus")
     minus_below = zero_boundary(fmt, "minus")
+    # E also serves z, which may lie below the format's range of d: it covers phi+ down to
+    # where it rounds to 0 for the fraction width, whatever the range.
+    e_below = min(plus_below, zero_boundary(fmt, "plus", unbounded=True))
     dp = np.arange(plus_below, 1, dtype=np.int64)
     dm = np.arange(minus_below, 0, dtype=np.int64)
     ex_p, ex_m = _exact("plus", dp, F), _exact("minus", dm, F)
@@ -287,7 +302,7 @@ def cotransformation(fmt: LNSFormat, max_error: float = 1.0) -> Cotransformation
         candidates = [(0, h, slack / 2), (1, h, slack / 2)]
     for zf, h, bound in candidates:
         try:
-            engine = _engine(fmt, plus_below, zf, h, bound)
+            engine = _engine(fmt, e_below, zf, h, bound)
         except ValueError:
             continue
         for j in sorted({*range(max(1, F // 2 - 1), F // 2 + 3), u_bits}):

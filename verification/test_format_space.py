@@ -11,10 +11,12 @@ The first run found the adder wrapping ``Lx + phi-`` near cancellation at ``int_
 (a sum far below the smallest magnitude came out as ``-max`` instead of zero).
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from lnsgen import paths
+from lnsgen import golden, paths
 from lnsgen.golden import MAX_INT_BITS, LNSFormat
 from lnsgen.hdl import LNSAdder, LNSMultiplyAdd
 from lnsgen.verification.models import MODELS, adder_dense_vectors
@@ -50,6 +52,46 @@ def test_muladd(fmt):
     inputs = MODELS["mac"].stimuli(fmt, 4000, rng)
     result = run_vectors(LNSMultiplyAdd(fmt), "mac", fmt, inputs,
                          work=WORK / f"mac-{fmt.name}", seed=fmt.width)
+    assert result.received == result.expected == len(inputs["a"]), result
+    assert result.mismatches == 0, "\n".join(result.report)
+
+
+def adder_model(method):
+    """The ``add`` bench model with golden's ``method`` as the reference."""
+    return dataclasses.replace(MODELS["add"], reference=lambda fmt, x: golden.addsub(
+        fmt, x["a"], x["b"], x["op"], method=method))
+
+
+def muladd_model(method):
+    return dataclasses.replace(MODELS["mac"], reference=lambda fmt, x: golden.muladd(
+        fmt, x["a"], x["b"], x["c"], method=method))
+
+
+#: The compact datapath (tables as logic, lnsgen.hdl.compact): the cotransformation method at
+#: its shortest and longest pipeline, the table methods of the pipelined adder at one each.
+COMPACT = [("cotrans", 1), ("cotrans", 3), ("interp", 1), ("direct", 2)]
+
+
+@pytest.mark.parametrize("method, latency", COMPACT, ids=[f"{m}-l{n}" for m, n in COMPACT])
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
+def test_compact_adder(fmt, method, latency):
+    rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
+    inputs = adder_dense_vectors(fmt, rng)
+    result = run_vectors(LNSAdder(fmt, method=method, latency=latency), adder_model(method),
+                         fmt, inputs, work=WORK / f"add-{method}-l{latency}-{fmt.name}",
+                         seed=fmt.width)
+    assert result.received == result.expected == len(inputs["a"]), result
+    assert result.mismatches == 0, "\n".join(result.report)
+    if fmt.width <= 7:
+        assert result.vectors == 2 << (2 * fmt.width)
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
+def test_compact_muladd(fmt):
+    rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
+    inputs = MODELS["mac"].stimuli(fmt, 4000, rng)
+    result = run_vectors(LNSMultiplyAdd(fmt, method="cotrans", latency=1), muladd_model("cotrans"),
+                         fmt, inputs, work=WORK / f"mac-cotrans-{fmt.name}", seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
 
