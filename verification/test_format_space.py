@@ -86,6 +86,31 @@ def test_compact_adder(fmt, method, latency):
         assert result.vectors == 2 << (2 * fmt.width)
 
 
+SIXTEEN = [LNSFormat(int_bits=5, frac_bits=10), LNSFormat(int_bits=6, frac_bits=9),
+           LNSFormat(int_bits=3, frac_bits=12)]
+
+
+def _sixteen_cases():
+    for fmt in SIXTEEN:
+        for method, latency in [("cotrans", 1), ("cotrans", 3), ("interp", 1)]:
+            slow = (fmt.int_bits, method, latency) != (5, "cotrans", 1)
+            yield pytest.param(fmt, method, latency, marks=[pytest.mark.slow] if slow else [],
+                               id=f"{fmt.name}-{method}-l{latency}")
+
+
+@pytest.mark.parametrize("fmt, method, latency", list(_sixteen_cases()))
+def test_compact_adder_16bit_on_verilator(fmt, method, latency):
+    """Every code against its neighbours within 2 ulps (cancellation), then 200,000 weighted
+    random vectors (region edges of the Gaussian logs, corners), on Verilator."""
+    rng = np.random.default_rng(16 + fmt.int_bits)
+    inputs = adder_dense_vectors(fmt, rng, codes=1 << 16, random=200_000)
+    result = run_vectors(LNSAdder(fmt, method=method, latency=latency), adder_model(method),
+                         fmt, inputs, sim="verilator",
+                         work=WORK / f"v-add-{method}-l{latency}-{fmt.name}", seed=fmt.width)
+    assert result.vectors > 500_000
+    assert result.ok, "\n".join(result.report) or result
+
+
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_compact_muladd(fmt):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
