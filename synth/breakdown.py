@@ -50,8 +50,8 @@ from .asic import find_liberty, find_sta
 from .flow import SynthError, _run, port_bits
 from .wrapper import RegisteredPorts
 
-__all__ = ["ACTIVITY", "CLOCK_MHZ", "asic_run", "breakdown", "ecp5_run", "main",
-           "method_table"]
+__all__ = ["ACTIVITY", "CLOCK_MHZ", "FMA_YARDSTICK", "asic_run", "breakdown", "ecp5_run",
+           "main", "method_table", "versus_fma"]
 
 #: Clock of the power report (the one op per cycle of every unit); the HardFloat figures of
 #: the issue were taken at the same clock.
@@ -64,6 +64,11 @@ DRIVING_CELL = "BUFX2"
 OUTPUT_LOAD_PF = 0.02
 #: The period OpenSTA times against (the critical path does not depend on it).
 STA_PERIOD_NS = 20.0
+#: The yardstick of the issue until lnsgen builds its own fp16 FMA baseline: Berkeley HardFloat's
+#: fp16 FMA, IEEE in/out, one stage with registered inputs and output (64 flip-flops), same flow
+#: (OSU 0.18 um, 50 MHz, activity 0.1), measured outside this project.
+FMA_YARDSTICK = {"name": "HardFloat fp16 FMA (1 stage, registered)", "area_um2": 86193.0,
+                 "pj_per_op": 61.0, "critical_path_ns": 14.19}
 #: Cell names of the OSU library's flip-flops.
 _FLIP_FLOPS = ("DFFPOSX1", "DFFNEGX1", "DFFSR")
 
@@ -225,6 +230,8 @@ def asic_run(component, workdir, *, hierarchy: str = "unit", liberty=None,
         "ff": ff,
         "ff_area_um2": ff_area,
         "ring_ff": port_bits(top.unit),
+        "ring_area_um2": round(ring["area_um2"], 1),
+        "ring_pj_per_op": round(ring["power_mw"] * 1e-3 * period * 1e-9 * 1e12, 2),
         "critical_path_ns": round(STA_PERIOD_NS - float(slack.group(1)), 3),
         "power_mw": round(power, 4),
         "pj_per_op": round(power * 1e-3 * period * 1e-9 * 1e12, 2),
@@ -363,6 +370,36 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
     return rows
 
 
+def versus_fma(rows: list[dict], yardstick: dict = FMA_YARDSTICK) -> list[dict]:
+    """The multiply-adds of ``rows`` (latency 1) against a one-stage fp16 FMA.
+
+    The FMA's figures include its input and output registers; a latency-1 ``mac`` row has its
+    own output register but not the input ones, so its ring's share for the three input
+    operands (``3 * width`` of its ``ring_ff`` flip-flops, with their reset gates) is added:
+    ``registered_area_um2`` and ``registered_pj_per_op``, and their ratios to the yardstick.
+    """
+    out = []
+    for r in rows:
+        if r["design"] != "mac" or r["latency"] != 1:
+            continue
+        width = LNSFormat(*_format_bits(r["format"])).width
+        share = 3 * width / r["ring_ff"]
+        area = r["area_um2"] + share * r["ring_area_um2"]
+        energy = r["pj_per_op"] + share * r["ring_pj_per_op"]
+        out.append({"format": r["format"], "method": r["method"],
+                    "registered_area_um2": round(area), "registered_pj_per_op": round(energy, 1),
+                    "critical_path_ns": r["critical_path_ns"],
+                    "area_ratio": round(area / yardstick["area_um2"], 3),
+                    "energy_ratio": round(energy / yardstick["pj_per_op"], 3)})
+    return out
+
+
+def _format_bits(name: str) -> tuple[int, int]:
+    """``"lns16_i5f10"`` -> ``(5, 10)``."""
+    match = re.fullmatch(r"lns\d+_i(\d+)f(\d+)", name)
+    return int(match.group(1)), int(match.group(2))
+
+
 # Command line ------------------------------------------------------------------------------
 
 def _format(text: str) -> LNSFormat:
@@ -433,6 +470,18 @@ def main(argv=None) -> int:
     out["methods"] = method_table(args.formats, args.method, mac=not args.no_mac,
                                   workdir=workdir)
     _print_methods(out["methods"])
+    out["versus_fma"] = versus_fma(out["methods"])
+    if out["versus_fma"]:
+        y = FMA_YARDSTICK
+        print(f"\nLatency-1 multiply-adds with their input registers against the {y['name']}: "
+              f"{y['area_um2']:,.0f} um^2, {y['pj_per_op']:g} pJ/op, {y['critical_path_ns']} ns")
+        print("| format | method | area um^2 | pJ/op | critical path ns | area ratio | "
+              "energy ratio |")
+        print("|---|---|---|---|---|---|---|")
+        for r in out["versus_fma"]:
+            print(f"| {r['format']} | {r['method']} | {r['registered_area_um2']:,} | "
+                  f"{r['registered_pj_per_op']} | {r['critical_path_ns']:.2f} | "
+                  f"{r['area_ratio']:.2f}x | {r['energy_ratio']:.2f}x |")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1))
