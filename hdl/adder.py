@@ -74,8 +74,10 @@ class LNSAdder(wiring.Component):
     ----------
     fmt : golden.LNSFormat
         Number format.
-    method : {"interp", "direct"}
-        Gaussian-log approximation (see :mod:`lnsgen.golden.gaussian`).
+    method : {"interp", "direct", "cotrans"}
+        Gaussian-log approximation (see :mod:`lnsgen.golden.gaussian`); ``"cotrans"``
+        (:mod:`lnsgen.golden.cotransform`: one phi+ interpolator, phi- by cotransformation)
+        is built by the compact datapath only.
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
     latency : int or None

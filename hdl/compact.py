@@ -12,6 +12,12 @@ flip-flop). :class:`CompactAddSubPath` computes the same function of the same go
 * ``latency = 3``: plus a register after the table reads.
 
 Every value that crosses a cut goes through :meth:`Cuts.cut`, so the stages stay aligned.
+
+For ``"cotrans"`` (:mod:`lnsgen.golden.cotransform`) the datapath is: ``u = ~d`` splits into
+``u_H`` and ``u_L`` (wires); ``T1[u_H]`` and ``T2[u_L]`` give ``z`` (one subtraction and one
+addition); ``E``'s input is ``z`` (opposite signs) or ``d`` (same signs), one interpolator with
+one multiplier; its unrounded value and ``T1`` (or ``T2`` alone next to cancellation) are
+summed and rounded once. The ``table`` cut (latency 3) sits between ``z`` and ``E``.
 """
 
 from __future__ import annotations
