@@ -23,8 +23,9 @@ Regions (the same for every method):
     interpolators with ``SUM_GUARD`` extra output bits, summed before one final rounding.
 
 Methods: ``"direct"`` (a rounded table of phi over the table region, phi- near zero included;
-0.5 ulp) and ``"interp"`` (piecewise-linear, sized by :func:`fit_piecewise_linear` for
-``max_error``).
+0.5 ulp), ``"interp"`` (piecewise-linear, sized by :func:`fit_piecewise_linear` for
+``max_error``) and ``"cotrans"`` (one piecewise-linear interpolator of phi+ serves phi- too,
+through two small tables: :mod:`lnsgen.golden.cotransform`; no near region).
 """
 
 from __future__ import annotations
