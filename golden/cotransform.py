@@ -159,6 +159,10 @@ class Cotransformation:
         d_lo = -(np.arange(1 << low_bits, dtype=np.int64) + 1)
         t2 = np.rint(np.log2(-np.expm1(d_lo * 2.0 ** -F * np.log(2))) * 2.0 ** (F + self.G))
         self.t1, self.t2 = t1.astype(np.int64), t2.astype(np.int64)
+        #: The ``T2`` the hardware stores: ``T2`` plus the rounding half of ``z``, so that
+        #: ``z`` needs no adder for it (the final sum takes it back out with its constant).
+        self.z_half = (1 << (self.G - self.zf)) >> 1
+        self.t2_stored = self.t2 + self.z_half
 
     @staticmethod
     def x_lo_of(engine) -> int:
@@ -195,7 +199,7 @@ class Cotransformation:
         u_hi, u_lo = u >> self.j, u & ((1 << self.j) - 1)
         a, b = self.t1[u_hi], self.t2[u_lo]
         shift = self.G - self.zf
-        zq = (-(u_hi << (self.j + self.G)) - a + b + ((1 << shift) >> 1)) >> shift
+        zq = (-(u_hi << (self.j + self.G)) - a + self.t2_stored[u_lo]) >> shift
         ez = np.where(u_hi == 0, 0, self.engine_at(np.minimum(zq, 0)))
         return {"u_hi": u_hi, "u_lo": u_lo, "t1": a, "t2": b, "zq": zq, "ez": ez}
 

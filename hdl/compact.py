@@ -280,12 +280,12 @@ class CompactAddSubPath:
         u = drive(adr, (~d)[:u_bits], "cot_u")
         u_hi, u_lo = u[j:] if u_bits > j else Const(0, 1), u[:min(j, u_bits)]
         t1 = rom(m, "cot_t1", {"t1": cot.t1}, u_hi)["t1"]
-        t2 = rom(m, "cot_t2", {"t2": cot.t2}, u_lo)["t2"]
+        t2 = rom(m, "cot_t2", {"t2": cot.t2_stored}, u_lo)["t2"]
         zb = block(m, "cotrans_z")
         width = u_bits + G + 4
         z = Signal(signed(width), name="cot_z")
         shift = G - zf
-        zb.d.comb += z.eq(-(u_hi << (j + G)) - t1 + t2 + ((1 << shift) >> 1))
+        zb.d.comb += z.eq(-(u_hi << (j + G)) - t1 + t2)  # t2 holds z's rounding half
         zq = z >> shift
         x = drive(zb, Mux(opposite, zq, d << zf), "e_x")
         return {"e_x": x, "t1": t1, "t2": t2, "hi_zero": drive(adr, u_hi == 0, "cot_hi_zero")}
@@ -315,8 +315,10 @@ class CompactAddSubPath:
         used = Mux(opposite, tv.get("minus_used", 0), tv["plus_used"])
         e = Mux(at_zero, 1 << (F + H), Mux(inside & ~(opposite & hi_zero), e_raw, 0))
         table = Mux(opposite, Mux(hi_zero, tv["t2"], tv["t1"]), 0)
-        total = drive(fin, Mux(used, (table << (S - G)) + (e << (S - H)), 0)
-                      + (1 << (S - 1)), "phi_sum")
+        # The rounding half, less z's half where the stored T2 is summed.
+        half = Mux(used & opposite & hi_zero, (1 << (S - 1)) - (cot.z_half << (S - G)),
+                   1 << (S - 1))
+        total = drive(fin, Mux(used, (table << (S - G)) + (e << (S - H)), 0) + half, "phi_sum")
         return drive(fin, total >> S, "phi")
 
     def _engine_phi(self, m, tv):
