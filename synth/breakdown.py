@@ -330,8 +330,8 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
     methods : iterable of str
         Methods of :data:`lnsgen.golden.gaussian.METHODS`.
     latencies : dict or None
-        Method -> latencies to build (default: the pipelined 5 for ``direct`` and ``interp``
-        and the compact 1 and 2 for every method).
+        Method -> latencies to build (default: the compact 1, 2 and 3 for every method, and
+        the pipelined 5 for ``direct`` and ``interp``).
     mac : bool
         Add the multiply-add (``LNSMultiplyAdd``) at latency 1 for every method.
     workdir : path-like or None
@@ -352,8 +352,8 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
         for method in methods:
             lats = (latencies or {}).get(method)
             if lats is None:
-                lats = sorted({1, 2, *([DEFAULT_LATENCY[method]] if method in DEFAULT_LATENCY
-                                       else [])})
+                lats = sorted({1, 2, 3, *([DEFAULT_LATENCY[method]] if method in DEFAULT_LATENCY
+                                          else [])})
             err = _error_of(fmt, method, max_error)
             designs = [("add", lat, LNSAdder(fmt, method=method, max_error=max_error,
                                              latency=lat)) for lat in lats]
