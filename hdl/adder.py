@@ -163,6 +163,9 @@ class AddSubPath:
         self.fmt = check_format(fmt)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        if method not in DEFAULT_LATENCY:
+            raise ValueError(f"method {method!r} has no pipelined datapath: build it with "
+                             f"latency {COMPACT_LATENCIES} (lnsgen.hdl.compact)")
         self.method = method
         self.max_error = max_error
         # Validates max_error too, with the golden model's message.

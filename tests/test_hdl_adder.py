@@ -124,6 +124,14 @@ def test_bad_latency(kwargs, message):
         LNSAdder(LNSFormat(int_bits=3, frac_bits=4), **kwargs)
 
 
+def test_pipelined_path_refuses_cotrans():
+    from lnsgen.hdl.adder import AddSubPath
+
+    with pytest.raises(ValueError, match=r"method 'cotrans' has no pipelined datapath: build it "
+                                         r"with latency \(1, 2, 3\)"):
+        AddSubPath(LNSFormat(int_bits=3, frac_bits=4), method="cotrans")
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"method": "cordic"}, ValueError, r"method must be one of \('direct', 'interp', 'cotrans'\), not 'cordic'"),
     ({"max_error": 0.4}, ValueError, r"max_error must be in \[0.51, 4\] ulp, not 0.4"),
