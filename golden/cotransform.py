@@ -300,7 +300,9 @@ def cotransformation(fmt: LNSFormat, max_error: float = 1.0) -> Cotransformation
     u_bits = max(1, int(-1 - minus_below).bit_length())
     best, best_cost = None, None
     slack = max_error - 0.5  # E's error plus the final rounding's 0.5 must stay below max_error
-    candidates = [c for c in _ENGINE_CANDIDATES if c[2] < slack]
+    # The candidates are sized for max_error = 1 (slack 0.5); looser bounds scale them up.
+    scale = max(1.0, slack / 0.5)
+    candidates = [(zf, h, b * scale) for zf, h, b in _ENGINE_CANDIDATES if b < slack]
     if not candidates:  # tight bounds: a finer E (its direct table is the last resort)
         h = max(2, int(np.ceil(np.log2(1 / slack))) + 2)
         candidates = [(0, h, slack / 2), (1, h, slack / 2)]

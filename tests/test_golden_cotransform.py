@@ -86,3 +86,17 @@ def test_table_bits_count_the_shared_interpolator_once():
     assert plus.table_bits == cot.engine.table_bits
     assert minus.table_bits == sum(len(t) * (int(np.abs(t).max()).bit_length() + 1)
                                    for t in (cot.t1, cot.t2))
+
+
+@pytest.mark.parametrize("max_error", [0.51, 0.6, 2.5])
+def test_other_error_bounds_hold(max_error):
+    """Tight bounds fall back to larger tables (a direct T2 at 0.51), loose ones shrink E."""
+    fmt = LNSFormat(5, 6)
+    for kind, g in zip(("plus", "minus"), gaussian_logs(fmt, "cotrans", max_error)):
+        d = domain(fmt, kind)
+        phi = g.evaluate(d)
+        assert np.abs(phi - reference(kind, d, fmt.frac_bits)).max() < max_error
+        steps = np.diff(phi)
+        assert ((steps >= 0) & (steps <= 1)).all() if kind == "plus" else (steps <= 0).all()
+    loose = gaussian_logs(fmt, "cotrans", 2.5)[0].table_bits
+    assert loose < gaussian_logs(fmt, "cotrans", 1.0)[0].table_bits
