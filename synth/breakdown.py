@@ -275,6 +275,8 @@ CATEGORIES = {
     "interp": "interpolation sums and phi select",
     "result": "Lx + phi, saturation, flush, sign",
     "registers": "pipeline registers and stall enables",
+    "cotrans_z": "z = d_H - T1 + T2 and the interpolator's input select",
+    "e_address": "interpolator index, range and zero flags",
 }
 
 
@@ -295,7 +297,8 @@ def breakdown(component, workdir, *, ecp5: bool = True) -> list[dict]:
     total = sum(v["area_um2"] for v in blocks.values())
     rows = []
     for name, v in sorted(blocks.items(), key=lambda kv: -kv[1]["area_um2"]):
-        what = CATEGORIES.get(name, f"table {name.removeprefix('rom_')}"
+        base = re.sub(r"_\d+$", "", name)
+        what = CATEGORIES.get(base, f"table {name.removeprefix('rom_')}"
                               if name.startswith("rom_") else name)
         row = {"block": name, "what": what, **v, "share": round(v["area_um2"] / total, 3)}
         if ecp5:
