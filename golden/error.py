@@ -1,9 +1,9 @@
 """Error report of the Gaussian logarithms phi+ and phi- of a format, over every representable d.
 
-Usage::
+On the command line::
 
-    python -m golden.error --int-bits 5 --frac-bits 10 --method interp
-    python -m golden.error --int-bits 5 --frac-bits 10 --method all --plot err.png --json err.json
+    lnsgen error --int-bits 5 --frac-bits 10 --method interp
+    lnsgen error --int-bits 5 --frac-bits 10 --method all      # with a plot in build/reports
 
 For each method and for phi+ and phi- (see :mod:`lnsgen.golden.gaussian`) it evaluates the integer phi
 the hardware computes at *every* ``d`` of :meth:`GaussianLog.domain` (phi+: ``d_min .. 0``;
@@ -41,25 +41,18 @@ This module only needs numpy (and matplotlib for ``--plot``, imported on demand)
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-
 import numpy as np
 
-from .cli import float_arg, format_from_options, output_file
 from .format import LNSFormat
 from .gaussian import (
-    MAX_ERROR_RANGE,
-    MAX_MAX_ERROR,
     METHODS,
-    MIN_MAX_ERROR,
     GaussianLog,
     gaussian_logs,
     phi_exact,
 )
 
-__all__ = ["COTRANS_ALL_MAX_FRAC", "DIRECT_ALL_MAX_FRAC", "error_table", "main", "measure"]
+__all__ = ["COTRANS_ALL_MAX_FRAC", "DIRECT_ALL_MAX_FRAC", "error_table", "format_table",
+           "measure", "methods_for", "phi_pair", "write_plot"]
 
 #: ``--method all`` leaves the direct method out above this many fractional bits.
 DIRECT_ALL_MAX_FRAC = 16
@@ -139,7 +132,7 @@ def measure(g: GaussianLog) -> dict:
     }
 
 
-def _methods(fmt: LNSFormat, method: str) -> tuple[list[str], list[str]]:
+def methods_for(fmt: LNSFormat, method: str) -> tuple[list[str], list[str]]:
     """``(methods to run, notes)`` for a ``--method`` value."""
     if method != "all":
         if method not in METHODS:
@@ -160,7 +153,7 @@ def _methods(fmt: LNSFormat, method: str) -> tuple[list[str], list[str]]:
     return run, notes
 
 
-def _logs(fmt: LNSFormat, method: str, max_error: float) -> tuple[GaussianLog, GaussianLog]:
+def phi_pair(fmt: LNSFormat, method: str, max_error: float) -> tuple[GaussianLog, GaussianLog]:
     return gaussian_logs(fmt, method, float(max_error))
 
 
@@ -176,8 +169,8 @@ def error_table(fmt: LNSFormat, method: str, max_error: float = 1.0) -> list[dic
         For an unknown method or a ``max_error`` GaussianLog refuses.
     """
     rows = []
-    for m in _methods(fmt, method)[0]:
-        rows += [measure(g) for g in _logs(fmt, m, max_error)]
+    for m in methods_for(fmt, method)[0]:
+        rows += [measure(g) for g in phi_pair(fmt, m, max_error)]
     return rows
 
 
@@ -238,7 +231,7 @@ def write_plot(fmt: LNSFormat, methods: list[str], max_error: float, path: str) 
     fig, axes = plt.subplots(2, 1, figsize=(10, 7), constrained_layout=True)
     colours = {"direct": "tab:blue", "interp": "tab:orange"}
     for ax, k in zip(axes, (0, 1)):
-        logs = [_logs(fmt, m, max_error)[k] for m in methods]
+        logs = [phi_pair(fmt, m, max_error)[k] for m in methods]
         first = logs[0]
         span = first.d_max - first.zero_below
         lo = max(first.d_min, first.zero_below - max(16, span // 8))
@@ -266,70 +259,3 @@ def write_plot(fmt: LNSFormat, methods: list[str], max_error: float, path: str) 
         ax.legend(loc="lower left", fontsize=8)
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-# CLI --------------------------------------------------------------------------------------
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m golden.error",
-        description="Error of the Gaussian logarithms phi+ and phi- (the LNS adder's only "
-                    "approximation) over every representable d, in ulps of the log.")
-    p.add_argument("--int-bits", type=int, required=True,
-                   help="integer bits of the log, 1 to 10")
-    p.add_argument("--frac-bits", type=int, required=True,
-                   help="fractional bits of the log, 1 to 23 (int + frac bits at most 31)")
-    p.add_argument("--method", default="interp", choices=METHODS + ("all",),
-                   help="table method (default interp); 'all' = every method, direct only "
-                        f"when frac_bits <= {DIRECT_ALL_MAX_FRAC}, cotrans only when "
-                        f"frac_bits <= {COTRANS_ALL_MAX_FRAC}")
-    p.add_argument("--max-error", type=float_arg(f"in {MAX_ERROR_RANGE}",
-                                                 lambda v: MIN_MAX_ERROR <= v <= MAX_MAX_ERROR),
-                   default=1.0,
-                   help=f"error bound in ulps for the interp tables, in {MAX_ERROR_RANGE} "
-                        "(default 1.0)")
-    p.add_argument("--plot", metavar="PNG", help="write a plot of the signed error")
-    p.add_argument("--json", metavar="FILE", help="write the numbers as JSON")
-    return p
-
-
-def main(argv=None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    fmt = format_from_options(parser, args.int_bits, args.frac_bits)
-    output_file(parser, args.json, "--json")
-    output_file(parser, args.plot, "--plot")
-    try:
-        methods, notes = _methods(fmt, args.method)
-        for m in methods:  # builds (and caches) the tables: bad max_error is reported here
-            _logs(fmt, m, args.max_error)
-    except (ValueError, TypeError) as exc:
-        parser.error(str(exc))
-    rows = []
-    for m in methods:
-        rows += [measure(g) for g in _logs(fmt, m, args.max_error)]
-    print(format_table(fmt, rows, notes, args.max_error))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"format": {"name": fmt.name, "int_bits": fmt.int_bits,
-                                  "frac_bits": fmt.frac_bits, "width": fmt.width},
-                       "method": args.method, "max_error": args.max_error,
-                       "rows": rows, "notes": notes}, fh, indent=2)
-            fh.write("\n")
-    if args.plot:
-        write_plot(fmt, methods, args.max_error, args.plot)
-    bad = [r for r in rows if not r["within_bound"]]
-    for r in bad:
-        print(f"error: {r['method']} phi_{r['kind']} reaches {r['max_abs_error_ulp']:.6g} ulp "
-              f"at d={r['d_at_max_ulp']}, not below its bound {r['bound_ulp']:g}",
-              file=sys.stderr)
-    return 1 if bad else 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # e.g. piped into head: stop quietly
-        import os
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(1)

@@ -1,6 +1,6 @@
 """How much compensation buys: LNS summation error against float64, plain vs compensated.
 
-``python -m golden.sumstudy [--formats 5:10 5:7] [--trials 8] [--out build/reports]`` writes
+``lnsgen study [--int-bits 5] [--frac-bits 10 7] [--trials 8] [-o build]`` writes
 ``sumstudy.md``, ``sumstudy.json`` and ``sumstudy.png``.
 
 For each format, workload and scheme (``none``, ``kahan``, ``neumaier``) it runs ``trials``
@@ -17,8 +17,6 @@ the same sequence. The reference is the float64 sum of the terms *as LNS values*
 
 from __future__ import annotations
 
-import argparse
-import json
 import pathlib
 import sys
 import time
@@ -26,7 +24,6 @@ import time
 import numpy as np
 
 from .accumulate import COMPENSATIONS, Accumulator
-from .cli import format_arg, int_arg
 from .convert import from_float, to_float
 from .format import LNSFormat
 
@@ -135,34 +132,3 @@ def plot(rows: list[dict], path: pathlib.Path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m golden.sumstudy", description=__doc__.split(
-        "\n")[0])
-    parser.add_argument("--formats", nargs="+", type=format_arg, metavar="I:F",
-                        default=[LNSFormat(5, 10), LNSFormat(5, 7)],
-                        help="formats as INT_BITS:FRAC_BITS (default 5:10 5:7)")
-    parser.add_argument("--trials", type=int_arg(1), default=8,
-                        help="independent sums, at least 1 (default 8)")
-    parser.add_argument("--max-terms", type=int_arg(10), default=100_000,
-                        help="longest sum, at least 10 (default 100000)")
-    parser.add_argument("--seed", type=int_arg(0), default=1, help="random seed, >= 0")
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("build/reports"))
-    args = parser.parse_args(argv)
-    formats = list(dict.fromkeys(args.formats))
-    if args.out.exists() and not args.out.is_dir():
-        parser.error(f"--out: {args.out} is a file, not a folder")
-    checkpoints = [n for n in CHECKPOINTS if n <= args.max_terms]
-    rows = study(formats, trials=args.trials, seed=args.seed, checkpoints=checkpoints)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "sumstudy.json").write_text(json.dumps(rows, indent=1))
-    text = markdown(rows)
-    (args.out / "sumstudy.md").write_text(text + "\n")
-    plot(rows, args.out / "sumstudy.png")
-    print(text)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,12 +13,8 @@ from .mul import LNSMultiplier
 from .number import lns_layout, pair_layout
 from .pe import LNSProcessingElement
 from .systolic import LNSSystolicArray
-from .units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit, to_verilog
 
 __all__ = [
-           "ARRAY_UNITS",
-           "CONVERTER_UNITS",
-           "UNITS",
            "FloatToLNSConverter",
            "LNSAccumulator",
            "LNSAdder",
@@ -29,10 +25,8 @@ __all__ = [
            "LNSToFloatConverter",
            "accumulator_input_layout",
            "adder_input_layout",
-           "build_unit",
            "float_layout",
            "lns_layout",
            "muladd_input_layout",
            "pair_layout",
-           "to_verilog",
 ]

@@ -90,7 +90,7 @@ class FloatToLNSConverter(wiring.Component):
         f = Signal(unsigned(M), name="f")
         if model.subnormals:
             zero = (w.exp == 0) & (w.man == 0)
-            lead = Signal(range(M), name="lead")
+            lead = Signal(range(max(M, 2)), name="lead")  # one fraction bit: still 1 bit wide
             for bit in range(1, M):  # priority encoder: the highest set bit wins
                 with m.If(w.man[bit]):
                     m.d.comb += lead.eq(bit)

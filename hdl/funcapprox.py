@@ -30,7 +30,9 @@ def _rom(m: Module, pipe: Pipeline, name: str, columns: dict, addr):
     Returns the columns of the word read, one stage after ``addr``, with their own shapes.
     """
     shapes = {k: bits_for(v) for k, v in columns.items()}
-    depth = len(next(iter(columns.values())))
+    # A one-entry table would have a zero-width address, which Verilog can only write as the
+    # range [-1:0]: pad it to two entries (the address, zero-extended, stays 0).
+    depth = max(2, len(next(iter(columns.values()))))
     width = sum(w for w, _ in shapes.values())
     words = [0] * depth
     offset = 0

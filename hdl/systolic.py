@@ -173,7 +173,8 @@ class LNSSystolicArray(wiring.Component):
         m.d.comb += out_ok.eq(~Cat(*row_due).any())
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
-        row = Signal(range(R))
+        # (At least one bit: a one-row array's counter would be a zero-width signal.)
+        row = Signal(range(max(R, 2)))
         count = Signal(range(T))
         for r, fifo in enumerate(fifos):
             with m.If(row == r):

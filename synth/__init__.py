@@ -1,6 +1,6 @@
 """Synthesis flow of lnsgen: resource counts and Fmax of every unit on open FPGA toolchains.
 
-Run ``python -m synth --help``; from Python, :func:`synthesize` runs one unit and format and
+Run ``lnsgen synth --help``; from Python, :func:`synthesize` runs one unit and format and
 :func:`lnsgen.synth.report.update_reports` merges results into ``build/reports/synth.{json,md}``.
 """
 

@@ -30,8 +30,6 @@ import subprocess
 import sys
 import time
 
-from lnsgen.golden import LNSFormat
-
 from .flow import SynthError, _run, read_cell_counts, write_top
 
 __all__ = ["LIBERTY_ENV", "LIBERTY_NAME", "asic_versions", "find_liberty", "find_sta",
@@ -136,18 +134,16 @@ def parse_sta(text: str, period_ns: float) -> dict:
             "fmax_mhz": round(1000.0 / critical, 1) if critical > 0 else None}
 
 
-def run_asic(unit: str, fmt: LNSFormat, workdir, *, liberty=None, sta: bool = True,
+def run_asic(spec, workdir, *, liberty=None, sta: bool = True,
              period_ns: float = STA_PERIOD_NS) -> dict:
-    """Cell area (and critical path if OpenSTA runs) of ``unit`` at ``fmt`` on OSU 0.18 um.
+    """Cell area (and critical path if OpenSTA runs) of the unit of ``spec`` on OSU 0.18 um.
 
     Parameters
     ----------
-    unit : str
-        A name of :data:`lnsgen.hdl.UNITS`.
-    fmt : golden.LNSFormat
-        Number format.
+    spec : lnsgen.spec.UnitSpec
+        The unit.
     workdir : path-like
-        Folder of every file of the run, inside the project (not ``/tmp``); created if missing.
+        Folder of every file of the run; created if missing.
     liberty : path-like or None
         Liberty file (default :func:`find_liberty`).
     sta : bool
@@ -175,7 +171,7 @@ def run_asic(unit: str, fmt: LNSFormat, workdir, *, liberty=None, sta: bool = Tr
     start = time.monotonic()
     workdir = pathlib.Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    write_top(unit, fmt, workdir)
+    write_top(spec, workdir)
     local_lib = "cells.lib"  # a copy: the YoWASP tool only gets relative paths
     shutil.copyfile(liberty, workdir / local_lib)
     (workdir / "asic.ys").write_text(_yosys_script(local_lib))

@@ -32,9 +32,6 @@ from amaranth.back import verilog
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
-from lnsgen.golden import LNSFormat
-from lnsgen.hdl import UNITS, build_unit
-
 from .wrapper import RegisteredPorts
 
 __all__ = [
@@ -144,15 +141,15 @@ def port_bits(component: wiring.Component) -> int:
     return sum(len(Value.cast(value)) for _, _, value in component.signature.flatten(component))
 
 
-def write_top(unit: str, fmt: LNSFormat, workdir: pathlib.Path) -> RegisteredPorts:
-    """Write ``workdir/top.v``: unit ``unit`` of format ``fmt`` in a register ring, module ``top``.
+def write_top(spec, workdir: pathlib.Path) -> RegisteredPorts:
+    """Write ``workdir/top.v``: the unit of ``spec`` in a register ring, module ``top``.
 
     Returns
     -------
     RegisteredPorts
         The wrapper, whose ``unit`` attribute is the built unit.
     """
-    top = RegisteredPorts(build_unit(unit, fmt))
+    top = RegisteredPorts(spec.build())
     (workdir / "top.v").write_text(verilog.convert(top, name="top", emit_src=False))
     return top
 
@@ -297,9 +294,9 @@ _RUNNERS = {"ecp5": _run_ecp5, "ice40": _run_ice40, "generic": _run_generic}
 # Entry point -------------------------------------------------------------------------------
 
 
-def entry_key(unit: str, fmt: LNSFormat, nodsp: bool = False) -> str:
-    """The key of a report entry: one entry per unit, format and DSP setting."""
-    return f"{unit}/{fmt.name}" + ("/nodsp" if nodsp else "")
+def entry_key(spec, nodsp: bool = False) -> str:
+    """The key of a report entry: one entry per spec and DSP setting."""
+    return spec.name + ("/nodsp" if nodsp else "")
 
 
 def _check_targets(targets) -> tuple[str, ...]:
@@ -314,24 +311,22 @@ def _check_targets(targets) -> tuple[str, ...]:
     return tuple(t for t in TARGETS if t in targets)
 
 
-def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bool = False,
+def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
                ecp5_device: str = "25k", package: str = "CABGA381", freq_mhz: float = 100.0,
                ice40_device: str = "hx8k", ice40_package: str = "ct256", seed: int = 1,
                jobs: int | None = None) -> dict:
-    """Synthesize (and place and route) unit ``unit`` of format ``fmt``.
+    """Synthesize (and place and route) the unit of ``spec``.
 
     Parameters
     ----------
-    unit : str
-        A name of :data:`lnsgen.hdl.UNITS`.
-    fmt : golden.LNSFormat
-        Number format of the unit.
+    spec : lnsgen.spec.UnitSpec or str
+        The unit (a kind or preset name is resolved with its defaults).
     targets : iterable of str
         Any of ``"ecp5"``, ``"ice40"``, ``"generic"``.
-    workdir : path-like
-        Folder for every generated file; created if missing. Keep it inside the project
-        (e.g. ``build/synth/mul-lns16_i5f10``) rather than under ``/tmp``, which the YoWASP
-        tools map differently.
+    workdir : path-like, optional
+        Folder for every generated file; created if missing (default
+        ``build/synth/<spec name>[-nodsp]``). The YoWASP tools run there with relative
+        paths, so any folder works, ``/tmp`` included.
     nodsp : bool
         Keep ECP5 multipliers out of DSP blocks (``synth_ecp5 -nodsp``).
     ecp5_device, package : str
@@ -350,8 +345,8 @@ def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bo
     Returns
     -------
     dict
-        ``key``, ``unit``, ``format``, ``int_bits``, ``frac_bits``, ``width``, ``latency`` (of
-        the unit alone), ``nodsp``, ``ring_ff`` (flip-flops of the port register ring, included
+        ``key``, ``unit`` (the spec's label), ``name``, ``kind``, ``spec`` (its dict), ``format``,
+        ``int_bits``, ``frac_bits``, ``width``, ``latency`` (of the unit alone), ``nodsp``, ``ring_ff`` (flip-flops of the port register ring, included
         in every FF count), one dict per target with its resources, ``fmax_mhz`` and Yosys
         ``cells_by_type``, ``runtime_s``, ``workdir`` and ``tools`` (versions).
 
@@ -362,10 +357,11 @@ def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bo
     SynthError
         If a tool is missing or fails (iCE40 place and route failures are recorded instead).
     """
-    if not isinstance(fmt, LNSFormat):
-        raise TypeError(f"fmt must be a golden.LNSFormat, not {fmt!r}")
-    if unit not in UNITS:
-        raise ValueError(f"unit must be one of {sorted(UNITS)}, not {unit!r}")
+    from lnsgen import paths
+    from lnsgen.spec import resolve
+
+    spec = resolve(spec)
+    fmt = spec.fmt
     targets = _check_targets(targets)
     if ecp5_device not in ECP5_DEVICES:
         raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, not {ecp5_device!r}")
@@ -374,11 +370,13 @@ def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bo
                          f"not {ice40_device!r}")
     if not (isinstance(freq_mhz, (int, float)) and freq_mhz > 0):
         raise ValueError(f"freq_mhz must be a positive number, not {freq_mhz!r}")
+    if workdir is None:
+        workdir = paths.build_dir() / "synth" / (spec.name + ("-nodsp" if nodsp else ""))
     workdir = pathlib.Path(workdir).resolve()
 
     start = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
-    top = write_top(unit, fmt, workdir)
+    top = write_top(spec, workdir)
     options = {"nodsp": nodsp, "ecp5_device": ecp5_device, "package": package,
                "freq_mhz": freq_mhz, "ice40_device": ice40_device,
                "ice40_package": ice40_package, "seed": seed}
@@ -389,8 +387,11 @@ def synthesize(unit: str, fmt: LNSFormat, *, targets=TARGETS, workdir, nodsp: bo
         results = {t: future.result() for t, future in futures.items()}
 
     return {
-        "key": entry_key(unit, fmt, nodsp),
-        "unit": unit,
+        "key": entry_key(spec, nodsp),
+        "unit": spec.label,
+        "name": spec.name,
+        "kind": spec.kind,
+        "spec": spec.to_dict(),
         "format": fmt.name,
         "int_bits": fmt.int_bits,
         "frac_bits": fmt.frac_bits,

@@ -1,8 +1,8 @@
 """The lnsgen report a person reads: one self-contained HTML page and the same tables as Markdown.
 
-``python -m synth.htmlreport`` (``make report``) prints the short summary table of
-:mod:`lnsgen.verification.summary` as before, then writes ``build/reports/report.html`` (plots
-embedded, no other file needed) and ``build/reports/report.md`` (plots as PNG files beside it):
+``lnsgen report`` (``make report``) writes ``build/reports/report.html`` (plots embedded, no
+other file needed) and ``build/reports/report.md`` (plots as PNG files beside it), and prints the
+main table:
 
 * per unit and format: latency, accuracy (max/mean ulp of the exhaustive phi error), ECP5 and
   iCE40 resources and Fmax, OSU 0.18 um area and critical path, verification status (vectors
@@ -17,7 +17,6 @@ It reads what the other targets left in ``build/reports`` (``sim/*.json``, ``syn
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime
 import html
@@ -27,22 +26,23 @@ import os
 import pathlib
 import shutil
 import subprocess
-import sys
 
 from lnsgen import paths
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import UnitSpec
 
 from .asic import NOTE as ASIC_NOTE
 from .report import dig
 
-__all__ = ["build_rows", "find_chromium", "main", "pareto_front", "screenshot", "write_report"]
+__all__ = ["build_rows", "find_chromium", "pareto_front", "screenshot", "summary_table",
+           "write_report"]
 
 NOT_RUN = "not run"
 #: Accuracy is computed for the table only up to this precision (bigger tables are slow).
 MAX_ACCURACY_FRAC = 16
 #: Colours of the units in the plots.
 COLOURS = {"mul": "tab:green", "div": "tab:olive", "add": "tab:orange",
-           "add-direct": "tab:blue", "acc": "tab:red", "acc-kahan": "tab:purple"}
+           "add_direct": "tab:blue", "acc": "tab:red", "acc_kahan": "tab:purple"}
 
 
 # Inputs -----------------------------------------------------------------------------------------
@@ -58,37 +58,44 @@ def _load_json(path: pathlib.Path, notes: list):
         return None
 
 
+def _spec_of(entry: dict):
+    """The :class:`~lnsgen.spec.UnitSpec` a report entry records, or ``None``."""
+    try:
+        return UnitSpec.from_dict(entry["spec"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _sim_rows(reports: pathlib.Path, notes: list) -> dict:
-    """``(unit, format) -> {sims, vectors, mismatches}`` from the bench reports."""
+    """``spec name -> {spec, sims, vectors, mismatches}`` from the bench reports (runs against
+    a deliberately wrong reference, which fail on purpose, are left out)."""
     rows = {}
     for path in sorted((reports / "sim").glob("*.json")):
         r = _load_json(path, notes)
-        if not isinstance(r, dict) or "model" not in r:
+        if not isinstance(r, dict) or r.get("variant"):
             continue
-        if str(r["model"]).startswith("broken"):
-            continue  # the bench's self-test against a wrong model, failing on purpose
-        try:
-            name = LNSFormat(int_bits=r["int_bits"], frac_bits=r["frac_bits"]).name
-        except (KeyError, TypeError, ValueError):
+        spec = _spec_of(r)
+        if spec is None:
             continue
-        row = rows.setdefault((r["model"], name), {"sims": {}, "vectors": 0, "mismatches": 0})
+        row = rows.setdefault(spec.name, {"spec": spec, "sims": {}, "vectors": 0,
+                                          "mismatches": 0})
         row["sims"][r.get("sim", "?")] = row["sims"].get(r.get("sim", "?"), 0) + r.get("vectors", 0)
         row["vectors"] += r.get("vectors", 0)
         row["mismatches"] += r.get("mismatches", 0)
     return rows
 
 
-def _accuracy(unit: str, int_bits: int, frac_bits: int, cache: dict):
-    """Accuracy of a unit (see :func:`lnsgen.synth.sweep.accuracy`), computed once per method/format."""
-    from .sweep import accuracy, unit_method
-    method = unit_method(unit)
-    if method is None or frac_bits > MAX_ACCURACY_FRAC:
+def _accuracy(spec, cache: dict):
+    """Accuracy of a unit (see :func:`lnsgen.synth.sweep.accuracy`), computed once per
+    method, error bound and format."""
+    from .sweep import accuracy, accuracy_method
+    method = accuracy_method(spec)
+    if method is None or spec.fmt.frac_bits > MAX_ACCURACY_FRAC:
         return None
-    key = (method, int_bits, frac_bits)
+    key = (method, spec.get("max_error"), spec.fmt)
     if key not in cache:
         try:
-            cache[key] = accuracy({"exact": "mul", "interp": "add", "direct": "add-direct"}[method],
-                                  LNSFormat(int_bits=int_bits, frac_bits=frac_bits))
+            cache[key] = accuracy(spec)
         except (ValueError, TypeError):
             cache[key] = None
     return cache[key]
@@ -97,7 +104,7 @@ def _accuracy(unit: str, int_bits: int, frac_bits: int, cache: dict):
 def build_rows(reports=None, *, accuracy: bool = True) -> tuple[list[dict], dict, list]:
     """The rows of the main table, the sweep document (or ``None``) and notes on the inputs.
 
-    A row is one unit, format and DSP setting found in any of the bench reports, ``synth.json``
+    A row is one unit spec and DSP setting found in any of the bench reports, ``synth.json``
     or ``sweep.json``; each part it lacks is ``None`` (shown as "not run").
     """
     reports = pathlib.Path(reports) if reports is not None else paths.reports_dir()
@@ -107,52 +114,44 @@ def build_rows(reports=None, *, accuracy: bool = True) -> tuple[list[dict], dict
     sweep = _load_json(reports / "sweep.json", notes)
     rows: dict = {}
 
-    def row(unit, fmt_name, int_bits, frac_bits, nodsp=False):
-        return rows.setdefault((unit, fmt_name, bool(nodsp)), {
-            "unit": unit, "format": fmt_name, "int_bits": int_bits, "frac_bits": frac_bits,
-            "nodsp": bool(nodsp), "latency": None, "accuracy": None, "fpga": None,
-            "asic": None, "verification": None})
+    def row(spec, nodsp=False):
+        fmt = spec.fmt
+        return rows.setdefault((spec.name, bool(nodsp)), {
+            "unit": spec.label, "name": spec.name, "kind": spec.kind, "spec": spec,
+            "format": fmt.name, "int_bits": fmt.int_bits, "frac_bits": fmt.frac_bits,
+            "nodsp": bool(nodsp), "latency": getattr(spec.build(), "latency", None),
+            "accuracy": None, "fpga": None, "asic": None, "verification": None})
 
-    for (unit, name), v in sims.items():
-        fmt = _parse_name(name)
-        if fmt:
-            row(unit, name, *fmt)["verification"] = v
+    for v in sims.values():
+        row(v["spec"])["verification"] = v
     for entry in synth if isinstance(synth, list) else []:
-        if not isinstance(entry, dict) or "unit" not in entry or "format" not in entry:
+        spec = _spec_of(entry) if isinstance(entry, dict) else None
+        if spec is None:
             continue
-        r = row(entry["unit"], entry["format"], entry.get("int_bits"), entry.get("frac_bits"),
-                entry.get("nodsp"))
-        r["fpga"], r["latency"] = entry, entry.get("latency")
+        r = row(spec, entry.get("nodsp"))
+        r["fpga"], r["latency"] = entry, entry.get("latency", r["latency"])
     for result in (sweep or {}).get("results", []):
-        if result.get("status") != "ok":
+        spec = _spec_of(result)
+        if result.get("status") != "ok" or spec is None:
             continue
-        r = row(result["unit"], result["format"], result["int_bits"], result["frac_bits"],
-                result.get("nodsp"))
+        r = row(spec, result.get("nodsp"))
         r["accuracy"] = result.get("accuracy")
         r["latency"] = result.get("latency", r["latency"])
         if result.get("fpga"):
             r["fpga"] = result["fpga"]
         if (result.get("asic") or {}).get("status") == "ok":
             r["asic"] = result["asic"]
-    # Verification of a format applies to its -nodsp row too: the same RTL.
-    for (unit, name, nodsp), r in rows.items():
-        if nodsp and r["verification"] is None and (unit, name) in sims:
-            r["verification"] = sims[(unit, name)]
+    # Verification of a spec applies to its -nodsp row too: the same RTL.
+    for (name, nodsp), r in rows.items():
+        if nodsp and r["verification"] is None and name in sims:
+            r["verification"] = sims[name]
     cache: dict = {}
     for r in rows.values():
-        if accuracy and r["accuracy"] is None and r["frac_bits"] is not None:
-            r["accuracy"] = _accuracy(r["unit"], r["int_bits"], r["frac_bits"], cache)
-    ordered = sorted(rows.values(), key=lambda r: (r["unit"], (r["int_bits"] or 0)
-                                                   + (r["frac_bits"] or 0), r["int_bits"] or 0,
-                                                   r["nodsp"]))
+        if accuracy and r["accuracy"] is None:
+            r["accuracy"] = _accuracy(r["spec"], cache)
+    ordered = sorted(rows.values(), key=lambda r: (r["unit"], r["int_bits"] + r["frac_bits"],
+                                                   r["int_bits"], r["nodsp"]))
     return ordered, sweep, notes
-
-
-def _parse_name(name: str):
-    """``(int_bits, frac_bits)`` of a format name ``lns16_i5f10``, or ``None``."""
-    import re
-    m = re.fullmatch(r"lns\d+_i(\d+)f(\d+)", name)
-    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 # Tables -------------------------------------------------------------------------------------------
@@ -229,8 +228,8 @@ def _columns():
 
 
 def _no_model(r) -> bool:
-    from .sweep import unit_method
-    return unit_method(r["unit"]) is None
+    from .sweep import accuracy_method
+    return accuracy_method(r["spec"]) is None
 
 
 def _table_cells(rows) -> tuple[list[str], list[list[str]]]:
@@ -292,7 +291,8 @@ def _sweep_points(sweep) -> list[dict]:
             continue
         e5 = dig(r, "fpga", "ecp5") or {}
         out.append({
-            "unit": r["unit"], "format": r["format"], "frac_bits": r["frac_bits"],
+            "unit": r["unit"], "kind": r.get("kind"), "format": r["format"],
+            "frac_bits": r["frac_bits"],
             "nodsp": r.get("nodsp", False), "method": acc["method"],
             "error": acc["max_rel_error"], "max_ulp": acc["max_ulp"],
             "asic": dig(r, "asic", "area_um2") if dig(r, "asic", "status") == "ok" else None,
@@ -326,7 +326,7 @@ def pareto_analysis(sweep) -> dict | None:
     wins = []
     by_fmt = {}
     for p in pts:
-        if p["unit"] in ("add", "add-direct") and not p["nodsp"]:
+        if p["kind"] == "add" and not p["nodsp"]:
             by_fmt.setdefault(p["format"], {})[p["method"]] = p
     for name, d in sorted(by_fmt.items(), key=lambda kv: next(iter(kv[1].values()))["frac_bits"]):
         if len(d) == 2:
@@ -358,8 +358,8 @@ def _png(fig) -> bytes:
 
 def plot_phi_error(fmt: LNSFormat) -> bytes:
     """Signed phi+/phi- error against d for both methods (:func:`lnsgen.golden.error.write_plot`)."""
-    from lnsgen.golden.error import _methods, write_plot
-    methods = _methods(fmt, "all")[0]
+    from lnsgen.golden.error import methods_for, write_plot
+    methods = methods_for(fmt, "all")[0]
     tmp = paths.reports_dir() / f".phi_error_{os.getpid()}.png"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -635,62 +635,10 @@ def screenshot(html_path, png_path, *, width: int = 1400, height: int = 3200,
     return png_path
 
 
-# CLI -----------------------------------------------------------------------------------------------------
-
-
-def _summary() -> None:
-    """Print (and write) the short table of :mod:`lnsgen.verification.summary`, as ``make report`` did."""
-    try:
-        from lnsgen.verification import summary
-        rows = summary.collect()
-        text = summary.markdown(rows) if rows else None
-    except Exception as exc:  # noqa: BLE001 - the page is still worth writing
-        print(f"report: summary table not available ({type(exc).__name__}: {exc}); "
-              "see report.md", file=sys.stderr)
-        return
+def summary_table(reports=None) -> str:
+    """The main table as Markdown (what ``lnsgen report`` prints), without the accuracy
+    columns' computation for rows the sweep did not cover."""
+    rows, _, _ = build_rows(reports)
     if not rows:
-        print("no results yet: run `make sim` and `make synth` first", file=sys.stderr)
-        return
-    (paths.reports_dir() / "summary.md").write_text(text + "\n")
-    print(text)
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m synth.htmlreport",
-        description="Print the summary table and write build/reports/report.{html,md} with "
-                    "plots; whatever has not been run is shown as 'not run'.")
-    parser.add_argument("--out", type=pathlib.Path,
-                        help="report folder, also where the inputs are read (default "
-                             "build/reports)")
-    parser.add_argument("--phi-format", default="5:10", metavar="I:F",
-                        help="format of the phi error plot (default 5:10)")
-    parser.add_argument("--screenshot", choices=("auto", "yes", "no"), default="no",
-                        help="render the page in headless Chromium to OUT/report_screenshot.png: "
-                             "yes (fail without Chromium), auto (when installed), no (default)")
-    args = parser.parse_args(argv)
-    try:
-        i, f = (int(x) for x in args.phi_format.split(":"))
-        phi_format = LNSFormat(int_bits=i, frac_bits=f)
-    except (TypeError, ValueError) as exc:
-        parser.error(f"--phi-format {args.phi_format!r}: {exc}")
-    args.out = args.out or paths.reports_dir()
-    if args.out.resolve() == paths.reports_dir():
-        _summary()
-    html_path, md_path = write_report(args.out, phi_format=phi_format)
-    print(f"report: wrote {html_path} and {md_path}", file=sys.stderr)
-    if args.screenshot != "no":
-        if find_chromium() is None:
-            if args.screenshot == "yes":
-                print("report: error: chromium not found (Debian: apt-get install chromium)",
-                      file=sys.stderr)
-                return 1
-            print("report: no screenshot (chromium not installed)", file=sys.stderr)
-        else:
-            png = screenshot(html_path, args.out / "report_screenshot.png")
-            print(f"report: rendered {png}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        return ""
+    return markdown_table(*_table_cells(rows))

@@ -1,7 +1,8 @@
 """Design-space sweeps: accuracy, FPGA resources and Fmax, ASIC-style area, on Dask.
 
-``python -m synth.sweep --unit add add-direct mul --format 5:6 5:8 5:10`` (or ``--config
-sweep.toml``) evaluates every design point of the grid:
+``lnsgen sweep add mul --int-bits 5 --frac-bits 6 8 10 --method interp direct`` (or ``lnsgen
+sweep --config sweep.toml``) evaluates every design point of the grid (unit specs, see
+:mod:`lnsgen.spec`; a parameter axis applies to the units whose kind has it):
 
 * **accuracy** from the golden model: exhaustive phi+/phi- error in ulps over every ``d`` for the
   units built on the LNS adder (``golden.error``); multiplication and division are exact in the
@@ -28,31 +29,29 @@ Output: ``OUT/sweep.json`` (every number, plus the run's statistics) and ``OUT/s
 FPGA entries are also merged into ``OUT/synth.json`` (see :mod:`lnsgen.synth.report`), so ``make
 report`` shows them. ``make report`` draws the plots and the Pareto front from ``sweep.json``.
 
-A config file is TOML::
+A config file is TOML: keys are the command's (``unit``, every spec parameter, ``nodsp``,
+``targets``, ``asic``)::
 
     [grid]                      # the Cartesian product of these lists
     unit = ["add", "mul"]
-    method = ["interp", "direct"]   # optional: add + direct -> add-direct
-    format = ["5:6", "5:8"]
-    nodsp = [false]
+    method = ["interp", "direct"]   # mul has no method: that axis leaves it alone
+    int_bits = 5
+    frac_bits = [6, 8]
 
     [[point]]                   # and/or single points
-    unit = "acc"
-    compensated = true          # acc + compensated -> acc-kahan
-    format = "5:10"
+    unit = "acc-kahan"          # a preset, or a kind with its parameters
+    frac_bits = 10
 
     [[point]]
-    unit = "mm"                 # systolic matrix unit mm4x4 (if the catalogue has it)
-    array = 4
-    format = "5:10"
+    unit = "mm"
+    rows = 3
+    cols = 5
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime
-import functools
 import hashlib
 import importlib.metadata
 import itertools
@@ -61,7 +60,6 @@ import math
 import os
 import pathlib
 import platform
-import re
 import socket
 import sys
 import time
@@ -69,7 +67,7 @@ import tomllib
 import traceback
 
 from lnsgen import sources
-from lnsgen.golden import LNSFormat
+from lnsgen.spec import KINDS, SpecError, UnitSpec, resolve
 
 from .report import dig
 
@@ -83,31 +81,16 @@ __all__ = [
     "evaluate_point",
     "grid",
     "load_config",
-    "main",
+    "markdown",
     "run_sweep",
     "source_digest",
+    "write_reports",
 ]
 
 #: Bump when the content of a result changes, so old cache entries are not reused.
-RESULT_VERSION = 1
+RESULT_VERSION = 2  # 2: points are unit specs
 #: FPGA targets of a point unless it says otherwise (the generic gate count is left out).
 DEFAULT_TARGETS = ("ecp5", "ice40")
-#: The accuracy method of each unit of the catalogue; ``None``: no accuracy model here.
-UNIT_METHODS = {"mul": "exact", "div": "exact", "add": "interp", "add-direct": "direct",
-                "acc": "interp", "acc-kahan": "interp"}
-#: ``(unit, method)`` and ``(unit, compensated)`` spellings of catalogue units.
-_METHOD_UNITS = {("add", "interp"): "add", ("add", "direct"): "add-direct",
-                 ("acc", "interp"): "acc"}
-_COMPENSATED_UNITS = {("acc", False): "acc", ("acc", True): "acc-kahan"}
-#: Systolic matrix units of the catalogue (``mm4x4``, ``mm4x4-kahan``): PEs with interp adders.
-_ARRAY_UNIT = re.compile(r"mm(\d+)x(\d+)(-kahan)?")
-
-
-def unit_method(unit: str) -> str | None:
-    """The accuracy method of ``unit``: ``exact``, ``interp``, ``direct`` or ``None``."""
-    if unit in UNIT_METHODS:
-        return UNIT_METHODS[unit]
-    return "interp" if _ARRAY_UNIT.fullmatch(unit) else None
 #: Result fields that describe a run rather than the design (left out by :func:`comparable`).
 RUN_FIELDS = ("runtime_s", "workdir", "host", "cache", "tools")
 
@@ -121,11 +104,8 @@ class Point:
 
     Parameters
     ----------
-    unit : str
-        A unit of :data:`lnsgen.hdl.UNITS` (checked when the point is evaluated, so that a sweep can
-        report a bad point instead of refusing to start).
-    int_bits, frac_bits : int
-        The LNS format (validated by :class:`lnsgen.golden.LNSFormat`).
+    spec : lnsgen.spec.UnitSpec
+        The unit.
     nodsp : bool
         Keep ECP5 multipliers out of DSP blocks.
     targets : tuple of str
@@ -134,126 +114,71 @@ class Point:
         Also run the OSU 0.18 um flow (skipped, with a reason, when its liberty is missing).
     """
 
-    unit: str
-    int_bits: int
-    frac_bits: int
+    spec: UnitSpec
     nodsp: bool = False
     targets: tuple = DEFAULT_TARGETS
     asic: bool = True
 
     def __post_init__(self):
-        if not isinstance(self.unit, str) or not self.unit:
-            raise TypeError(f"unit must be a non-empty string, not {self.unit!r}")
-        LNSFormat(int_bits=self.int_bits, frac_bits=self.frac_bits)
+        if not isinstance(self.spec, UnitSpec):
+            raise TypeError(f"spec must be an lnsgen.spec.UnitSpec, not {self.spec!r}")
         object.__setattr__(self, "targets", tuple(self.targets))
 
     @property
-    def fmt(self) -> LNSFormat:
-        return LNSFormat(int_bits=self.int_bits, frac_bits=self.frac_bits)
-
-    @property
     def key(self) -> str:
-        """``unit/format[/nodsp]``, the key of :func:`lnsgen.synth.flow.entry_key`."""
-        return f"{self.unit}/{self.fmt.name}" + ("/nodsp" if self.nodsp else "")
+        """``name[/nodsp]``, the key of :func:`lnsgen.synth.flow.entry_key`."""
+        return self.spec.name + ("/nodsp" if self.nodsp else "")
 
     @property
     def slug(self) -> str:
         """The point as a folder name."""
-        return f"{self.unit}-{self.fmt.name}" + ("-nodsp" if self.nodsp else "")
+        return self.spec.name + ("-nodsp" if self.nodsp else "")
 
     def to_dict(self) -> dict:
-        return {"unit": self.unit, "int_bits": self.int_bits, "frac_bits": self.frac_bits,
-                "nodsp": self.nodsp, "targets": list(self.targets), "asic": self.asic}
+        return {"spec": self.spec.to_dict(), "nodsp": self.nodsp, "targets": list(self.targets),
+                "asic": self.asic}
 
     @classmethod
     def from_dict(cls, d: dict) -> Point:
-        return cls(unit=d["unit"], int_bits=d["int_bits"], frac_bits=d["frac_bits"],
-                   nodsp=d.get("nodsp", False), targets=tuple(d.get("targets", DEFAULT_TARGETS)),
-                   asic=d.get("asic", True))
-
-
-def resolve_unit(unit: str, method: str | None = None, compensated: bool | None = None,
-                 array: int | None = None) -> str:
-    """The catalogue name of ``unit`` with an adder ``method``, Kahan ``compensated``, ``array``.
-
-    ``("add", "direct")`` is ``add-direct``, ``("acc", compensated=True)`` is ``acc-kahan``,
-    ``("mm", array=4, compensated=True)`` is the systolic ``mm4x4-kahan``; ``None`` leaves
-    ``unit`` as it is.
-
-    Raises
-    ------
-    ValueError
-        For a combination the catalogue does not have.
-    """
-    name = unit
-    if array is not None or unit == "mm":
-        if unit != "mm" or not isinstance(array, int) or array < 1:
-            raise ValueError(f"an array size goes with unit 'mm' (systolic mm<N>x<N>), not "
-                             f"unit {unit!r} with array {array!r}")
-        if method not in (None, "interp"):
-            raise ValueError(f"no systolic unit with method {method!r} (interp only)")
-        return f"mm{array}x{array}" + ("-kahan" if compensated else "")
-    if method is not None:
-        if (unit, method) not in _METHOD_UNITS:
-            raise ValueError(f"no unit {unit!r} with method {method!r}; units with a method: "
-                             f"{sorted({u for u, _ in _METHOD_UNITS})}, methods interp, direct "
-                             "(acc: interp only)")
-        name = _METHOD_UNITS[(unit, method)]
-    if (name, bool(compensated)) in _COMPENSATED_UNITS:
-        name = _COMPENSATED_UNITS[(name, bool(compensated))]
-    elif compensated:
-        raise ValueError(f"no unit {name!r} with compensated={compensated!r}; compensated "
-                         "variants: acc (interp) -> acc-kahan, mm<N>x<N> -> mm<N>x<N>-kahan")
-    return name
-
-
-def _parse_format(text) -> tuple[int, int]:
-    match = re.fullmatch(r"\s*(\d+)\s*:\s*(\d+)\s*", str(text))
-    if not match:
-        raise ValueError(f"expected a format INT_BITS:FRAC_BITS such as 5:10, not {text!r}")
-    return int(match.group(1)), int(match.group(2))
+        return cls(UnitSpec.from_dict(d["spec"]), nodsp=d.get("nodsp", False),
+                   targets=tuple(d.get("targets", DEFAULT_TARGETS)), asic=d.get("asic", True))
 
 
 def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
-def grid(*, unit, format, method=(None,), compensated=(None,), array=(None,), nodsp=(False,),
-         targets=DEFAULT_TARGETS, asic=True) -> list[Point]:
-    """The points of the Cartesian product of the given axes (each a value or a list).
+def grid(units, params: dict | None = None, *, nodsp=(False,), targets=DEFAULT_TARGETS,
+         asic=True) -> list[Point]:
+    """The points of the Cartesian product of ``units`` (kinds or presets) and ``params``
+    (spec parameter -> a value or a list of values).
 
-    ``format`` values are ``"I:F"`` strings or ``(I, F)`` pairs. Combinations that the
-    catalogue does not have (e.g. ``mul`` with method ``direct``) are left out when a ``method``
-    or ``compensated`` axis has several values, and are an error when every axis has one value.
+    A parameter applies to the units whose kind has it and leaves the others alone (``method``
+    does not multiply ``mul``'s points). A parameter that applies to none of the units, a
+    unit that does not exist and a value out of range are errors.
     """
-    units, methods, comps = _as_list(unit), _as_list(method), _as_list(compensated)
-    formats = [f if isinstance(f, (tuple, list)) else _parse_format(f) for f in _as_list(format)]
-    points, errors = [], []
-    for u, m, c, a, (i, f), nd in itertools.product(units, methods, comps, _as_list(array),
-                                                    formats, _as_list(nodsp)):
-        # A method axis does not apply to mul/div, an array axis only to mm: keep them once.
-        if m is not None and UNIT_METHODS.get(u) == "exact":
-            m = None
-        if u != "mm":
-            a = None
-        try:
-            name = resolve_unit(u, m, c, a)
-        except ValueError as exc:
-            errors.append(str(exc))
-            continue
-        points.append(Point(name, int(i), int(f), nodsp=bool(nd), targets=tuple(targets),
-                            asic=bool(asic)))
-    if not points and errors:
-        raise ValueError(errors[0])
+    params = {k: _as_list(v) for k, v in (params or {}).items()}
+    points = []
+    specs = [resolve(u) for u in _as_list(units)]
+    for name in params:
+        if not any(name in spec for spec in specs):
+            raise SpecError(f"parameter {name!r} applies to none of the units "
+                            f"{', '.join(_as_list(units))}")
+    for unit, base in zip(_as_list(units), specs):
+        axes = {k: v for k, v in params.items() if k in base}
+        for combo in itertools.product(*axes.values()):
+            spec = resolve(unit, **dict(zip(axes, combo)))
+            for nd in _as_list(nodsp):
+                points.append(Point(spec, nodsp=bool(nd), targets=tuple(targets),
+                                    asic=bool(asic)))
     return list(dict.fromkeys(points))
 
 
 def load_config(path) -> list[Point]:
     """Points of a TOML file with a ``[grid]`` table and/or ``[[point]]`` entries.
 
-    Both accept ``unit``, ``format``, ``method``, ``compensated``, ``array`` (with unit
-    ``mm``: systolic ``mmNxN``), ``nodsp``, ``targets`` and ``asic`` (a ``[[point]]`` takes
-    single values).
+    Both take ``unit`` (kinds or presets), any spec parameter, ``nodsp``, ``targets`` and
+    ``asic``; a ``[[point]]`` takes single values.
 
     Raises
     ------
@@ -265,7 +190,8 @@ def load_config(path) -> list[Point]:
         config = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from None
-    allowed = {"unit", "format", "method", "compensated", "array", "nodsp", "targets", "asic"}
+    spec_params = {p.name for k in KINDS.values() for p in k.params}
+    allowed = {"unit", "nodsp", "targets", "asic"} | spec_params
     unknown = set(config) - {"grid", "point"}
     sections = ([("[grid]", config["grid"])] if "grid" in config else []) + \
         [(f"[[point]] #{n + 1}", p) for n, p in enumerate(config.get("point", []))]
@@ -276,10 +202,14 @@ def load_config(path) -> list[Point]:
                          f"[[point]] with {sorted(allowed)}")
     points = []
     for name, section in sections:
-        if "unit" not in section or "format" not in section:
-            raise ValueError(f"{path}: {name} needs 'unit' and 'format'")
+        if "unit" not in section:
+            raise ValueError(f"{path}: {name} needs a 'unit'")
+        section = dict(section)
+        options = {k: section.pop(k) for k in ("nodsp", "targets", "asic") if k in section}
         try:
-            points += grid(**section)
+            points += grid(section.pop("unit"), section, nodsp=options.get("nodsp", (False,)),
+                           targets=options.get("targets", DEFAULT_TARGETS),
+                           asic=options.get("asic", True))
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: {name}: {exc}") from None
     if not points:
@@ -290,40 +220,32 @@ def load_config(path) -> list[Point]:
 # Cache keys --------------------------------------------------------------------------------
 
 
-#: Modules every point depends on: the unit catalogue and the synthesis flows.
-_ALWAYS = ("lnsgen.hdl.units", "lnsgen.synth.flow", "lnsgen.synth.wrapper", "lnsgen.synth.asic")
+#: Modules every point depends on: the spec and the synthesis flows.
+_ALWAYS = ("lnsgen.spec", "lnsgen.synth.flow", "lnsgen.synth.wrapper", "lnsgen.synth.asic")
 
 
-@functools.cache
-def _unit_module(unit: str) -> str | None:
-    """Module of the component class of ``unit`` (built once at a small format)."""
-    from lnsgen.hdl import UNITS, build_unit
-    if unit not in UNITS:
-        return None
-    return type(build_unit(unit, LNSFormat(int_bits=3, frac_bits=4))).__module__
+def _roots(spec: UnitSpec) -> list[str]:
+    roots = [type(spec.build()).__module__]
+    if accuracy_method(spec) not in (None, "exact"):
+        roots.append("lnsgen.golden.error")
+    return roots
 
 
-def source_files(unit: str) -> list[pathlib.Path]:
-    """The source files a point of ``unit`` depends on.
+def source_files(spec: UnitSpec) -> list[pathlib.Path]:
+    """The source files a point of ``spec`` depends on.
 
     The module of the unit's component and the lnsgen modules it imports, transitively
     (``from lnsgen.golden import X`` counts as the submodule that defines ``X``, not all of
-    ``golden``), ``golden.error`` and its imports when the unit has an accuracy model, plus the
-    catalogue and the synthesis flows (:func:`lnsgen.sources.source_files`). So a change to the
-    adder recomputes the adder points and leaves the multiplier's in the cache.
+    ``golden``), ``golden.error`` and its imports when the unit has an accuracy model here,
+    plus the spec and the synthesis flows (:func:`lnsgen.sources.source_files`). So a change to
+    the adder recomputes the adder points and leaves the multiplier's in the cache.
     """
-    roots = [m for m in (_unit_module(unit),) if m]
-    if unit_method(unit) not in (None, "exact"):
-        roots.append("lnsgen.golden.error")
-    return sources.source_files(roots, _ALWAYS)
+    return sources.source_files(_roots(spec), _ALWAYS)
 
 
-def source_digest(unit: str) -> str:
-    """SHA-256 over the module names and contents of :func:`source_files` of ``unit``."""
-    roots = [m for m in (_unit_module(unit),) if m]
-    if unit_method(unit) not in (None, "exact"):
-        roots.append("lnsgen.golden.error")
-    return sources.source_digest(roots, _ALWAYS)
+def source_digest(spec: UnitSpec) -> str:
+    """SHA-256 over the module names and contents of :func:`source_files` of ``spec``."""
+    return sources.source_digest(_roots(spec), _ALWAYS)
 
 
 def _version(package: str) -> str | None:
@@ -355,15 +277,25 @@ def cache_key(point: Point, env: dict, source: str) -> str:
 # Evaluation ---------------------------------------------------------------------------------
 
 
-def accuracy(unit: str, fmt: LNSFormat) -> dict | None:
-    """Golden accuracy of ``unit`` at ``fmt``, or ``None`` for a unit without a model here.
+def accuracy_method(spec: UnitSpec) -> str | None:
+    """``exact`` (mul, div), the Gaussian-log method of the units built on the adder, or
+    ``None`` for a kind without an accuracy model here (the converters)."""
+    if spec.kind in ("mul", "div"):
+        return "exact"
+    if spec.kind in ("add", "mac", "acc", "mm"):
+        return spec["method"]
+    return None
+
+
+def accuracy(spec: UnitSpec) -> dict | None:
+    """Golden accuracy of the unit of ``spec``, or ``None`` for a kind without a model here.
 
     For the adder-based units, the exhaustive phi+/phi- error of :func:`lnsgen.golden.error.error_table`
     (every ``d``): the error of each ``a +- b`` in ulps of the result's log. ``max_rel_error``
     turns the worse max into a relative error of the value, ``2**(max_ulp * 2**-F) - 1``, which
     compares formats of different precision.
     """
-    method = unit_method(unit)
+    method, fmt = accuracy_method(spec), spec.fmt
     if method is None:
         return None
     if method == "exact":
@@ -373,7 +305,7 @@ def accuracy(unit: str, fmt: LNSFormat) -> dict | None:
                 "d_checked": 0, "faithful": True,
                 "note": "exact in the log domain (saturation aside)"}
     from lnsgen.golden.error import error_table
-    rows = {r["kind"]: r for r in error_table(fmt, method)}
+    rows = {r["kind"]: r for r in error_table(fmt, method, spec["max_error"])}
     plus, minus = rows["plus"], rows["minus"]
     worst = max(plus["max_abs_error_ulp"], minus["max_abs_error_ulp"])
     n = plus["n_checked"] + minus["n_checked"]
@@ -399,8 +331,8 @@ def _fpga(point: Point, workdir: pathlib.Path) -> dict | None:
         return None
     from .flow import synthesize
     # One tool at a time per point: the sweep's parallelism is across points.
-    return synthesize(point.unit, point.fmt, targets=point.targets, workdir=workdir,
-                      nodsp=point.nodsp, jobs=1)
+    return synthesize(point.spec, targets=point.targets, workdir=workdir, nodsp=point.nodsp,
+                      jobs=1)
 
 
 def _asic(point: Point, workdir: pathlib.Path) -> dict:
@@ -410,13 +342,13 @@ def _asic(point: Point, workdir: pathlib.Path) -> dict:
     if find_liberty() is None:
         return {"status": "not run",
                 "reason": "OSU 0.18 um liberty not installed (make setup-asic)"}
-    return {"status": "ok", **run_asic(point.unit, point.fmt, workdir)}
+    return {"status": "ok", **run_asic(point.spec, workdir)}
 
 
 def evaluate_point(point: dict, workroot: str) -> dict:
     """Accuracy, FPGA and ASIC numbers of one point (a :meth:`Point.to_dict`): a pure task.
 
-    Work files go to ``workroot/<unit>-<format>/{fpga,asic}``. Never raises: a failure gives a
+    Work files go to ``workroot/<spec name>[-nodsp]/{fpga,asic}``. Never raises: a failure gives a
     result with ``status: "error"``, ``error`` (one line) and ``traceback``.
     """
     start = time.monotonic()
@@ -425,22 +357,19 @@ def evaluate_point(point: dict, workroot: str) -> dict:
     try:
         p = Point.from_dict(point)
         result["key"] = p.key
-        from lnsgen.hdl import UNITS
-        if p.unit not in UNITS:
-            raise ValueError(f"unit must be one of {sorted(UNITS)}, not {p.unit!r}")
-        fmt = p.fmt
-        result.update(unit=p.unit, format=fmt.name, int_bits=fmt.int_bits,
-                      frac_bits=fmt.frac_bits, width=fmt.width, nodsp=p.nodsp,
-                      method=unit_method(p.unit))
+        fmt = p.spec.fmt
+        result.update(unit=p.spec.label, name=p.spec.name, kind=p.spec.kind,
+                      spec=p.spec.to_dict(),
+                      format=fmt.name, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
+                      width=fmt.width, nodsp=p.nodsp, method=accuracy_method(p.spec))
         base = pathlib.Path(workroot) / p.slug
-        result["accuracy"] = accuracy(p.unit, fmt)
+        result["accuracy"] = accuracy(p.spec)
         fpga = _fpga(p, base / "fpga")
         result["fpga"] = fpga
         if fpga:
             result["latency"] = fpga["latency"]
         else:
-            from lnsgen.hdl import build_unit
-            result["latency"] = getattr(build_unit(p.unit, fmt), "latency", None)
+            result["latency"] = getattr(p.spec.build(), "latency", None)
         result["asic"] = _asic(p, base / "asic")
     except Exception as exc:  # noqa: BLE001 - a sweep reports every failure and goes on
         result["status"] = "error"
@@ -517,8 +446,8 @@ def _failed(point: Point, exc: BaseException) -> dict:
 
 def _cost(point: Point) -> int:
     """A rough rank of a point's run time, so the longest start first (Dask priority)."""
-    method = unit_method(point.unit)
-    return point.frac_bits * {"direct": 4, "interp": 2}.get(method, 1)
+    method = accuracy_method(point.spec)
+    return point.spec.fmt.frac_bits * {"direct": 4, "interp": 2}.get(method, 1)
 
 
 def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: str | None = None,
@@ -554,8 +483,8 @@ def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: s
     cache_dir = pathlib.Path(cache_dir).resolve()
     start = time.monotonic()
     envs = {flag: environment(asic=flag) for flag in {p.asic for p in points}}
-    sources = {u: source_digest(u) for u in {p.unit for p in points}}
-    keys = [cache_key(p, envs[p.asic], sources[p.unit]) for p in points]
+    digests = {spec: source_digest(spec) for spec in {p.spec for p in points}}
+    keys = [cache_key(p, envs[p.asic], digests[p.spec]) for p in points]
     results: list = [None] * len(points)
     hits = 0
     todo = []
@@ -652,8 +581,9 @@ def markdown(results: list[dict]) -> str:
         acc = r.get("accuracy") or {}
         asic = r.get("asic") or {}
         lines.append("| " + " | ".join([
-            r.get("unit") or p.get("unit", "?") + (" (-nodsp)" if p.get("nodsp") else ""),
-            r.get("format") or f"{p.get('int_bits')}:{p.get('frac_bits')}",
+            (r.get("unit") or p.get("spec", {}).get("kind", "?"))
+            + (" (-nodsp)" if p.get("nodsp") else ""),
+            r.get("format") or "?",
             _fmt(r.get("method")), _fmt(r.get("latency")),
             _fmt(acc.get("max_ulp"), 3), _fmt(acc.get("mean_ulp"), 3),
             f"{acc['max_rel_error']:.2e}" if acc.get("max_rel_error") is not None else "–",
@@ -695,104 +625,3 @@ def write_reports(run: SweepRun, out_dir, *, merge_synth: bool = True) -> tuple:
                 existing = {}
             update_reports([{**existing.get(e["key"], {}), **e} for e in entries], out_dir)
     return json_path, md_path
-
-
-# CLI -----------------------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from .flow import TARGETS
-    parser = argparse.ArgumentParser(
-        prog="python -m synth.sweep",
-        description="Sweep lnsgen design points (unit x format x ...) on Dask: golden "
-                    "accuracy, ECP5/iCE40 resources and Fmax, OSU 0.18 um area and timing.",
-        epilog="Results: OUT/sweep.{json,md} (FPGA entries also merged into OUT/synth.json); "
-               "cache: CACHE/<hash>.json. A failed point is reported and the sweep goes on "
-               "(exit status 1 at the end).")
-    parser.add_argument("--config", type=pathlib.Path, metavar="TOML",
-                        help="a TOML file with [grid] and/or [[point]] (see the module doc)")
-    parser.add_argument("--unit", nargs="+", metavar="UNIT", help="units (grid axis)")
-    parser.add_argument("--format", nargs="+", metavar="I:F", dest="formats",
-                        help="formats INT_BITS:FRAC_BITS (grid axis), e.g. 5:6 5:8 5:10")
-    parser.add_argument("--method", nargs="+", choices=("interp", "direct"),
-                        help="adder methods (grid axis): add + direct = add-direct")
-    parser.add_argument("--array", nargs="+", type=int, metavar="N",
-                        help="systolic array sizes (grid axis) for unit mm: mm<N>x<N>")
-    parser.add_argument("--compensated", choices=("no", "yes", "both"),
-                        help="Kahan-compensated variants (grid axis): acc -> acc-kahan, "
-                             "mm<N>x<N> -> mm<N>x<N>-kahan")
-    parser.add_argument("--nodsp", choices=("no", "yes", "both"), default="no",
-                        help="ECP5 multipliers out of DSP blocks (default no)")
-    parser.add_argument("--targets", nargs="*", choices=TARGETS, default=list(DEFAULT_TARGETS),
-                        metavar="TARGET", help="FPGA targets (default ecp5 ice40; none: "
-                                               "--targets with no value)")
-    parser.add_argument("--no-asic", action="store_true", help="skip the OSU 0.18 um flow")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--serial", action="store_true",
-                       help="evaluate in this process, one point after another")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster (workers must share this folder)")
-    parser.add_argument("--workers", type=int, metavar="N",
-                        help="LocalCluster worker processes (default: one per core)")
-    parser.add_argument("--no-cache", action="store_true",
-                        help="recompute every point (results are still cached)")
-    parser.add_argument("--cache-dir", type=pathlib.Path, default=pathlib.Path("build/sweep/cache"))
-    parser.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("build/sweep/work"))
-    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("build/reports"))
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser
-
-
-def _points(parser, args) -> list[Point]:
-    points = []
-    if args.config:
-        try:
-            points += load_config(args.config)
-        except ValueError as exc:
-            parser.error(str(exc))
-    if args.unit or args.formats:
-        if not (args.unit and args.formats):
-            parser.error("--unit and --format go together")
-        nodsp = {"no": [False], "yes": [True], "both": [False, True]}[args.nodsp]
-        try:
-            comp = {None: [None], "no": [False], "yes": [True],
-                    "both": [False, True]}[args.compensated]
-            points += grid(unit=args.unit, format=args.formats, method=args.method or [None],
-                           compensated=comp, array=args.array or [None], nodsp=nodsp,
-                           targets=args.targets, asic=not args.no_asic)
-        except (TypeError, ValueError) as exc:
-            parser.error(str(exc))
-    elif not args.config:
-        parser.error("give --unit and --format, or --config")
-    from lnsgen.hdl import UNITS
-    unknown = sorted({p.unit for p in points} - set(UNITS))
-    if unknown:
-        parser.error(f"unknown unit(s) {unknown}; units: {sorted(UNITS)}")
-    if args.workers is not None and args.workers < 1:
-        parser.error("--workers must be at least 1")
-    return list(dict.fromkeys(points))
-
-
-def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    points = _points(parser, args)
-    print(f"sweep: {len(points)} points", file=sys.stderr, flush=True)
-    run = run_sweep(points, workroot=args.workdir, cache_dir=args.cache_dir, serial=args.serial,
-                    scheduler=args.scheduler, workers=args.workers, use_cache=not args.no_cache,
-                    progress=not args.no_progress)
-    json_path, md_path = write_reports(run, args.out)
-    for r in run.results:
-        if r.get("status") != "ok":
-            print(f"sweep: {r.get('key') or r.get('point')} failed: {r.get('error')}",
-                  file=sys.stderr)
-    s = run.stats()
-    print(f"sweep: {s['points']} points in {s['wall_s']:.1f} s ({s['mode']}, {s['workers']} "
-          f"worker(s)); cache hits {s['cache_hits']}/{s['points']}, computed {s['computed']}, "
-          f"failed {s['failed']}; wrote {json_path} and {md_path}", file=sys.stderr)
-    sys.stdout.write(markdown(run.results))
-    return 1 if run.failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

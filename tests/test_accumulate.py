@@ -1,5 +1,6 @@
 """Golden sequential summation, plain and compensated, against float64 and against golden.add."""
 
+import pathlib
 import subprocess
 import sys
 
@@ -61,13 +62,14 @@ def test_bad_parameters():
 
 
 def test_sumstudy_cli(tmp_path):
+    lnsgen = pathlib.Path(sys.executable).with_name("lnsgen")  # the console script
     result = subprocess.run(
-        [sys.executable, "-m", "lnsgen.golden.sumstudy", "--formats", "5:10", "--trials", "2",
-         "--max-terms", "100", "--out", str(tmp_path)], capture_output=True, text=True,
+        [str(lnsgen), "study", "--int-bits", "5", "--frac-bits", "10", "--trials", "2",
+         "--max-terms", "100", "-o", str(tmp_path)], capture_output=True, text=True,
         check=False)
     assert result.returncode == 0, result.stderr
     assert "| lns16_i5f10 | constant | kahan |" in result.stdout
-    assert (tmp_path / "sumstudy.png").stat().st_size > 1000
-    bad = subprocess.run([sys.executable, "-m", "lnsgen.golden.sumstudy", "--formats", "0:4"],
+    assert (tmp_path / "reports" / "sumstudy.png").stat().st_size > 1000
+    bad = subprocess.run([str(lnsgen), "study", "--int-bits", "0"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

@@ -9,8 +9,8 @@ raises a ValueError naming it, every width inside constructs.
 
 from __future__ import annotations
 
-import importlib
 import math
+import pathlib
 import re
 import subprocess
 import sys
@@ -25,6 +25,7 @@ import lnsgen.golden.converters as conv
 import lnsgen.golden.funcapprox as fa
 import lnsgen.golden.gaussian as gauss
 from lnsgen import golden
+from lnsgen.cli import main
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.ieee import FP16, FP32, FloatFormat
 from lnsgen.hdl import (
@@ -34,13 +35,14 @@ from lnsgen.hdl import (
     LNSMultiplier,
     LNSMultiplyAdd,
     LNSToFloatConverter,
-    build_unit,
     float_layout,
 )
+from lnsgen.spec import SpecError, UnitSpec, resolve
 from lnsgen.verification.runner import run_bench
 from lnsgen.verification.soak import run_soak
 
 F8 = LNSFormat(int_bits=3, frac_bits=4)
+MUL8 = UnitSpec("mul", fmt=F8)
 FUNC = fa.FixedFunction("f", np.sin, 0, 10, 4, 4)
 FMT_TYPE = r"fmt must be a golden\.LNSFormat, not "
 CODES_RANGE = r"must hold codes in \[0, 255\]"
@@ -189,27 +191,44 @@ CASES = [
     case("LNSAccumulator-compensated", lambda: LNSAccumulator(F8, compensated="yes"), TypeError, r"compensated must be a bool, not 'yes'"),
     case("LNSAccumulator-method", lambda: LNSAccumulator(F8, method="x"), ValueError, r"method must be one of"),
     case("LNSAccumulator-max-error", lambda: LNSAccumulator(F8, max_error=9), ValueError, r"max_error must be in \[0\.51, 4\]"),
-    case("build_unit-name", lambda: build_unit("fma", F8), ValueError, r"unit must be one of \[.*'mul'.*\], not 'fma'"),
-    case("build_unit-list", lambda: build_unit(["mul"], F8), ValueError, r"unit must be one of .*, not \['mul'\]"),
-    case("build_unit-fmt", lambda: build_unit("mul", None), TypeError, FMT_TYPE + "None"),
-    # verification.runner.run_bench and verification.soak.run_soak (checked before any build) ----------
-    case("run_bench-sim", lambda: run_bench("mul", F8, sim="modelsim", vectors=1), ValueError, r"sim must be one of \('icarus', 'verilator'\), not 'modelsim'"),
-    case("run_bench-unit", lambda: run_bench("fma", F8, sim="icarus", vectors=1), ValueError, r"model must be one of|unit must be one of"),
-    case("run_bench-fmt", lambda: run_bench("mul", None, sim="icarus", vectors=1), TypeError, FMT_TYPE),
-    case("run_bench-vectors", lambda: run_bench("mul", F8, sim="icarus", vectors=-1), ValueError, r"vectors must be an integer >= 1, not -1"),
-    case("run_bench-vectors-float", lambda: run_bench("mul", F8, sim="icarus", vectors=10.0), TypeError, r"vectors must be an integer >= 1"),
-    case("run_bench-idle", lambda: run_bench("mul", F8, sim="icarus", vectors=1, idle=1.0), ValueError, r"idle must be in \[0, 1\), not 1\.0"),
-    case("run_bench-stall", lambda: run_bench("mul", F8, sim="icarus", vectors=1, stall=-0.1), ValueError, r"stall must be in \[0, 1\)"),
-    case("run_bench-stall-type", lambda: run_bench("mul", F8, sim="icarus", vectors=1, stall="0.2"), TypeError, r"stall must be a number in \[0, 1\)"),
-    case("run_bench-seed", lambda: run_bench("mul", F8, sim="icarus", vectors=1, seed=-1), ValueError, r"seed must be an integer >= 0"),
-    case("run_bench-model", lambda: run_bench("mul", F8, sim="icarus", vectors=1, model="nope"), ValueError, r"model must be one of \[.*'broken-mul'.*\]"),
-    case("run_bench-tag", lambda: run_bench("mul", F8, sim="icarus", vectors=1, tag="../x"), ValueError, r"tag must be a string of letters"),
-    case("run_soak-unit", lambda: run_soak("mm8x8", F8, operands=10, resets=1), ValueError, r"unit must be one of \['mul', 'div', 'add', 'add-direct', 'mac', 'acc', 'acc-kahan', 'from-fp16', .*'to-fp32', 'mm2x2', 'mm2x2-kahan'\]"),
-    case("run_soak-operands", lambda: run_soak("mul", F8, operands=0, resets=0), ValueError, r"operands must be an integer >= 1, not 0"),
-    case("run_soak-resets", lambda: run_soak("mul", F8, operands=5, resets=5), ValueError, r"resets must be in \[0, operands - 1\] = \[0, 4\]"),
-    case("run_soak-resets-type", lambda: run_soak("mul", F8, operands=5, resets=1.0), TypeError, r"resets must be an integer >= 0"),
-    case("run_soak-sim", lambda: run_soak("mul", F8, operands=5, resets=1, sim="xcelium"), ValueError, r"sim must be one of"),
-    case("run_soak-model", lambda: run_soak("mul", F8, operands=5, resets=1, model="nope"), ValueError, r"model must be one of"),
+    # lnsgen.spec: unit specs and presets ------------------------------------------------------------
+    case("spec-kind", lambda: UnitSpec("fma"), SpecError, r"unit kind must be one of mul, div, add, .*; not 'fma'"),
+    case("spec-kind-type", lambda: UnitSpec(["mul"]), SpecError, r"unit kind must be one of .*; not \['mul'\]"),
+    case("spec-param", lambda: UnitSpec("add", rows=3), SpecError, r"unit kind 'add' has no parameter 'rows' \(its parameters: int_bits, frac_bits, method, max_error\)"),
+    case("spec-int-bits", lambda: UnitSpec("mul", int_bits=0), SpecError, r"int_bits must be an integer in \[1, 10\], not 0"),
+    case("spec-int-bits-type", lambda: UnitSpec("mul", int_bits="5"), SpecError, r"int_bits must be an integer in \[1, 10\], not '5'"),
+    case("spec-width", lambda: UnitSpec("mul", int_bits=10, frac_bits=23), SpecError, r"int_bits \+ frac_bits must be at most 31"),
+    case("spec-method", lambda: UnitSpec("add", method="cordic"), SpecError, r"method must be one of direct, interp; not 'cordic'"),
+    case("spec-converter-method", lambda: UnitSpec("to-float", method="cordic"), SpecError, r"method must be one of auto, direct, interp; not 'cordic'"),
+    case("spec-max-error", lambda: UnitSpec("mac", max_error=0.5), SpecError, r"max_error must be a number in \[0\.51, 4\], not 0\.5"),
+    case("spec-max-error-nan", lambda: UnitSpec("mac", max_error=math.nan), SpecError, r"max_error must be a number in \[0\.51, 4\]"),
+    case("spec-compensated", lambda: UnitSpec("acc", compensated="yes"), SpecError, r"compensated must be True or False, not 'yes'"),
+    case("spec-rows", lambda: UnitSpec("mm", rows=33), SpecError, r"rows must be an integer in \[1, 32\], not 33"),
+    case("spec-float", lambda: UnitSpec("from-float", float="fp64"), SpecError, r"float must be fp16, bf16, fp32 or eEmM"),
+    case("spec-float-range", lambda: UnitSpec("from-float", float="e9m2"), SpecError, r"float must be .* E \(exponent bits\) in \[2, 8\]"),
+    case("spec-fmt-type", lambda: UnitSpec("mul", fmt=(3, 4)), SpecError, r"fmt must be an lnsgen\.golden\.LNSFormat"),
+    case("spec-fmt-twice", lambda: UnitSpec("mul", fmt=F8, int_bits=3), SpecError, r"give fmt or int_bits/frac_bits, not both"),
+    case("spec-from-dict", lambda: UnitSpec.from_dict({"int_bits": 3}), SpecError, r"a unit spec needs a 'kind'"),
+    case("resolve-name", lambda: resolve("mm3x3"), SpecError, r"unit must be a kind \(mul, .*\) or a preset \(add-direct, .*\); not 'mm3x3'"),
+    case("resolve-preset-conflict", lambda: resolve("mm4x4", rows=3), SpecError, r"unit mm4x4 sets rows=4; use unit mm to choose rows=3"),
+    # lnsgen.verification.runner.run_bench and verification.soak.run_soak (before any build) ---------
+    case("run_bench-sim", lambda: run_bench(MUL8, sim="modelsim", vectors=1), ValueError, r"sim must be one of \('icarus', 'verilator'\), not 'modelsim'"),
+    case("run_bench-unit", lambda: run_bench("fma", sim="icarus", vectors=1), SpecError, r"unit must be a kind"),
+    case("run_bench-vectors", lambda: run_bench(MUL8, sim="icarus", vectors=-1), ValueError, r"vectors must be an integer >= 1, not -1"),
+    case("run_bench-vectors-float", lambda: run_bench(MUL8, sim="icarus", vectors=10.0), TypeError, r"vectors must be an integer >= 1"),
+    case("run_bench-idle", lambda: run_bench(MUL8, sim="icarus", vectors=1, idle=1.0), ValueError, r"idle must be in \[0, 1\), not 1\.0"),
+    case("run_bench-stall", lambda: run_bench(MUL8, sim="icarus", vectors=1, stall=-0.1), ValueError, r"stall must be in \[0, 1\)"),
+    case("run_bench-stall-type", lambda: run_bench(MUL8, sim="icarus", vectors=1, stall="0.2"), TypeError, r"stall must be a number in \[0, 1\)"),
+    case("run_bench-seed", lambda: run_bench(MUL8, sim="icarus", vectors=1, seed=-1), ValueError, r"seed must be an integer >= 0"),
+    case("run_bench-variant", lambda: run_bench(MUL8, sim="icarus", vectors=1, variant="nope"), ValueError, r"variant must be one of \('wraps',\) for unit kind 'mul', not 'nope'"),
+    case("run_bench-variant-kind", lambda: run_bench(resolve("add", fmt=F8), sim="icarus", vectors=1, variant="wraps"), ValueError, r"variant must be one of \(\) for unit kind 'add'"),
+    case("run_bench-tag", lambda: run_bench(MUL8, sim="icarus", vectors=1, tag="../x"), ValueError, r"tag must be a string of letters"),
+    case("run_soak-unit", lambda: run_soak("mm3x3", operands=10, resets=1), SpecError, r"unit must be a kind"),
+    case("run_soak-operands", lambda: run_soak(MUL8, operands=0, resets=0), ValueError, r"operands must be an integer >= 1, not 0"),
+    case("run_soak-resets", lambda: run_soak(MUL8, operands=5, resets=5), ValueError, r"resets must be in \[0, operands - 1\] = \[0, 4\]"),
+    case("run_soak-resets-type", lambda: run_soak(MUL8, operands=5, resets=1.0), TypeError, r"resets must be an integer >= 0"),
+    case("run_soak-sim", lambda: run_soak(MUL8, operands=5, resets=1, sim="xcelium"), ValueError, r"sim must be one of"),
+    case("run_soak-variant", lambda: run_soak(MUL8, operands=5, resets=1, variant="nope"), ValueError, r"variant must be one of"),
 ]
 
 
@@ -227,99 +246,100 @@ def cli(id_, module, args, match):
 
 
 CLI_CASES = [
-    cli("hdl-unit", "hdl", ["fma"], r"argument unit: invalid choice: 'fma'"),
-    cli("hdl-converter-unit", "hdl", ["from-fp64"], r"argument unit: invalid choice: 'from-fp64'"),
-    cli("hdl-int-bits", "hdl", ["mul", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
-    cli("hdl-int-bits-type", "hdl", ["mul", "--int-bits", "five"], r"argument --int-bits: invalid int value: 'five'"),
-    cli("hdl-frac-bits", "hdl", ["mul", "--frac-bits", "24"], r"--frac-bits must be an integer in \[1, 23\], not 24"),
-    cli("hdl-width", "hdl", ["mul", "--int-bits", "10", "--frac-bits", "23"], r"--int-bits \+ --frac-bits must be at most 31"),
-    cli("hdl-name", "hdl", ["mul", "--name", "1lns"], r"argument --name: expected a Verilog identifier"),
-    cli("hdl-output-dir", "hdl", ["mul", "-o", "."], r"-o/--output: \. is a directory, not a file"),
-    cli("hdl-output-folder", "hdl", ["mul", "-o", "/proc/lnsgen/x.v"], r"-o/--output: cannot create the folder of"),
-    cli("error-int-bits", "golden.error", ["--int-bits", "11", "--frac-bits", "4"], r"--int-bits must be an integer in \[1, 10\], not 11"),
-    cli("error-missing", "golden.error", ["--int-bits", "3"], r"the following arguments are required: --frac-bits"),
-    cli("error-method", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--method", "x"], r"argument --method: invalid choice: 'x'"),
-    cli("error-max-error", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--max-error", "0.5"], r"argument --max-error: expected a number in \[0\.51, 4\], not '0\.5'"),
-    cli("error-max-error-nan", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--max-error", "nan"], r"argument --max-error: expected a number in \[0\.51, 4\]"),
-    cli("error-json-dir", "golden.error", ["--int-bits", "3", "--frac-bits", "4", "--json", "."], r"--json: \. is a directory, not a file"),
-    cli("sumstudy-format", "golden.sumstudy", ["--formats", "5"], r"argument --formats: expected INT_BITS:FRAC_BITS such as 5:10, not '5'"),
-    cli("sumstudy-format-range", "golden.sumstudy", ["--formats", "0:4"], r"argument --formats: '0:4': int_bits must be an integer in \[1, 10\], not 0"),
-    cli("sumstudy-format-3", "golden.sumstudy", ["--formats", "5:10:3"], r"expected INT_BITS:FRAC_BITS"),
-    cli("sumstudy-trials", "golden.sumstudy", ["--trials", "0"], r"argument --trials: expected an integer >= 1, not '0'"),
-    cli("sumstudy-max-terms", "golden.sumstudy", ["--max-terms", "9"], r"argument --max-terms: expected an integer >= 10, not '9'"),
-    cli("sumstudy-seed", "golden.sumstudy", ["--seed", "-1"], r"argument --seed: expected an integer >= 0, not '-1'"),
-    cli("sumstudy-out-file", "golden.sumstudy", ["--out", "pyproject.toml"], r"--out: pyproject\.toml is a file, not a folder"),
-    cli("train-mode", "golden.train", ["--mode", "fp8"], r"argument --mode: invalid choice: 'fp8'"),
-    cli("train-epochs", "golden.train", ["--mode", "lns", "--epochs", "0"], r"argument --epochs: must be a positive integer, not 0"),
-    cli("train-lr", "golden.train", ["--mode", "lns", "--lr", "nan"], r"argument --lr: must be a positive number"),
-    cli("train-batch", "golden.train", ["--mode", "lns", "--batch", "-4"], r"argument --batch: must be a positive integer"),
-    cli("train-int-bits", "golden.train", ["--mode", "lns", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
-    cli("train-code-width", "golden.train", ["--mode", "lns", "--int-bits", "10", "--frac-bits", "23"], r"--int-bits \+ --frac-bits must be at most 31"),
-    cli("train-sweep-int-bits", "golden.train.sweep", ["--int-bits", "11"], r"--int-bits must be an integer in \[1, 10\], not 11"),
-    cli("train-table-frac-bits", "golden.train.table", ["--frac-bits", "10", "0"], r"--frac-bits must be an integer in \[1, 23\], not 0"),
-    cli("synth-unit", "synth", ["--unit", "fma"], r"argument --unit: invalid choice: 'fma'"),
-    cli("synth-format", "synth", ["--format", "5"], r"argument --format: expected INT_BITS:FRAC_BITS"),
-    cli("synth-format-range", "synth", ["--format", "0:4"], r"--format 0:4: int_bits must be an integer in \[1, 10\], not 0"),
+    cli("verilog-unit", "verilog", ["fma"], r"unit must be a kind \(mul, .*\) or a preset"),
+    cli("verilog-preset", "verilog", ["mm3x3"], r"unit must be a kind"),
+    cli("verilog-int-bits", "verilog", ["mul", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
+    cli("verilog-int-bits-type", "verilog", ["mul", "--int-bits", "five"], r"argument --int-bits: expected an integer, not 'five'"),
+    cli("verilog-frac-bits", "verilog", ["mul", "--frac-bits", "24"], r"--frac-bits must be an integer in \[1, 23\], not 24"),
+    cli("verilog-width", "verilog", ["mul", "--int-bits", "10", "--frac-bits", "23"], r"--int-bits \+ --frac-bits must be at most 31"),
+    cli("verilog-option-kind", "verilog", ["add", "--rows", "3"], r"--rows does not apply to unit add \(kind add; its options: --int-bits --frac-bits --method --max-error\)"),
+    cli("verilog-method", "verilog", ["add", "--method", "cordic"], r"--method must be one of direct, interp; not 'cordic'"),
+    cli("verilog-max-error", "verilog", ["add", "--max-error", "0.5"], r"--max-error must be a number in \[0\.51, 4\], not 0\.5"),
+    cli("verilog-max-error-type", "verilog", ["add", "--max-error", "one"], r"argument --max-error: expected a number, not 'one'"),
+    cli("verilog-compensated", "verilog", ["acc", "--compensated", "maybe"], r"argument --compensated: expected yes or no, not 'maybe'"),
+    cli("verilog-rows", "verilog", ["mm", "--rows", "0"], r"--rows must be an integer in \[1, 32\], not 0"),
+    cli("verilog-float", "verilog", ["to-float", "--float", "fp64"], r"--float must be fp16, bf16, fp32 or eEmM"),
+    cli("verilog-preset-conflict", "verilog", ["add-direct", "--method", "interp"], r"unit add-direct sets method='direct'; use unit add"),
+    cli("verilog-out-dir", "verilog", ["mul", "-o", "."], r"-o/--out: \. is a folder, not a file"),
+    cli("verilog-out-folder", "verilog", ["mul", "-o", "/proc/lnsgen/x.v"], r"-o/--out: cannot create the folder of"),
+    cli("bench-units", "bench", [], r"the following arguments are required: UNIT"),
+    cli("bench-vectors", "bench", ["mul", "--vectors", "0"], r"argument --vectors: expected an integer >= 1, not '0'"),
+    cli("bench-sim", "bench", ["mul", "--sim", "modelsim"], r"argument --sim: invalid choice: 'modelsim'"),
+    cli("bench-idle", "bench", ["mul", "--idle", "1"], r"argument --idle: expected a number in \[0, 1\), not '1'"),
+    cli("bench-option-kind", "bench", ["mul", "add", "--method", "direct"], r"--method does not apply to unit mul"),
+    cli("bench-out-file", "bench", ["mul", "-o", "pyproject.toml"], r"-o/--out: pyproject\.toml is a file, not a folder"),
+    cli("soak-unit", "soak", ["mm3x3"], r"unit must be a kind"),
+    cli("soak-operands", "soak", ["--operands", "0"], r"argument --operands: expected an integer >= 1, not '0'"),
+    cli("soak-resets", "soak", ["--operands", "10", "--resets", "10"], r"--resets must be below --operands \(10\), not 10"),
+    cli("soak-sim", "soak", ["--sim", "vcs"], r"argument --sim: invalid choice: 'vcs'"),
+    cli("formal-unit", "formal", ["fma"], r"unit must be a kind"),
+    cli("formal-depth", "formal", ["--depth", "0"], r"argument --depth: expected an integer >= 1, not '0'"),
+    cli("formal-props", "formal", ["--props", "liveness"], r"argument --props: invalid choice: 'liveness'"),
+    cli("formal-no-proof", "formal", ["acc", "--props", "equiv"], r"no proof applies"),
+    cli("synth-unit", "synth", ["fma"], r"unit must be a kind"),
     cli("synth-int-bits", "synth", ["--int-bits", "11"], r"--int-bits must be an integer in \[1, 10\], not 11"),
-    cli("synth-mixed", "synth", ["--format", "5:10", "--int-bits", "3"], r"--format cannot be combined with --int-bits/--frac-bits"),
-    cli("synth-freq", "synth", ["--freq", "-1"], r"argument --freq: expected a positive finite number, not '-1'"),
-    cli("synth-freq-inf", "synth", ["--freq", "inf"], r"argument --freq: expected a positive finite number, not 'inf'"),
+    cli("synth-freq", "synth", ["--freq", "-1"], r"argument --freq: expected a positive number, not '-1'"),
+    cli("synth-freq-inf", "synth", ["--freq", "inf"], r"argument --freq: expected a positive number, not 'inf'"),
     cli("synth-target", "synth", ["--targets", "asic"], r"argument --targets: invalid choice: 'asic'"),
-    cli("formal-unit", "verification.formal", ["--unit", "fma"], r"argument --unit: invalid choice: 'fma'"),
-    cli("formal-format", "verification.formal", ["--format", "3:x"], r"argument --format: expected INT_BITS:FRAC_BITS"),
-    cli("formal-format-range", "verification.formal", ["--format", "3:0"], r"frac_bits must be an integer in \[1, 23\], not 0"),
-    cli("formal-depth", "verification.formal", ["--depth", "0"], r"argument --depth: expected a positive integer, not '0'"),
-    cli("formal-props", "verification.formal", ["--props", "liveness"], r"argument --props: invalid choice: 'liveness'"),
-    cli("formal-report-dir", "verification.formal", ["--unit", "mul", "--report", "."], r"--report: \. is a directory, not a file"),
-    cli("soak-unit", "verification.soak", ["--unit", "mm8x8"], r"argument --unit: invalid choice: 'mm8x8'"),
-    cli("soak-operands", "verification.soak", ["--operands", "0"], r"argument --operands: expected an integer >= 1, not '0'"),
-    cli("soak-resets", "verification.soak", ["--operands", "10", "--resets", "10"], r"--resets must be below --operands \(10\), not 10"),
-    cli("soak-format", "verification.soak", ["--format", "11:4"], r"argument --format: '11:4': int_bits must be an integer in \[1, 10\]"),
-    cli("soak-sim", "verification.soak", ["--sim", "vcs"], r"argument --sim: invalid choice: 'vcs'"),
-    cli("soak-report-dir", "verification.soak", ["--report", "."], r"--report: \. is a directory, not a file"),
-    cli("train-seed", "golden.train", ["--mode", "lns", "--data", "synthetic", "--seed", "-1"], r"--seed"),
-    cli("train-json-dir", "golden.train", ["--mode", "lns", "--data", "synthetic", "--epochs", "1", "--train-size", "64", "--valid-size", "64", "--json", "."], r"--json"),
+    cli("sweep-nothing", "sweep", [], r"give units \(and their options\) or --config"),
+    cli("sweep-config", "sweep", ["--config", "nope.toml"], r"nope\.toml"),
+    cli("error-int-bits", "error", ["--int-bits", "11", "--frac-bits", "4"], r"--int-bits must be an integer in \[1, 10\], not 11"),
+    cli("error-method", "error", ["--method", "x"], r"--method must be one of direct, interp; not 'x'"),
+    cli("error-max-error", "error", ["--max-error", "0.5"], r"--max-error must be a number in \[0\.51, 4\], not 0\.5"),
+    cli("error-out-file", "error", ["-o", "pyproject.toml"], r"-o/--out: pyproject\.toml is a file, not a folder"),
+    cli("study-frac-bits", "study", ["--frac-bits", "0"], r"--frac-bits must be an integer in \[1, 23\], not 0"),
+    cli("study-trials", "study", ["--trials", "0"], r"argument --trials: expected an integer >= 1, not '0'"),
+    cli("study-seed", "study", ["--seed", "-1"], r"argument --seed: expected an integer >= 0, not '-1'"),
+    cli("utilization-k", "utilization", ["--k", "0"], r"argument --k: expected an integer >= 1, not '0'"),
+    cli("utilization-rows", "utilization", ["--rows", "40"], r"--rows must be an integer in \[1, 32\], not 40"),
+    cli("command", None, ["fly"], r"argument COMMAND: invalid choice: 'fly'"),
+    cli("train-mode", "train-run", ["--mode", "fp8"], r"argument --mode: invalid choice: 'fp8'"),
+    cli("train-epochs", "train-run", ["--mode", "lns", "--epochs", "0"], r"argument --epochs: must be a positive integer, not 0"),
+    cli("train-lr", "train-run", ["--mode", "lns", "--lr", "nan"], r"argument --lr: must be a positive number"),
+    cli("train-batch", "train-run", ["--mode", "lns", "--batch", "-4"], r"argument --batch: must be a positive integer"),
+    cli("train-int-bits", "train-run", ["--mode", "lns", "--int-bits", "0"], r"--int-bits must be an integer in \[1, 10\], not 0"),
+    cli("train-code-width", "train-run", ["--mode", "lns", "--int-bits", "10", "--frac-bits", "23"], r"--int-bits \+ --frac-bits must be at most 31"),
+    cli("train-seed", "train-run", ["--mode", "lns", "--data", "synthetic", "--seed", "-1"], r"--seed"),
+    cli("train-json-dir", "train-run", ["--mode", "lns", "--data", "synthetic", "--epochs", "1", "--train-size", "64", "--valid-size", "64", "--json", "."], r"--json"),
+    cli("train-sweep-int-bits", "train-sweep", ["--int-bits", "11"], r"--int-bits must be an integer in \[1, 10\], not 11"),
+    cli("train-table-frac-bits", "train", ["--frac-bits", "10", "0"], r"--frac-bits must be an integer in \[1, 23\], not 0"),
 ]
-#: Known gaps in golden.train's CLI (owned elsewhere): they still end in a traceback.
 
 
-MAIN_MODULES = {"hdl": "lnsgen.hdl.__main__", "golden.train": "lnsgen.golden.train.__main__",
-                "synth": "lnsgen.synth.__main__",
-                "verification.formal": "lnsgen.verification.formal.__main__"}
-
-
-def _check_cli_error(returncode, stdout, stderr, module, match):
+def _check_cli_error(returncode, stdout, stderr, command, match):
     assert returncode == 2, stderr
     assert "Traceback" not in stderr, stderr
     errors = [line for line in stderr.splitlines() if ": error: " in line]
     assert len(errors) == 1, stderr  # exactly one line saying what is wrong
-    assert errors[0].startswith(f"python -m {module}: error: "), errors[0]
+    prog = "lnsgen" + (f" {command}" if command else "")
+    assert errors[0].startswith(f"{prog}: error: "), errors[0]
     assert re.search(match, errors[0]), errors[0]
     assert stdout == ""  # nothing was generated
 
 
-def _run_in_process(module, args, capsys):
-    """``main(args)`` of the CLI; an exception other than SystemExit fails the test (it would
-    be a traceback on the command line)."""
-    main = importlib.import_module(MAIN_MODULES.get(module, "lnsgen." + module)).main
+def _argv(command, args):
+    return ([command] if command else []) + list(args)
+
+
+@pytest.mark.parametrize("command, args, match", CLI_CASES)
+def test_cli_bad_argument(command, args, match, capsys):
+    """``lnsgen.cli.main`` in this process; an exception other than SystemExit fails the test
+    (it would be a traceback on the command line)."""
     with pytest.raises(SystemExit) as info:
-        main(args)
+        main(_argv(command, args))
     out, err = capsys.readouterr()
-    return info.value.code, out, err
+    _check_cli_error(info.value.code, out, err, command, match)
 
 
-@pytest.mark.parametrize("module, args, match", CLI_CASES)
-def test_cli_bad_argument(module, args, match, capsys):
-    _check_cli_error(*_run_in_process(module, args, capsys), module, match)
-
-
-@pytest.mark.parametrize("module", sorted({p.values[0] for p in CLI_CASES}))
-def test_cli_exit_status_from_the_shell(module):
-    """The first case of each CLI through ``python -m``: status 2, one line, no traceback."""
-    _, args, match = next(p.values for p in CLI_CASES if p.values[0] == module)
-    proc = subprocess.run([sys.executable, "-m", "lnsgen." + module, *args], capture_output=True, text=True,
-                          timeout=120, check=False)
-    _check_cli_error(proc.returncode, proc.stdout, proc.stderr, module, match)
+@pytest.mark.parametrize("command", ["verilog", "bench", "formal", "train-run"])
+def test_cli_exit_status_from_the_shell(command):
+    """The first case of some commands through the ``lnsgen`` console script: status 2, one
+    line, no traceback."""
+    _, args, match = next(p.values for p in CLI_CASES if p.values[0] == command)
+    lnsgen = pathlib.Path(sys.executable).with_name("lnsgen")
+    proc = subprocess.run([str(lnsgen), *_argv(command, args)], capture_output=True,
+                          text=True, timeout=120, check=False)
+    _check_cli_error(proc.returncode, proc.stdout, proc.stderr, command, match)
 
 
 # Numeric ranges, by hypothesis ---------------------------------------------------------------------
@@ -414,7 +434,7 @@ def test_bench_stall_probability_range(idle, stall):
     if 0 <= idle < 1:
         return  # a valid value would start a simulation: covered by the benches
     with pytest.raises(ValueError, match=r"^idle must be in \[0, 1\)"):
-        run_bench("mul", F8, sim="icarus", vectors=1, idle=idle, stall=stall)
+        run_bench(MUL8, sim="icarus", vectors=1, idle=idle, stall=stall)
 
 
 @settings(max_examples=60, deadline=None)

@@ -11,8 +11,9 @@ from amaranth.hdl import Fragment, Module, Signal
 from amaranth.sim import Simulator
 
 from lnsgen import golden
+from lnsgen.cli import main
 from lnsgen.golden import LNSFormat
-from lnsgen.hdl import build_unit
+from lnsgen.spec import resolve
 from lnsgen.verification.formal import (
     DropValidOnStall,
     FormalTop,
@@ -21,7 +22,6 @@ from lnsgen.verification.formal import (
     pipeline_valid_bits,
     run_sby,
 )
-from lnsgen.verification.formal.__main__ import main
 from lnsgen.verification.formal.sby import missing_tools, read_vcd
 from lnsgen.verification.formal.spec import div_spec, mul_spec
 
@@ -48,15 +48,15 @@ def run(proof: Proof):
 @pytest.mark.parametrize("unit, stages", [("mul", 1), ("div", 1), ("add", 5), ("from-fp16", 5),
                                           ("to-fp32", 5)])
 def test_stage_valid_bits_are_found(unit, stages):
-    dut = build_unit(unit, F8)
+    dut = resolve(unit, fmt=F8).build()
     bits = pipeline_valid_bits(Fragment.get(dut, None))
     assert [b.name for b in bits] == [f"stage{k}_valid" for k in range(stages)]
-    wrapped = DropValidOnStall(build_unit(unit, F8))
+    wrapped = DropValidOnStall(resolve(unit, fmt=F8).build())
     assert len(pipeline_valid_bits(Fragment.get(wrapped, None))) == stages
 
 
 def test_formal_top_validates_arguments():
-    unit = build_unit("mul", F8)
+    unit = resolve("mul", fmt=F8).build()
     with pytest.raises(ValueError, match=r"check must be one of \['cover', 'equiv', 'protocol', 'sums', 'tiles'\]"):
         FormalTop(unit, checks=["liveness"])
     with pytest.raises(ValueError, match="the 'equiv' check needs a spec"):
@@ -64,19 +64,19 @@ def test_formal_top_validates_arguments():
     with pytest.raises(ValueError, match="latency must be an integer of at least 1, not 0"):
         FormalTop(unit, latency=0)
     with pytest.raises(ValueError, match="its property set is 'sums', not 'protocol'"):
-        Proof("acc", F8, "protocol", 3)
-    with pytest.raises(ValueError, match="'sums' applies to"):
-        Proof("mul", F8, "sums", 3)
+        Proof(resolve("acc", fmt=F8), "protocol", 3)
+    with pytest.raises(ValueError, match="'sums' applies to unit kinds"):
+        Proof(resolve("mul", fmt=F8), "sums", 3)
     with pytest.raises(ValueError, match="its property sets are 'tiles' and 'cover', not 'protocol'"):
-        Proof("mm2x2", F8, "protocol", 3)
-    with pytest.raises(ValueError, match="'tiles' applies to"):
-        Proof("add", F8, "tiles", 3)
-    with pytest.raises(ValueError, match="the 'shallow-fifo' bug does not apply to the 'mul'"):
-        Proof("mul", F8, "protocol", 3, bug="shallow-fifo")
-    with pytest.raises(ValueError, match="the 'drop-valid' bug does not apply to the 'mm2x2'"):
-        Proof("mm2x2", F8, "tiles", 3, bug="drop-valid")
-    with pytest.raises(ValueError, match="not built for lns16_i5f10: its tables are limited"):
-        Proof("add", F16, "equiv", 7)
+        Proof(resolve("mm2x2", fmt=F8), "protocol", 3)
+    with pytest.raises(ValueError, match="'tiles' applies to unit kinds"):
+        Proof(resolve("add", fmt=F8), "tiles", 3)
+    with pytest.raises(ValueError, match="the 'shallow-fifo' bug does not apply to the mul_i3f4"):
+        Proof(resolve("mul", fmt=F8), "protocol", 3, bug="shallow-fifo")
+    with pytest.raises(ValueError, match="the 'drop-valid' bug does not apply to the mm2x2_i3f4"):
+        Proof(resolve("mm2x2", fmt=F8), "tiles", 3, bug="drop-valid")
+    with pytest.raises(ValueError, match="the reference model of add_i5f10 is too large"):
+        Proof(resolve("add", fmt=F16), "equiv", 7)
 
 
 @pytest.mark.parametrize("spec, model", [(mul_spec, golden.mul), (div_spec, golden.div)])
@@ -140,9 +140,9 @@ def _ids(cases):
 
 
 def _prove(unit, fmt, props):
-    result = run(Proof(unit, fmt, props))  # default depth: latency + 2 (+ 4 for covers)
+    result = run(Proof(resolve(unit, fmt=fmt), props))  # default depth: latency + 2 (+ 4 for covers)
     assert result.result == "PASS", (result.failed, result.log[-2000:])
-    if Proof(unit, fmt, props).mode == "prove":
+    if Proof(resolve(unit, fmt=fmt), props).mode == "prove":
         assert "successful proof by k-induction" in result.log
     return result
 
@@ -164,7 +164,7 @@ def test_proof_passes_slow(unit, fmt, props):
 def test_proof_runs_in_a_folder_under_tmp(tmp_path):
     """YoWASP hides the host's /tmp behind its own scratch folder; the runs must still work there
     (a clean clone under /tmp is how CI runs), because SymbiYosys only gets relative paths."""
-    result = Proof("mul", F8, "protocol").run(work=tmp_path, timeout=300)
+    result = Proof(resolve("mul", fmt=F8), "protocol").run(work=tmp_path, timeout=300)
     assert result.result == "PASS", result.log[-2000:]
 
 
@@ -172,7 +172,7 @@ def test_proof_runs_in_a_folder_under_tmp(tmp_path):
 def test_adder_protocol_needs_the_stage_invariant():
     """Without ``inv_stages`` an unbounded stall hides any state of the inner stages from the
     induction step: the proof stays inconclusive however deep, which is why it exists."""
-    result = run(Proof("add", F8, "protocol", 12, strengthen=False))
+    result = run(Proof(resolve("add", fmt=F8), "protocol", 12, strengthen=False))
     assert result.result == "UNKNOWN"
     assert "latency" in result.failed
 
@@ -181,7 +181,7 @@ def test_adder_protocol_needs_the_stage_invariant():
 def test_array_tiles_need_the_invariants():
     """Without the invariants of :mod:`lnsgen.verification.formal.tiles` a stall freezes any state of
     the grid and FIFOs: induction cannot rule out a deadlock."""
-    result = run(Proof("mm2x2", F8, "tiles", 6, strengthen=False))
+    result = run(Proof(resolve("mm2x2", fmt=F8), "tiles", 6, strengthen=False))
     assert result.result == "UNKNOWN"
     assert "no_deadlock" in result.failed
 
@@ -189,7 +189,7 @@ def test_array_tiles_need_the_invariants():
 def test_array_invariants_find_the_grid_signals():
     """The invariants name the array's and PEs' flags; a renamed one must be an error."""
     from lnsgen.verification.formal.tiles import find_signal
-    frag = Fragment.get(build_unit("mm2x2", F8), None)
+    frag = Fragment.get(resolve("mm2x2", fmt=F8).build(), None)
     assert find_signal(frag, "pe_1_1.ring_done_5").name == "ring_done_5"
     assert find_signal(frag, "fifo1.inner_level").name == "inner_level"
     with pytest.raises(LookupError, match="0 signals 'pe_1_1.ring_done_6'"):
@@ -204,7 +204,7 @@ def test_array_invariants_find_the_grid_signals():
 def test_array_with_shallow_fifos_deadlocks():
     """FIFOs one row shallower than the slots: the output waits for row 0's last result of a
     round while row 1's FIFO is full and the grid stopped: a real deadlock, found from reset."""
-    result = run(Proof("mm2x2", F8, "tiles", 20, bug="shallow-fifo"))
+    result = run(Proof(resolve("mm2x2", fmt=F8), "tiles", 20, bug="shallow-fifo"))
     assert result.result == "FAIL"
     assert "no_deadlock" in result.failed and result.step is not None
     trace = read_vcd(result.trace)
@@ -217,7 +217,7 @@ def test_adder_against_other_tables_fails_with_counterexample():
     """The interp adder checked against the direct tables' phi: they differ at some d (both
     faithful, not identical), and the bounded equivalence check must find such an input."""
     from lnsgen.verification.formal.spec import add_spec
-    top = FormalTop(build_unit("add", F8), checks=["equiv"],
+    top = FormalTop(resolve("add", fmt=F8).build(), checks=["equiv"],
                     spec=functools.partial(add_spec, F8, method="direct"))
     result = run_sby(top, "add_lns8_equiv_wrong_tables", mode="bmc", depth=7, work=WORK,
                      timeout=300)
@@ -231,7 +231,7 @@ def test_converter_against_other_table_fails_with_counterexample():
     some words differently: the bounded check must find one."""
     from lnsgen.golden.ieee import BF16
     from lnsgen.verification.formal.spec import from_float_spec
-    top = FormalTop(build_unit("from-bf16", F8), checks=["equiv"],
+    top = FormalTop(resolve("from-bf16", fmt=F8).build(), checks=["equiv"],
                     spec=functools.partial(from_float_spec, F8, ffmt=BF16, method="interp"))
     result = run_sby(top, "from-bf16_lns8_equiv_wrong_table", mode="bmc", depth=7, work=WORK,
                      timeout=300)
@@ -245,7 +245,7 @@ def test_accumulator_sums_need_the_busy_invariant():
     OUTPUT state with no sum owed, or owing a sum while taking input); with it the sums
     protocol is 1-inductive. Which of the two properties the solver's step counterexample breaks
     first depends on the netlist (the adder's widths changed it once)."""
-    result = run(Proof("acc", F8, "sums", 12, strengthen=False))
+    result = run(Proof(resolve("acc", fmt=F8), "sums", 12, strengthen=False))
     assert result.result == "UNKNOWN"
     assert result.failed and set(result.failed) <= {"valid_needs_sum", "sum_count_range"}
 
@@ -253,7 +253,7 @@ def test_accumulator_sums_need_the_busy_invariant():
 @needs_tools
 def test_accumulator_dropping_valid_fails_with_counterexample():
     """Deep enough for a sum to reach the output (the base case), a dropped output is found."""
-    result = run(Proof("acc", F8, "sums", 40, bug="drop-valid"))
+    result = run(Proof(resolve("acc", fmt=F8), "sums", 40, bug="drop-valid"))
     assert result.result == "FAIL"
     assert "hold" in result.failed and result.step is not None
 
@@ -262,7 +262,7 @@ def test_accumulator_dropping_valid_fails_with_counterexample():
 @needs_tools
 @pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7), ("to-fp16", 7)])
 def test_dropped_valid_fails_with_counterexample(unit, depth):
-    result = run(Proof(unit, F8, "protocol", depth, bug="drop-valid"))
+    result = run(Proof(resolve(unit, fmt=F8), "protocol", depth, bug="drop-valid"))
     assert result.result == "FAIL"
     assert "hold" in result.failed
     trace = read_vcd(result.trace)
@@ -275,7 +275,7 @@ def test_dropped_valid_fails_with_counterexample(unit, depth):
 
 @needs_tools
 def test_dropped_valid_makes_a_cover_unreachable():
-    result = run(Proof("mul", F8, "cover", 5, bug="drop-valid"))
+    result = run(Proof(resolve("mul", fmt=F8), "cover", 5, bug="drop-valid"))
     assert result.result == "FAIL"
     assert result.failed == ["delivery_after_stall (unreached)"]
 
@@ -283,7 +283,7 @@ def test_dropped_valid_makes_a_cover_unreachable():
 @needs_tools
 @pytest.mark.parametrize("unit, depth", [("mul", 3), ("add", 7)])
 def test_wrong_latency_claim_fails(unit, depth):
-    result = run(Proof(unit, F8, "protocol", depth, bug="latency"))
+    result = run(Proof(resolve(unit, fmt=F8), "protocol", depth, bug="latency"))
     assert result.result == "FAIL"
     assert "latency" in result.failed
 
@@ -293,7 +293,7 @@ def test_wrong_reference_model_fails_on_a_saturating_product():
     """The spec without saturation: the counterexample is an input whose product overflows, and
     there the unit (like golden) is right and the broken spec wrong."""
     fmt = F8
-    result = run(Proof("mul", fmt, "equiv", 3, bug="spec"))
+    result = run(Proof(resolve("mul", fmt=fmt), "equiv", 3, bug="spec"))
     assert result.result == "FAIL" and result.failed == ["equiv"]
     trace = read_vcd(result.trace)
     s = result.step
@@ -309,44 +309,42 @@ def test_wrong_reference_model_fails_on_a_saturating_product():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--format", "3"], "expected INT_BITS:FRAC_BITS such as 3:4, not '3'"),
-    (["--format", "11:4"], "int_bits must be an integer in [1, 10], not 11"),
-    (["--unit", "fma"], "invalid choice: 'fma'"),
-    (["--unit", "mm3x3"], "invalid choice: 'mm3x3'"),
-    (["--depth", "0"], "expected a positive integer, not '0'"),
+    (["--int-bits", "11"], "--int-bits must be an integer in [1, 10], not 11"),
+    (["fma"], "unit must be a kind"),
+    (["mm3x3"], "unit must be a kind"),
+    (["--depth", "0"], "expected an integer >= 1, not '0'"),
     (["--props", "liveness"], "invalid choice: 'liveness'"),
-    (["--inject-bug", "spec", "--unit", "add"], "no proof matches"),
+    (["add", "--inject-bug", "spec"], "no proof applies"),
 ])
 def test_cli_rejects_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(args)
+        main(["formal", *args])
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("python -m verification.formal: error: ")
+    assert err[-1].startswith("lnsgen formal: error: ")
     assert message in err[-1]
 
 
 @needs_tools
 def test_cli_prints_table_and_writes_report(tmp_path, capsys):
-    report = tmp_path / "formal.json"
-    code = main(["--unit", "mul", "--format", "3:4", "--props", "protocol", "equiv",
-                 "--work", str(WORK / "cli"), "--report", str(report)])
+    code = main(["formal", "mul", "--int-bits", "3", "--frac-bits", "4", "--props", "protocol",
+                 "equiv", "-o", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0
-    assert out.splitlines()[0].split() == ["unit", "format", "props", "mode", "depth", "result",
+    assert out.splitlines()[0].split() == ["unit", "props", "mode", "depth", "result",
                                            "seconds"]
-    rows = json.loads(report.read_text())
+    rows = json.loads((tmp_path / "reports" / "formal.json").read_text())
     assert [(r["unit"], r["format"], r["props"], r["mode"], r["depth"], r["result"])
-            for r in rows] == [("mul", "lns8_i3f4", "protocol", "prove", 3, "PASS"),
-                               ("mul", "lns8_i3f4", "equiv", "prove", 3, "PASS")]
+            for r in rows] == [("mul_i3f4", "lns8_i3f4", "protocol", "prove", 3, "PASS"),
+                               ("mul_i3f4", "lns8_i3f4", "equiv", "prove", 3, "PASS")]
 
 
 @needs_tools
 def test_cli_injected_bug_exits_1_and_shows_counterexample(tmp_path, capsys):
-    code = main(["--unit", "mul", "--format", "3:4", "--props", "protocol",
-                 "--inject-bug", "drop-valid", "--work", str(WORK / "cli-bug"),
-                 "--report", str(tmp_path / "bug.json")])
+    code = main(["formal", "mul", "--int-bits", "3", "--frac-bits", "4", "--props", "protocol",
+                 "--inject-bug", "drop-valid", "-o", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
     assert "FAIL" in out and "hold" in out
     assert "trace.vcd" in out
+    assert (tmp_path / "reports" / "formal-bug.json").exists()

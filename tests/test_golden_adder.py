@@ -408,18 +408,19 @@ def test_gaussian_log_rejects_bad_parameters(kwargs, match):
 
 
 def run_cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "lnsgen.golden.error", *map(str, args)],
-                          check=False, capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    lnsgen = Path(sys.executable).with_name("lnsgen")  # the console script
+    return subprocess.run([str(lnsgen), "error", *map(str, args)], check=False,
+                          capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
 @pytest.mark.parametrize("args, message", [
     (["--int-bits", 0, "--frac-bits", 4], "--int-bits must be an integer in [1, 10], not 0"),
-    (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"], "--method: invalid choice: 'foo'"),
+    (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"],
+     "--method must be one of direct, interp; not 'foo'"),
     (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25],
-     "--max-error: expected a number in [0.51, 4], not '0.25'"),
+     "--max-error must be a number in [0.51, 4], not 0.25"),
     (["--int-bits", 10, "--frac-bits", 23], "--int-bits + --frac-bits must be at most 31"),
-    (["--int-bits", "x", "--frac-bits", 4], "invalid int value"),
+    (["--int-bits", "x", "--frac-bits", 4], "expected an integer, not 'x'"),
 ])
 def test_cli_bad_parameters_exit_2_with_one_line(args, message):
     proc = run_cli(*args)
@@ -428,15 +429,14 @@ def test_cli_bad_parameters_exit_2_with_one_line(args, message):
     assert "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and errors[0] == proc.stderr.splitlines()[-1]
-    assert errors[0].startswith("python -m golden.error: error: ") and message in errors[0]
+    assert errors[0].startswith("lnsgen error: error: ") and message in errors[0]
 
 
 def test_cli_reports_plots_and_writes_json(tmp_path):
     import json
 
-    png, out = tmp_path / "err.png", tmp_path / "err.json"
-    proc = run_cli("--int-bits", 3, "--frac-bits", 4, "--method", "all",
-                   "--plot", png, "--json", out)
+    png, out = tmp_path / "reports" / "phi_error.png", tmp_path / "reports" / "phi_error.json"
+    proc = run_cli("--int-bits", 3, "--frac-bits", 4, "--method", "all", "-o", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert png.stat().st_size > 1000 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     data = json.loads(out.read_text())
@@ -456,8 +456,9 @@ def test_cli_reports_plots_and_writes_json(tmp_path):
     assert "phi+" in proc.stdout and "phi-" in proc.stdout
 
 
-def test_cli_skips_direct_for_wide_fractions_with_all():
-    proc = run_cli("--int-bits", 1, "--frac-bits", 17, "--method", "all")
+def test_cli_skips_direct_for_wide_fractions_with_all(tmp_path):
+    proc = run_cli("--int-bits", 1, "--frac-bits", 17, "--method", "all", "--no-plot",
+                   "-o", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "direct skipped: frac_bits=17 > 16" in proc.stdout
     assert not any(line.startswith("direct ") for line in proc.stdout.splitlines())

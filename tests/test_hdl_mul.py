@@ -4,6 +4,7 @@ The cocotb benches in verification/ are the verification of record; these catch 
 and parameter errors in a second.
 """
 
+import pathlib
 import subprocess
 import sys
 
@@ -13,7 +14,9 @@ from amaranth.sim import Simulator
 
 from lnsgen import golden
 from lnsgen.golden import LNSFormat
-from lnsgen.hdl import LNSMultiplier, build_unit, to_verilog
+from lnsgen.hdl import LNSMultiplier
+from lnsgen.spec import SpecError, UnitSpec, resolve
+from lnsgen.verilog import generate
 
 
 @pytest.mark.parametrize("divide", [False, True])
@@ -57,12 +60,12 @@ def test_parameters_are_validated():
         LNSMultiplier((5, 10))
     with pytest.raises(TypeError, match="divide must be a bool"):
         LNSMultiplier(LNSFormat(int_bits=5, frac_bits=10), divide="yes")
-    with pytest.raises(ValueError, match=r"unit must be one of \[.*'mul'.*\], not 'fma'"):
-        build_unit("fma", LNSFormat(int_bits=5, frac_bits=10))
+    with pytest.raises(SpecError, match=r"unit must be a kind \(mul, .*; not 'fma'"):
+        resolve("fma")
 
 
 def test_verilog_ports_and_no_source_paths():
-    text = to_verilog(build_unit("mul", LNSFormat(int_bits=5, frac_bits=10)), "lns_mul")
+    text = generate(UnitSpec("mul", int_bits=5, frac_bits=10))
     for port in ["input [31:0] i__payload", "output [15:0] o__payload", "input i__valid",
                  "output i__ready", "output o__valid", "input o__ready", "input clk", "input rst"]:
         assert port in text
@@ -70,7 +73,8 @@ def test_verilog_ports_and_no_source_paths():
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "lnsgen.hdl", *args], capture_output=True, text=True,
+    lnsgen = pathlib.Path(sys.executable).with_name("lnsgen")  # the console script
+    return subprocess.run([str(lnsgen), "verilog", *args], capture_output=True, text=True,
                           check=False)
 
 
@@ -78,19 +82,22 @@ def test_cli_writes_verilog(tmp_path):
     out = tmp_path / "v" / "m.v"
     result = run_cli("div", "--int-bits", "6", "--frac-bits", "9", "-o", str(out))
     assert result.returncode == 0, result.stderr
-    assert "module lns_div(" in out.read_text()
+    text = out.read_text()
+    assert "module lnsgen_div_i6f9(" in text
+    assert text.startswith("// lnsgen ") and "// latency: 1 cycles" in text
+    assert (tmp_path / "v" / "lnsgen.vlt").read_text().startswith("`verilator_config")
 
 
 @pytest.mark.parametrize("args, message", [
     (["mul", "--int-bits", "0"], "--int-bits must be an integer in [1, 10], not 0"),
     (["mul", "--frac-bits", "24"], "--frac-bits must be an integer in [1, 23], not 24"),
     (["mul", "--int-bits", "10", "--frac-bits", "23"], "must be at most 31"),
-    (["mul", "--int-bits", "five"], "invalid int value: 'five'"),
-    (["fma"], "invalid choice: 'fma'"),
+    (["mul", "--int-bits", "five"], "expected an integer, not 'five'"),
+    (["fma"], "unit must be a kind"),
 ])
 def test_cli_rejects_bad_parameters_without_traceback(args, message):
     result = run_cli(*args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("python -m hdl: error:")
+    assert result.stderr.strip().splitlines()[-1].startswith("lnsgen verilog: error:")

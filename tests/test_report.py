@@ -6,22 +6,27 @@ import json
 import numpy as np
 import pytest
 
+from lnsgen.cli import main
 from lnsgen.golden import LNSFormat
-from lnsgen.synth import htmlreport
+from lnsgen.spec import UnitSpec, resolve
 from lnsgen.synth.htmlreport import find_chromium, pareto_front, screenshot, write_report
 
 SMALL = LNSFormat(int_bits=3, frac_bits=4)
+MUL8 = UnitSpec("mul", fmt=SMALL)
 
 
 def _sweep_result(unit, frac_bits, method, max_ulp, lut4, area, ebr=0):
-    fmt = LNSFormat(int_bits=5, frac_bits=frac_bits)
+    spec = resolve(unit, int_bits=5, frac_bits=frac_bits)
+    fmt = spec.fmt
     return {
-        "key": f"{unit}/{fmt.name}", "status": "ok", "unit": unit, "format": fmt.name,
+        "key": spec.name, "status": "ok", "unit": spec.label, "name": spec.name,
+        "kind": spec.kind, "spec": spec.to_dict(), "format": fmt.name,
         "int_bits": 5, "frac_bits": frac_bits, "width": fmt.width, "nodsp": False,
         "method": method, "latency": 5 if method != "exact" else 1,
         "accuracy": {"method": method, "max_ulp": max_ulp, "mean_ulp": max_ulp / 4,
                      "max_rel_error": 2.0 ** (max_ulp * 2.0 ** -frac_bits) - 1.0},
-        "fpga": {"unit": unit, "format": fmt.name, "latency": 5, "ring_ff": 40,
+        "fpga": {"unit": spec.label, "spec": spec.to_dict(), "format": fmt.name, "latency": 5,
+                 "ring_ff": 40,
                  "ecp5": {"lut4": lut4, "ccu2c": 10, "dsp": 0, "ebr": ebr, "ff": 100,
                           "fmax_mhz": 100.0},
                  "ice40": {"lut4": 2 * lut4, "cells": 3 * lut4, "fmax_mhz": 80.0}},
@@ -33,14 +38,13 @@ def _sweep_result(unit, frac_bits, method, max_ulp, lut4, area, ebr=0):
 def reports(tmp_path):
     """A report folder with one bench result, one synthesis entry and a small sweep."""
     (tmp_path / "sim").mkdir()
+    mul = MUL8.to_dict()
     (tmp_path / "sim" / "mul-lns8-icarus.json").write_text(json.dumps(
-        {"model": "mul", "int_bits": 3, "frac_bits": 4, "sim": "icarus", "vectors": 65536,
-         "mismatches": 0}))
+        {"spec": mul, "variant": None, "sim": "icarus", "vectors": 65536, "mismatches": 0}))
     (tmp_path / "sim" / "broken.json").write_text(json.dumps(
-        {"model": "broken-mul", "int_bits": 3, "frac_bits": 4, "sim": "icarus", "vectors": 9,
-         "mismatches": 9}))
+        {"spec": mul, "variant": "wraps", "sim": "icarus", "vectors": 9, "mismatches": 9}))
     (tmp_path / "synth.json").write_text(json.dumps([
-        {"key": "mul/lns8_i3f4", "unit": "mul", "format": "lns8_i3f4", "int_bits": 3,
+        {"key": "mul_i3f4", "unit": "mul", "spec": mul, "format": "lns8_i3f4", "int_bits": 3,
          "frac_bits": 4, "latency": 1, "ring_ff": 24, "nodsp": False,
          "ecp5": {"lut4": 20, "ccu2c": 8, "dsp": 0, "ebr": 0, "ff": 33, "fmax_mhz": 126.0},
          "ice40": {"lut4": 27, "cells": 80, "fmax_mhz": 145.4},
@@ -49,7 +53,7 @@ def reports(tmp_path):
                _sweep_result("add-direct", 6, "direct", 0.5, 150, 40000, ebr=1),
                _sweep_result("add", 10, "interp", 0.9, 700, 150000),
                _sweep_result("add-direct", 10, "direct", 0.5, 250, 160000, ebr=18),
-               {"key": "acc/lns12_i5f6", "point": {"unit": "acc"}, "status": "error",
+               {"key": "acc_i5f6", "point": {"spec": {"kind": "acc"}}, "status": "error",
                 "error": "SynthError: nextpnr failed"}]
     (tmp_path / "sweep.json").write_text(json.dumps(
         {"generated": "now", "results": results,
@@ -71,13 +75,13 @@ def test_report_tables_and_plots(reports, tmp_path):
     page, md = html_path.read_text(), md_path.read_text()
     # The multiplier row joins bench and synthesis; the sweep gives the adders.
     assert "65,536 (icarus 65,536)" in page and "pass" in page
-    assert "broken" not in page
+    assert "65,545" not in page  # the run against a wrong model is not counted
     assert "| mul | lns8_i3f4 | 1 | exact | 20 + 8 | 0 | 0 | 9 | 126.0 |" in md
-    assert "| add-direct | lns16_i5f10 | 5 | 0.500 / 0.125 | 250 + 10 | 0 | 18 | 60 |" in md
+    assert "| add_direct | lns16_i5f10 | 5 | 0.500 / 0.125 | 250 + 10 | 0 | 18 | 60 |" in md
     # No bench ran the adders: said so rather than left blank.
     assert md.count("not run") >= 4
     assert "teaching standard-cell library" in page and "teaching standard-cell library" in md
-    assert "acc/lns12_i5f6: SynthError: nextpnr failed" in page
+    assert "acc_i5f6: SynthError: nextpnr failed" in page
     # Self-contained: three embedded PNGs, no external references.
     assert page.count('src="data:image/png;base64,') == 3
     assert "http://" not in page.replace("http://www.w3.org", "")
@@ -99,10 +103,10 @@ def test_report_with_nothing_run(tmp_path):
 
 
 def test_cli_writes_report_elsewhere(tmp_path, capsys):
-    assert htmlreport.main(["--out", str(tmp_path), "--phi-format", "3:4"]) == 0
-    assert (tmp_path / "report.html").exists()
+    assert main(["report", "-o", str(tmp_path), "--int-bits", "3", "--frac-bits", "4"]) == 0
+    assert (tmp_path / "reports" / "report.html").exists()
     with pytest.raises(SystemExit):
-        htmlreport.main(["--out", str(tmp_path), "--phi-format", "3"])
+        main(["report", "-o", str(tmp_path), "--int-bits", "30"])
 
 
 @pytest.mark.skipif(find_chromium() is None,

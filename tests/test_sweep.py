@@ -8,7 +8,9 @@ import shutil
 
 import pytest
 
+from lnsgen.cli import main
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import SpecError, UnitSpec
 from lnsgen.synth import sweep
 from lnsgen.synth.sweep import Point, comparable, grid, load_config, run_sweep
 
@@ -16,80 +18,89 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 # YoWASP tools map /tmp differently from the host: keep their files inside the project.
 BUILD = ROOT / "build" / "test-sweep"
 SMALL = LNSFormat(int_bits=3, frac_bits=4)
+MUL8 = UnitSpec("mul", fmt=SMALL)
+# A valid spec that cannot be built: a direct LNS-to-fp32 table of 2**20 entries.
+BAD = Point(UnitSpec("to-float", float="fp32", int_bits=3, frac_bits=20, method="direct"))
 
 
 # Points and configs --------------------------------------------------------------------------
 
 
-def test_grid_is_the_product_and_maps_methods_to_units():
-    points = grid(unit=["add", "mul"], method=["interp", "direct"], format=["3:4", "5:6"])
-    assert [(p.unit, p.int_bits, p.frac_bits) for p in points] == [
-        ("add", 3, 4), ("add", 5, 6), ("add-direct", 3, 4), ("add-direct", 5, 6),
-        ("mul", 3, 4), ("mul", 5, 6)]  # mul has no method: once, not twice
-    assert grid(unit="acc", compensated=[False, True], format="5:10")[1].unit == "acc-kahan"
-    # A compensated axis keeps units without a compensated variant once; array goes with mm.
-    units = [p.unit for p in grid(unit=["mm", "mul"], array=[2, 4], compensated=[False, True],
-                                  format="5:10")]
-    assert units == ["mm2x2", "mm4x4", "mm2x2-kahan", "mm4x4-kahan", "mul"]
+def test_grid_is_the_product_and_applies_axes_to_the_kinds_that_have_them():
+    points = grid(["add", "mul"], {"method": ["interp", "direct"], "int_bits": [3, 5],
+                                   "frac_bits": 4})
+    # Axes vary in the order given (the last fastest); mul has no method: once per format.
+    assert [p.key for p in points] == ["add_i3f4", "add_i5f4", "add_i3f4_direct",
+                                       "add_i5f4_direct", "mul_i3f4", "mul_i5f4"]
+    assert grid("acc", {"compensated": [False, True]})[1].key == "acc_i5f10_kahan"
+    keys = [p.key for p in grid(["mm", "mul"], {"rows": [2, 3], "compensated": [False, True]})]
+    assert keys == ["mm2x4_i5f10", "mm2x4_i5f10_kahan", "mm3x4_i5f10", "mm3x4_i5f10_kahan",
+                    "mul_i5f10"]
+    assert [p.key for p in grid("mm4x4-kahan", nodsp=[False, True])] == [
+        "mm4x4_i5f10_kahan", "mm4x4_i5f10_kahan/nodsp"]
 
 
-def test_grid_rejects_a_combination_the_catalogue_lacks():
-    with pytest.raises(ValueError, match="no unit 'add-direct' with compensated=True"):
-        grid(unit="add", method="direct", compensated=True, format="3:4")
-    with pytest.raises(ValueError, match="expected a format INT_BITS:FRAC_BITS"):
-        grid(unit="mul", format="3.4")
+def test_grid_rejects_what_applies_to_no_unit_and_bad_values():
+    with pytest.raises(SpecError, match="parameter 'rows' applies to none of the units add"):
+        grid("add", {"rows": 2})
+    with pytest.raises(SpecError, match=r"frac_bits must be an integer in \[1, 23\], not -1"):
+        grid("mul", {"frac_bits": -1})
+    with pytest.raises(SpecError, match="unit must be a kind"):
+        grid("mm3x3")
 
 
-def test_point_validates_format_and_round_trips():
-    with pytest.raises(ValueError, match="frac_bits"):
-        Point("mul", 3, -1)
-    p = Point("add", 5, 10, nodsp=True, targets=["ecp5"])
-    assert p.key == "add/lns16_i5f10/nodsp" and p.targets == ("ecp5",)
+def test_point_round_trips():
+    p = Point(UnitSpec("add", int_bits=5, frac_bits=10), nodsp=True, targets=["ecp5"])
+    assert p.key == "add_i5f10/nodsp" and p.targets == ("ecp5",)
     assert Point.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    with pytest.raises(TypeError, match="spec must be an lnsgen.spec.UnitSpec"):
+        Point("add")
 
 
 def test_config_file(tmp_path):
     config = tmp_path / "sweep.toml"
-    config.write_text('[grid]\nunit = ["mul", "add"]\nformat = ["3:4"]\n\n'
-                      '[[point]]\nunit = "acc"\ncompensated = true\nformat = "5:10"\n'
+    config.write_text('[grid]\nunit = ["mul", "add"]\nint_bits = 3\nfrac_bits = 4\n\n'
+                      '[[point]]\nunit = "acc"\ncompensated = true\n'
                       'targets = ["ecp5"]\nasic = false\n')
     points = load_config(config)
-    assert [p.key for p in points] == ["mul/lns8_i3f4", "add/lns8_i3f4", "acc-kahan/lns16_i5f10"]
+    assert [p.key for p in points] == ["mul_i3f4", "add_i3f4", "acc_i5f10_kahan"]
     assert points[-1].targets == ("ecp5",) and not points[-1].asic
-    config.write_text('[grid]\nunit = ["mul"]\nformats = ["3:4"]\n')
-    with pytest.raises(ValueError, match=r"unknown keys \['\[grid\].formats'\]"):
+    config.write_text('[grid]\nunit = ["mul"]\nformat = ["3:4"]\n')
+    with pytest.raises(ValueError, match=r"unknown keys \['\[grid\].format'\]"):
         load_config(config)
 
 
 def test_the_sweep_of_make_sweep_loads():
     points = load_config(ROOT / "synth" / "sweep.toml")
-    assert len(points) == 11 and Point("add-direct", 5, 10) in points
+    assert len(points) == 11
+    assert Point(UnitSpec("add", int_bits=5, frac_bits=10, method="direct")) in points
 
 
 def test_cli_rejects_unknown_unit(capsys):
     with pytest.raises(SystemExit) as exc:
-        sweep.main(["--unit", "mul", "nope", "--format", "3:4"])
+        main(["sweep", "mul", "nope", "--int-bits", "3", "--frac-bits", "4"])
     assert exc.value.code == 2
-    assert "unknown unit(s) ['nope']" in capsys.readouterr().err
+    assert "unit must be a kind" in capsys.readouterr().err
 
 
 # Cache keys ------------------------------------------------------------------------------------
 
 
 def test_source_files_follow_the_units_imports():
-    names = {str(p.relative_to(ROOT)) for p in sweep.source_files("mul")}
-    assert {"hdl/mul.py", "golden/format.py", "hdl/units.py", "synth/flow.py"} <= names
+    mul, add = UnitSpec("mul"), UnitSpec("add")
+    names = {str(p.relative_to(ROOT)) for p in sweep.source_files(mul)}
+    assert {"hdl/mul.py", "golden/format.py", "lnsgen/spec.py", "synth/flow.py"} <= names
     assert "hdl/adder.py" not in names  # an adder edit leaves multiplier results cached
-    assert sweep.source_digest("mul") != sweep.source_digest("add")
-    adder = {str(p.relative_to(ROOT)) for p in sweep.source_files("add")}
+    assert sweep.source_digest(mul) != sweep.source_digest(add)
+    adder = {str(p.relative_to(ROOT)) for p in sweep.source_files(add)}
     assert {"hdl/adder.py", "golden/gaussian.py", "golden/error.py"} <= adder
 
 
 def test_cache_key_changes_with_point_tools_and_source():
-    p, env = Point("mul", 3, 4), {"yosys": "Yosys 0.70"}
+    p, env = Point(MUL8), {"yosys": "Yosys 0.70"}
     key = sweep.cache_key(p, env, "src")
-    assert key == sweep.cache_key(Point("mul", 3, 4), dict(env), "src")
-    assert key != sweep.cache_key(Point("mul", 3, 5), env, "src")
+    assert key == sweep.cache_key(Point(UnitSpec("mul", fmt=SMALL)), dict(env), "src")
+    assert key != sweep.cache_key(Point(MUL8.replace(frac_bits=5)), env, "src")
     assert key != sweep.cache_key(p, {"yosys": "Yosys 0.71"}, "src")
     assert key != sweep.cache_key(p, env, "src2")
 
@@ -99,8 +110,8 @@ def test_cache_key_changes_with_point_tools_and_source():
 
 def _points():
     # The smallest real points: two 8-bit units on ECP5 and iCE40 (and the ASIC flow when its
-    # liberty is installed), plus a point whose unit does not exist, which must fail alone.
-    return [Point("mul", 3, 4), Point("div", 3, 4), Point("no-such-unit", 3, 4)]
+    # liberty is installed), plus a point that cannot be built, which must fail alone.
+    return [Point(MUL8), Point(UnitSpec("div", fmt=SMALL)), BAD]
 
 
 def test_sweep_serial_and_on_a_two_worker_local_cluster():
@@ -121,7 +132,7 @@ def test_sweep_serial_and_on_a_two_worker_local_cluster():
 
     # Real numbers.
     mul = serial.results[0]
-    assert mul["status"] == "ok" and mul["key"] == "mul/lns8_i3f4"
+    assert mul["status"] == "ok" and mul["key"] == "mul_i3f4"
     assert mul["accuracy"]["max_ulp"] == 0.0 and mul["latency"] == 1
     assert mul["fpga"]["ecp5"]["lut4"] > 0 and mul["fpga"]["ecp5"]["fmax_mhz"] > 0
     assert mul["fpga"]["ice40"]["cells"] > 0
@@ -133,7 +144,7 @@ def test_sweep_serial_and_on_a_two_worker_local_cluster():
     for run in (serial, first, again):
         bad = run.results[2]
         assert bad["status"] == "error"
-        assert "unit must be one of" in bad["error"] and "no-such-unit" in bad["error"]
+        assert "method='direct' needs a table of" in bad["error"]
         assert [r["status"] for r in run.results[:2]] == ["ok", "ok"]
         assert run.failed == 1
 
@@ -152,11 +163,11 @@ def test_sweep_serial_and_on_a_two_worker_local_cluster():
 
 
 def test_reports_are_written(tmp_path):
-    ok = {"key": "mul/lns8_i3f4", "point": Point("mul", 3, 4).to_dict(), "status": "ok",
+    ok = {"key": "mul_i3f4", "point": Point(MUL8).to_dict(), "status": "ok",
           "unit": "mul", "format": "lns8_i3f4", "int_bits": 3, "frac_bits": 4, "nodsp": False,
-          "method": "exact", "latency": 1, "accuracy": sweep.accuracy("mul", SMALL),
+          "method": "exact", "latency": 1, "accuracy": sweep.accuracy(MUL8),
           "fpga": None, "asic": {"status": "not run", "reason": "not asked"}}
-    bad = sweep.evaluate_point(Point("no-such-unit", 3, 4).to_dict(), str(BUILD))
+    bad = sweep.evaluate_point(BAD.to_dict(), str(BUILD))
     run = sweep.SweepRun(results=[ok, bad], mode="serial", workers=1, wall_s=1.0,
                          cache_hits=0, computed=2, failed=1)
     json_path, md_path = sweep.write_reports(run, tmp_path, merge_synth=False)
@@ -164,5 +175,5 @@ def test_reports_are_written(tmp_path):
     assert doc["stats"]["points"] == 2 and doc["stats"]["failed"] == 1
     text = md_path.read_text()
     assert "| mul | lns8_i3f4 | exact | 1 | 0.000 |" in text
-    assert "error: ValueError: unit must be one of" in text
+    assert "error: ValueError: method='direct' needs a table of" in text
     assert "teaching standard-cell library" in text

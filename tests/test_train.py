@@ -247,11 +247,12 @@ def test_cli_rejects_bad_arguments_in_one_line(argv, match, capsys):
 
 
 def test_cli_subprocess_bad_mode_and_synthetic_run(tmp_path):
-    bad = subprocess.run([sys.executable, "-m", "lnsgen.golden.train", "--mode", "bf16"],
+    lnsgen = str(Path(sys.executable).with_name("lnsgen"))  # the console script
+    bad = subprocess.run([lnsgen, "train-run", "--mode", "bf16"],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and bad.stdout == ""
     out = tmp_path / "run.json"
-    ok = subprocess.run([sys.executable, "-m", "lnsgen.golden.train", "--mode", "lns-kahan", "--data",
+    ok = subprocess.run([lnsgen, "train-run", "--mode", "lns-kahan", "--data",
                          "synthetic", "--epochs", "2", "--hidden", "8", "--batch", "16",
                          "--frac-bits", "8", "--json", str(out)],
                         capture_output=True, text=True, cwd=ROOT, check=False)

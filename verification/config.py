@@ -21,6 +21,11 @@ class _JsonConfig:
     def from_json(cls, text: str):
         return cls(**json.loads(text))
 
+    def unit_spec(self):
+        """The :class:`lnsgen.spec.UnitSpec` of :attr:`spec`."""
+        from lnsgen.spec import UnitSpec
+        return UnitSpec.from_dict(self.spec)
+
 
 @dataclasses.dataclass(frozen=True)
 class BenchConfig(_JsonConfig):
@@ -28,10 +33,11 @@ class BenchConfig(_JsonConfig):
 
     Attributes
     ----------
-    model : str
-        Key of :data:`lnsgen.verification.models.MODELS` giving stimuli and the golden reference.
-    int_bits, frac_bits : int
-        The LNS format.
+    spec : dict
+        The unit's :class:`lnsgen.spec.UnitSpec` as a dict (:meth:`~lnsgen.spec.UnitSpec.to_dict`).
+    variant : str or None
+        A deliberately wrong reference of :data:`lnsgen.verification.models.VARIANTS`, or None
+        for the unit's own golden model.
     vectors : int or None
         Random vectors after the corner cases; None for every input combination.
     seed : int
@@ -46,10 +52,9 @@ class BenchConfig(_JsonConfig):
         Where the bench writes its JSON summary.
     """
 
-    model: str
-    int_bits: int
-    frac_bits: int
+    spec: dict
     vectors: int | None
+    variant: str | None = None
     seed: int = 1
     idle: float = 0.2
     stall: float = 0.2
@@ -65,10 +70,10 @@ class SoakConfig(_JsonConfig):
 
     Attributes
     ----------
-    model : str
-        Key of :data:`lnsgen.verification.models.MODELS` (stimuli and golden reference).
-    int_bits, frac_bits : int
-        The LNS format.
+    spec : dict
+        The unit's :class:`lnsgen.spec.UnitSpec` as a dict.
+    variant : str or None
+        A deliberately wrong reference (see :class:`BenchConfig`), or None.
     operands : int
         Input beats to push through the unit, at least (values summed, for accumulators;
         beats of tile passes, for systolic arrays).
@@ -84,11 +89,10 @@ class SoakConfig(_JsonConfig):
         As for :class:`BenchConfig`.
     """
 
-    model: str
-    int_bits: int
-    frac_bits: int
+    spec: dict
     operands: int
     resets: int
+    variant: str | None = None
     seed: int = 1
     latency: int = 1
     max_burst: int = 20_000

@@ -15,9 +15,9 @@ import numpy as np
 from lnsgen import golden
 from lnsgen.golden import LNSFormat, accumulate
 from lnsgen.golden.converters import float_to_lns, lns_to_float
-from lnsgen.golden.ieee import FLOAT_FORMATS, FloatFormat
+from lnsgen.golden.ieee import FloatFormat
 
-__all__ = ["MODELS", "UnitModel", "adder_dense_vectors", "pack_fields"]
+__all__ = ["VARIANTS", "MatmulModel", "UnitModel", "adder_dense_vectors", "model_for", "pack_fields"]
 
 
 def pack_fields(fields: list[tuple[str, int]], values: dict) -> list[int]:
@@ -176,8 +176,9 @@ def adder_dense_vectors(fmt: LNSFormat, rng, *, exhaustive_width: int = 7,
     return {k: np.concatenate([near[k], rest[k]]) for k in near}
 
 
-def _adder_reference(method):
-    return lambda fmt, x: golden.addsub(fmt, x["a"], x["b"], x["op"], method=method)
+def _adder_reference(method: str, max_error: float):
+    return lambda fmt, x: golden.addsub(fmt, x["a"], x["b"], x["op"], method=method,
+                                        max_error=max_error)
 
 
 def _muladd_fields(fmt):
@@ -234,39 +235,21 @@ def _accumulator_stream(fmt: LNSFormat, n: int | None, rng) -> dict:
     near = fmt.pack(1 - sign, np.clip(log + rng.integers(-2, 3, size=total), fmt.log_min,
                                       fmt.log_max))
     small = fmt.pack(rng.integers(0, 2, size=total),
-                     rng.integers(fmt.log_min, fmt.log_min // 2, size=total))
+                     rng.integers(fmt.log_min, fmt.log_min // 2 + 1, size=total))
     values = np.where(kind == 5, near, np.where(kind == 6, small, values))
     values = np.where(kind == 7, fmt.zero, values)
     return {"value": values, "last": last}
 
 
-def _accumulator_reference(compensation):
+def _accumulator_reference(spec):
     def reference(fmt, x):
-        from lnsgen.hdl.accumulator import LNSAccumulator  # lanes are a property of the hardware
-        lanes = LNSAccumulator(fmt, compensated=compensation != "none").lanes
-        return accumulate.stream_sums(fmt, x["value"], x["last"], lanes,
-                                             compensation=compensation)
+        lanes = spec.build().lanes  # interleaved lanes are a property of the hardware
+        return accumulate.stream_sums(
+            fmt, x["value"], x["last"], lanes,
+            compensation="kahan" if spec["compensated"] else "none",
+            method=spec["method"], max_error=spec["max_error"])
     return reference
 
-
-MODELS: dict[str, UnitModel] = {
-    "acc": UnitModel(_accumulator_fields, _accumulator_stream, _accumulator_reference("none"),
-                     one_to_one=False),
-    "acc-kahan": UnitModel(_accumulator_fields, _accumulator_stream,
-                           _accumulator_reference("kahan"), one_to_one=False),
-    "add": UnitModel(_adder_fields, _adder_vectors, _adder_reference("interp")),
-    "add-direct": UnitModel(_adder_fields, _adder_vectors, _adder_reference("direct")),
-    "mac": UnitModel(_muladd_fields, _muladd_vectors,
-                     lambda fmt, x: golden.muladd(fmt, x["a"], x["b"], x["c"])),
-    "mul": UnitModel(_two_operands, _operand_pairs,
-                     lambda fmt, x: golden.mul(fmt, x["a"], x["b"])),
-    "div": UnitModel(_two_operands, _operand_pairs,
-                     lambda fmt, x: golden.div(fmt, x["a"], x["b"])),
-    "broken-mul": UnitModel(_two_operands, _operand_pairs, _mul_without_saturation),
-}
-
-
-# Converters ------------------------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class ConverterModel(UnitModel):
@@ -343,18 +326,19 @@ def _lns_codes_for(ffmt: FloatFormat):
     return stimuli
 
 
-for _name, _ffmt in FLOAT_FORMATS.items():
-    MODELS[f"from-{_name}"] = ConverterModel(
-        lambda fmt, f=_ffmt: [("x", f.width)], _float_words(_ffmt),
-        lambda fmt, x, f=_ffmt: float_to_lns(fmt, f, x["x"]), ffmt=_ffmt, to_lns=True)
-    MODELS[f"to-{_name}"] = ConverterModel(
-        lambda fmt: [("x", fmt.width)], _lns_codes_for(_ffmt),
-        lambda fmt, x, f=_ffmt: lns_to_float(fmt, f, x["x"]), ffmt=_ffmt, to_lns=False)
-# A deliberately different model (the faithful interpolated table) for the direct to-fp16 unit.
-MODELS["to-fp16-interp"] = ConverterModel(
-    lambda fmt: [("x", fmt.width)], _lns_codes_for(FLOAT_FORMATS["fp16"]),
-    lambda fmt, x: lns_to_float(fmt, FLOAT_FORMATS["fp16"], x["x"], method="interp"),
-    ffmt=FLOAT_FORMATS["fp16"], to_lns=False)
+def _converter_model(spec, variant: str | None) -> ConverterModel:
+    ffmt, to_lns = spec.float_format, spec.kind == "from-float"
+    method = "interp" if variant == "interp-table" else spec["method"]
+    max_error = spec["max_error"]
+    if to_lns:
+        return ConverterModel(
+            lambda fmt: [("x", ffmt.width)], _float_words(ffmt),
+            lambda fmt, x: float_to_lns(fmt, ffmt, x["x"], method=method, max_error=max_error),
+            ffmt=ffmt, to_lns=True)
+    return ConverterModel(
+        lambda fmt: [("x", fmt.width)], _lns_codes_for(ffmt),
+        lambda fmt, x: lns_to_float(fmt, ffmt, x["x"], method=method, max_error=max_error),
+        ffmt=ffmt, to_lns=False)
 
 
 # Systolic matrix unit --------------------------------------------------------------------------
@@ -370,11 +354,11 @@ class MatmulModel(UnitModel):
     back from the beats and multiplies each pass's blocks with :func:`lnsgen.golden.matmul`.
     """
 
-    unit: str = ""
+    spec: object = None
 
     def output_limit(self, fmt: LNSFormat, inputs: dict) -> Callable[[int], int]:
         """A pass's ``tile_rows`` output rows may only leave after its final beat."""
-        drv, _ = _driver(self.unit, fmt)
+        drv = _driver(self.spec)
         last = np.asarray(inputs["last"])
         group_last = last[drv.slots - 1::drv.slots]
         # after n accepted beats: tile_rows for every pass whose last group is complete
@@ -383,7 +367,7 @@ class MatmulModel(UnitModel):
 
     def tile_rows(self, fmt: LNSFormat) -> int:
         """Output beats per pass: the rows of one C tile."""
-        return _driver(self.unit, fmt)[0].tile_rows
+        return _driver(self.spec).tile_rows
 
     def describe_output(self, fmt: LNSFormat, value: int) -> str:
         cols = (value.bit_length() - 1) // fmt.width + 1 if value else 1
@@ -392,15 +376,14 @@ class MatmulModel(UnitModel):
                                for c in range(cols)) + "]"
 
 
-def _driver(unit: str, fmt: LNSFormat):
-    """The tile driver of array unit ``unit`` (its geometry is a property of the hardware)."""
+def _driver(spec):
+    """The tile driver of an array spec (its geometry is a property of the hardware)."""
     from lnsgen.hdl.pe import LNSProcessingElement
-    from lnsgen.hdl.units import ARRAY_UNITS
 
     from .matmul import TileDriver
-    geometry = ARRAY_UNITS[unit]
-    slots = LNSProcessingElement.slots_for(fmt, compensated=geometry["compensated"])
-    return TileDriver(fmt, geometry["rows"], geometry["cols"], slots), geometry["compensated"]
+    slots = LNSProcessingElement.slots_for(spec.fmt, compensated=spec["compensated"],
+                                           method=spec["method"], max_error=spec["max_error"])
+    return TileDriver(spec.fmt, spec["rows"], spec["cols"], slots)
 
 
 def _matrix_codes(fmt: LNSFormat, shape, rng) -> np.ndarray:
@@ -411,9 +394,9 @@ def _matrix_codes(fmt: LNSFormat, shape, rng) -> np.ndarray:
     return np.where(kind > 0.95, fmt.zero, values)
 
 
-def _matmul_stimuli(unit: str):
+def _matmul_stimuli(spec):
     def stimuli(fmt: LNSFormat, n: int | None, rng) -> dict:
-        drv, _ = _driver(unit, fmt)
+        drv = _driver(spec)
         tr, cols, big = drv.tile_rows, drv.cols, 8 * max(drv.rows, drv.cols)
         shapes = [(1, 1, 1), (tr, 1, cols), (tr + 1, 2, cols + 1), (3, big + 3, 2),
                   (2 * tr, 5, 2 * cols), (tr - 1, 7, max(1, cols - 1))]
@@ -431,13 +414,13 @@ def _matmul_stimuli(unit: str):
     return stimuli
 
 
-def _matmul_reference(unit: str, *, reverse_k: bool = False):
+def _matmul_reference(spec, *, reverse_k: bool = False):
     """Golden tile rows; ``reverse_k`` sums over k backwards, a deliberately wrong order that
     is equally accurate, to prove the bench tells accumulation orders apart."""
     def reference(fmt: LNSFormat, x: dict) -> list[int]:
-        drv, compensated = _driver(unit, fmt)
+        drv = _driver(spec)
         T, R = drv.slots, drv.rows
-        compensation = "kahan" if compensated else "none"
+        compensation = "kahan" if spec["compensated"] else "none"
         a = np.stack([x[f"a{r}"] for r in range(R)])       # (R, beats)
         b = np.stack([x[f"b{c}"] for c in range(drv.cols)])  # (cols, beats)
         ends = np.flatnonzero(x["last"][T - 1::T]) * T + T   # a pass ends after a `last` group
@@ -449,20 +432,62 @@ def _matmul_reference(unit: str, *, reverse_k: bool = False):
             block_b = b[:, start:end:T].T
             if reverse_k:
                 block_a, block_b = block_a[:, ::-1], block_b[::-1]
-            tile_c = golden.matmul(fmt, block_a, block_b, compensation=compensation)
+            tile_c = golden.matmul(fmt, block_a, block_b, compensation=compensation,
+                                   method=spec["method"], max_error=spec["max_error"])
             out += pack_fields(drv.output_fields(), drv.outputs(tile_c))
             start = end
         return out
     return reference
 
 
-def _matmul_fields(unit: str):
-    return lambda fmt: _driver(unit, fmt)[0].input_fields()
+# The registry ------------------------------------------------------------------------------------
+
+#: Deliberately wrong references (per kind), to prove that the benches catch a disagreement:
+#: a multiplier that wraps instead of saturating, an array summed over k backwards (equally
+#: accurate, another order), the faithful interpolated table for an LNS-to-float converter
+#: that uses the correctly rounded direct one.
+VARIANTS = {"mul": ("wraps",), "mm": ("reversed-k",), "to-float": ("interp-table",)}
 
 
-for _unit in ("mm2x2", "mm2x2-kahan", "mm4x4", "mm4x4-kahan", "mm8x8", "mm8x8-kahan"):
-    MODELS[_unit] = MatmulModel(_matmul_fields(_unit), _matmul_stimuli(_unit),
-                                _matmul_reference(_unit), one_to_one=False, unit=_unit)
-MODELS["mm2x2-reversed-k"] = MatmulModel(_matmul_fields("mm2x2"), _matmul_stimuli("mm2x2"),
-                                         _matmul_reference("mm2x2", reverse_k=True),
-                                         one_to_one=False, unit="mm2x2")
+def model_for(spec, variant: str | None = None) -> UnitModel:
+    """The bench model of a :class:`lnsgen.spec.UnitSpec`: payload fields, stimuli and the
+    golden reference, for that spec's parameters (method, error bound, geometry, formats).
+
+    Parameters
+    ----------
+    spec : lnsgen.spec.UnitSpec
+    variant : str, optional
+        One of :data:`VARIANTS` for the spec's kind: a deliberately wrong reference.
+
+    Raises
+    ------
+    ValueError
+        If ``variant`` does not exist for the kind.
+    """
+    kind = spec.kind
+    if variant is not None and variant not in VARIANTS.get(kind, ()):
+        raise ValueError(f"variant must be one of {VARIANTS.get(kind, ())} for unit kind "
+                         f"{kind!r}, not {variant!r}")
+    if kind in ("mul", "div"):
+        op = golden.mul if kind == "mul" else golden.div
+        reference = (_mul_without_saturation if variant == "wraps"
+                     else lambda fmt, x: op(fmt, x["a"], x["b"]))
+        return UnitModel(_two_operands, _operand_pairs, reference)
+    if kind == "add":
+        return UnitModel(_adder_fields, _adder_vectors,
+                         _adder_reference(spec["method"], spec["max_error"]))
+    if kind == "mac":
+        method, max_error = spec["method"], spec["max_error"]
+        return UnitModel(_muladd_fields, _muladd_vectors,
+                         lambda fmt, x: golden.muladd(fmt, x["a"], x["b"], x["c"],
+                                                      method=method, max_error=max_error))
+    if kind == "acc":
+        return UnitModel(_accumulator_fields, _accumulator_stream, _accumulator_reference(spec),
+                         one_to_one=False)
+    if kind in ("from-float", "to-float"):
+        return _converter_model(spec, variant)
+    if kind == "mm":
+        return MatmulModel(lambda fmt: _driver(spec).input_fields(), _matmul_stimuli(spec),
+                           _matmul_reference(spec, reverse_k=variant == "reversed-k"),
+                           one_to_one=False, spec=spec)
+    raise ValueError(f"no bench model for unit kind {kind!r}")

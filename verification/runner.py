@@ -1,6 +1,6 @@
 """Run a cocotb bench on generated Verilog from Python (and so from pytest).
 
-``run_bench`` generates the unit's Verilog with :mod:`lnsgen.hdl`, builds it with cocotb's python
+``run_bench`` generates a spec's Verilog with :mod:`lnsgen.verilog`, builds it with cocotb's python
 runner for Icarus or Verilator in its own build directory, runs
 :mod:`lnsgen.verification.tb_unit`, and returns the bench's JSON summary.
 """
@@ -16,12 +16,11 @@ import sys
 from cocotb_tools.runner import get_results, get_runner
 
 from lnsgen import paths
-from lnsgen.golden import LNSFormat
-from lnsgen.golden.checks import check_format, check_int, check_real
-from lnsgen.hdl import build_unit, to_verilog
+from lnsgen.golden.checks import check_int, check_real
+from lnsgen.verilog import generate
 
 from .config import BenchConfig
-from .models import MODELS
+from .models import model_for
 
 __all__ = ["SIMULATORS", "BenchFailure", "check_sim", "run_bench", "simulate"]
 
@@ -40,27 +39,25 @@ def _venv_on_path():
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
 
 
-def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed: int = 1,
-              idle: float = 0.2, stall: float = 0.2, model: str | None = None,
-              tag: str = "") -> dict:
-    """Simulate ``unit`` in format ``fmt`` on ``sim`` and compare it with golden.
+def run_bench(spec, *, sim: str, vectors: int | None, seed: int = 1, idle: float = 0.2,
+              stall: float = 0.2, variant: str | None = None, tag: str = "") -> dict:
+    """Simulate the unit of ``spec`` on ``sim`` and compare it with golden.
 
     Parameters
     ----------
-    unit : str
-        A unit of :data:`lnsgen.hdl.UNITS`.
-    fmt : golden.LNSFormat
-        Its format.
+    spec : lnsgen.spec.UnitSpec or str
+        The unit (a kind or preset name is resolved with its defaults).
     sim : {"icarus", "verilator"}
         Simulator.
     vectors : int or None
         Random vectors after the corner cases, or None for every input combination.
     seed, idle, stall :
         See :class:`~lnsgen.verification.config.BenchConfig`.
-    model : str, optional
-        Golden model to compare with (default: the unit's own).
+    variant : str, optional
+        A deliberately wrong reference (:data:`~lnsgen.verification.models.VARIANTS`), which
+        the bench must fail against.
     tag : str
-        Distinguishes result files of runs with the same unit, format and simulator.
+        Distinguishes result files of runs of the same spec and simulator.
 
     Returns
     -------
@@ -70,35 +67,35 @@ def run_bench(unit: str, fmt: LNSFormat, *, sim: str, vectors: int | None, seed:
     Raises
     ------
     TypeError, ValueError
-        If an argument is not accepted (checked before anything is built): ``unit`` or
-        ``model`` unknown, ``fmt`` not an LNSFormat, ``vectors`` not None or an integer >= 1,
-        ``seed`` not an integer >= 0, ``idle`` or ``stall`` not a number in [0, 1) (at 1 no
-        beat would ever pass), ``tag`` not a string.
+        If an argument is not accepted (checked before anything is built): ``spec`` unknown,
+        ``vectors`` not None or an integer >= 1, ``seed`` not an integer >= 0, ``idle`` or
+        ``stall`` not a number in [0, 1) (at 1 no beat would ever pass), ``variant`` not one
+        of the kind's, ``tag`` not a string.
     BenchFailure
         If the bench failed; the message holds the mismatch report.
     """
+    from lnsgen.spec import resolve
+
+    spec = resolve(spec)
     check_sim(sim)
-    check_format(fmt)
     if vectors is not None:
         check_int("vectors", vectors, 1)
     seed = check_int("seed", seed, 0)
     idle = check_real("idle", idle, "in [0, 1)", lambda v: 0 <= v < 1)
     stall = check_real("stall", stall, "in [0, 1)", lambda v: 0 <= v < 1)
-    model = unit if model is None else model
-    if not isinstance(model, str) or model not in MODELS:
-        raise ValueError(f"model must be one of {sorted(MODELS)} (the default is the unit's "
-                         f"name), not {model!r}")
+    model_for(spec, variant)  # checks the variant
     if not isinstance(tag, str) or not all(c.isalnum() or c in "-_." for c in tag):
         raise ValueError(f"tag must be a string of letters, digits, '-', '_' and '.', "
                          f"not {tag!r}")
-    component = build_unit(unit, fmt)
-    name = f"{unit}-{fmt.name}-{sim}" + (f"-{tag}" if tag else "")
+    component = spec.build()
+    name = f"{spec.name}-{sim}" + (f"-{variant}" if variant else "") + (f"-{tag}" if tag else "")
     result_file = paths.reports_dir() / "sim" / f"{name}.json"
-    cfg = BenchConfig(model=model, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
-                      vectors=vectors, seed=seed, idle=idle, stall=stall, sim=sim,
-                      latency=component.latency, result_file=str(result_file))
-    return simulate(component, unit, sim=sim, name=name, test_module="lnsgen.verification.tb_unit",
-                    config_json=cfg.to_json(), result_file=result_file)
+    cfg = BenchConfig(spec=spec.to_dict(), variant=variant, vectors=vectors, seed=seed,
+                      idle=idle, stall=stall, sim=sim, latency=component.latency,
+                      result_file=str(result_file))
+    return simulate(component, spec, sim=sim, name=name,
+                    test_module="lnsgen.verification.tb_unit", config_json=cfg.to_json(),
+                    result_file=result_file)
 
 
 def check_sim(sim) -> str:
@@ -108,7 +105,7 @@ def check_sim(sim) -> str:
     return sim
 
 
-def simulate(component, unit: str, *, sim: str, name: str, test_module: str, config_json: str,
+def simulate(component, spec, *, sim: str, name: str, test_module: str, config_json: str,
              result_file: pathlib.Path, build_root: pathlib.Path | None = None) -> dict:
     """Build ``component``'s Verilog on ``sim`` and run the cocotb module ``test_module``.
 
@@ -119,8 +116,9 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
     ----------
     component : amaranth.lib.wiring.Component
         The unit to simulate.
-    unit : str
-        Its name in :data:`lnsgen.hdl.UNITS` (names the Verilog module ``lns_<unit>``).
+    spec : lnsgen.spec.UnitSpec
+        Its spec: the Verilog is :func:`lnsgen.verilog.generate`'s (module
+        :attr:`~lnsgen.spec.UnitSpec.module_name`, with the header), as a user gets it.
     sim : {"icarus", "verilator"}
     name : str
         Names the build directory (``build/sim/<name>``), which is emptied first.
@@ -144,9 +142,9 @@ def simulate(component, unit: str, *, sim: str, name: str, test_module: str, con
     build_dir = (build_root or paths.build_dir() / "sim") / name
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
-    top = "lns_" + unit.replace("-", "_")
+    top = spec.module_name
     source = build_dir / f"{top}.v"
-    source.write_text(to_verilog(component, top))
+    source.write_text(generate(spec, component=component))
     result_file = pathlib.Path(result_file)
     result_file.parent.mkdir(parents=True, exist_ok=True)
     result_file.unlink(missing_ok=True)

@@ -52,7 +52,7 @@ from cocotb.triggers import ClockCycles, FallingEdge
 
 from lnsgen.golden import LNSFormat
 from lnsgen.verification.config import SoakConfig
-from lnsgen.verification.models import MODELS, MatmulModel, pack_fields
+from lnsgen.verification.models import MatmulModel, model_for, pack_fields
 from lnsgen.verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
@@ -123,8 +123,9 @@ def _board_context(model, fmt: LNSFormat, inputs: dict, expected: int):
 @cocotb.test()
 async def soak(dut):
     cfg = SoakConfig.from_json(os.environ["LNSGEN_BENCH"])
-    fmt = LNSFormat(int_bits=cfg.int_bits, frac_bits=cfg.frac_bits)
-    model = MODELS[cfg.model]
+    spec = cfg.unit_spec()
+    fmt = spec.fmt
+    model = model_for(spec, cfg.variant)
     fields = model.fields(fmt)
     values_per_beat = model.values_per_beat(fmt)
     rng = np.random.default_rng(cfg.seed)
@@ -245,7 +246,10 @@ async def soak(dut):
     period = PERIOD_NS * 1000  # simulator steps per cycle (timescale 1 ns / 1 ps)
     summary = {
         **cfg.to_dict(),
-        "format": str(fmt),
+        "unit": spec.label,
+        "name": spec.name,
+        "kind": spec.kind,
+        "format": fmt.name,
         **totals,
         "cycles": int(get_sim_time() // period),
         "wall_s": round(wall, 1),
@@ -258,11 +262,11 @@ async def soak(dut):
     for line in report[:40]:
         dut._log.error(line)
     dut._log.info("%s soak: %d operands, %d results, %d resets (%d mid-flight), %d mismatches, "
-                  "%d lost, %d extra, %.0f s", cfg.model, totals["operands"], totals["results"],
+                  "%d lost, %d extra, %.0f s", spec.name, totals["operands"], totals["results"],
                   totals["resets"], totals["mid_flight_resets"], totals["mismatches"],
                   totals["lost"], totals["extra"], wall)
     assert totals["operands"] >= cfg.operands, "fewer operands than configured were pushed"
     assert totals["resets"] == cfg.resets
     assert not (totals["mismatches"] or totals["lost"] or totals["extra"]), (
         f"{totals['mismatches']} mismatches, {totals['lost']} lost and {totals['extra']} extra "
-        f"beats against golden ({cfg.model}, {fmt})")
+        f"beats against golden ({spec.name})")

@@ -20,9 +20,8 @@ import numpy as np
 from cocotb.simtime import get_sim_time
 from cocotb.triggers import ClockCycles, FallingEdge
 
-from lnsgen.golden import LNSFormat
 from lnsgen.verification.config import BenchConfig
-from lnsgen.verification.models import MODELS, pack_fields
+from lnsgen.verification.models import model_for, pack_fields
 from lnsgen.verification.streams import Scoreboard, StreamDriver, StreamMonitor, start_and_reset
 
 PERIOD_NS = 10
@@ -31,8 +30,10 @@ PERIOD_NS = 10
 @cocotb.test()
 async def stream_bench(dut):
     cfg = BenchConfig.from_json(os.environ["LNSGEN_BENCH"])
-    fmt = LNSFormat(int_bits=cfg.int_bits, frac_bits=cfg.frac_bits)
-    model = MODELS[cfg.model]
+    spec = cfg.unit_spec()
+    fmt = spec.fmt
+    model = model_for(spec, cfg.variant)
+    label = spec.name + (f" against the {cfg.variant} variant" if cfg.variant else "")
     rng = np.random.default_rng(cfg.seed)
 
     inputs = model.stimuli(fmt, cfg.vectors, rng)
@@ -69,7 +70,10 @@ async def stream_bench(dut):
     delays = (np.asarray(monitor.beat_times[:n]) - np.asarray(driver.accepted_times[:n])) // period
     summary = {
         **cfg.to_dict(),
-        "format": str(fmt),
+        "unit": spec.label,
+        "name": spec.name,
+        "kind": spec.kind,
+        "format": fmt.name,
         "vectors": len(payloads),
         "expected_beats": len(expected),
         "received": len(monitor.beats),
@@ -85,8 +89,8 @@ async def stream_bench(dut):
     for line in lines:
         dut._log.error(line)
     dut._log.info("%s: %d vectors, %d mismatches, %.0f vectors/s",
-                  cfg.model, len(payloads), mismatches, summary["vectors_per_s"])
-    assert mismatches == 0, f"{mismatches} mismatches against golden ({cfg.model}, {fmt})"
+                  label, len(payloads), mismatches, summary["vectors_per_s"])
+    assert mismatches == 0, f"{mismatches} mismatches against golden ({label})"
     if n:
         assert summary["min_latency"] >= cfg.latency, (
             f"a result left {summary['min_latency']} cycles after its input; stated latency "

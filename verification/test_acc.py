@@ -7,6 +7,7 @@ every sum is compared bit-exactly with golden.accumulate.stream_sums in the hard
 import pytest
 
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import resolve
 from lnsgen.verification.runner import SIMULATORS, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
@@ -17,10 +18,10 @@ LNS16 = LNSFormat(int_bits=5, frac_bits=10)
 @pytest.mark.parametrize("unit", ["acc", "acc-kahan"])
 @pytest.mark.parametrize("fmt, values", [(LNS8, 3000), (LNS16, 10_000)], ids=["lns8", "lns16"])
 def test_accumulator(unit, fmt, values, sim):
-    summary = run_bench(unit, fmt, sim=sim, vectors=values, seed=fmt.width)
+    summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=values, seed=fmt.width)
     assert summary["received"] == summary["expected_beats"] > 10
 
 
 def test_accumulator_under_backpressure():
-    run_bench("acc-kahan", LNS16, sim="icarus", vectors=1500, idle=0.5, stall=0.8,
+    run_bench(resolve("acc-kahan", fmt=LNS16), sim="icarus", vectors=1500, idle=0.5, stall=0.8,
               tag="stalls")

@@ -3,6 +3,7 @@
 import pytest
 
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import resolve
 from lnsgen.verification.runner import SIMULATORS, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
@@ -14,7 +15,7 @@ LNS24 = LNSFormat(int_bits=7, frac_bits=16)
 @pytest.mark.parametrize("unit", ["add", "add-direct"])
 def test_exhaustive_8bit(unit, sim):
     """Every (a, b) pair of the 8-bit format, for addition and subtraction."""
-    summary = run_bench(unit, LNS8, sim=sim, vectors=None)
+    summary = run_bench(resolve(unit, fmt=LNS8), sim=sim, vectors=None)
     assert summary["vectors"] == 2 * 256 * 256
     assert summary["received"] == summary["vectors"]
 
@@ -24,9 +25,9 @@ def test_exhaustive_8bit(unit, sim):
                          ids=["add-lns16", "add-direct-lns16", "add-lns24"])
 def test_random(unit, fmt, sim):
     """200,000 weighted random vectors: near cancellation, region edges of d, zeros."""
-    summary = run_bench(unit, fmt, sim=sim, vectors=200_000, seed=fmt.width + 1)
+    summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=200_000, seed=fmt.width + 1)
     assert summary["received"] == summary["vectors"] >= 200_000
 
 
 def test_adder_under_heavy_backpressure():
-    run_bench("add", LNS16, sim="icarus", vectors=3000, idle=0.0, stall=0.85, tag="slow-sink")
+    run_bench(resolve("add", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.85, tag="slow-sink")

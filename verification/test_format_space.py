@@ -11,16 +11,15 @@ The first run found the adder wrapping ``Lx + phi-`` near cancellation at ``int_
 (a sum far below the smallest magnitude came out as ``-max`` instead of zero).
 """
 
-import dataclasses
-
 import numpy as np
 import pytest
 
-from lnsgen import golden, paths
+from lnsgen import paths
 from lnsgen.golden import MAX_INT_BITS, LNSFormat
 from lnsgen.hdl import LNSAdder, LNSMultiplyAdd
-from lnsgen.verification.models import MODELS, adder_dense_vectors
-from lnsgen.verification.vectors import run_vectors
+from lnsgen.spec import UnitSpec
+from lnsgen.verification.models import adder_dense_vectors, model_for
+from lnsgen.verification.vectors import run_spec_vectors, run_vectors
 
 FORMATS = [LNSFormat(int_bits=i, frac_bits=f) for i in range(1, MAX_INT_BITS + 1)
            for f in range(1, 10) if 1 + i + f <= 10]
@@ -37,9 +36,8 @@ def test_the_sweep_covers_every_format_up_to_10_bits():
 def test_adder(fmt, method):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng)
-    unit = "add" if method == "interp" else "add-direct"
-    result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs,
-                         work=WORK / f"{unit}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
     if fmt.width <= 7:
@@ -49,22 +47,17 @@ def test_adder(fmt, method):
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_muladd(fmt):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
-    inputs = MODELS["mac"].stimuli(fmt, 4000, rng)
-    result = run_vectors(LNSMultiplyAdd(fmt), "mac", fmt, inputs,
-                         work=WORK / f"mac-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("mac", fmt=fmt)
+    inputs = model_for(spec).stimuli(fmt, 4000, rng)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
 
 
-def adder_model(method):
-    """The ``add`` bench model with golden's ``method`` as the reference."""
-    return dataclasses.replace(MODELS["add"], reference=lambda fmt, x: golden.addsub(
-        fmt, x["a"], x["b"], x["op"], method=method))
-
-
-def muladd_model(method):
-    return dataclasses.replace(MODELS["mac"], reference=lambda fmt, x: golden.muladd(
-        fmt, x["a"], x["b"], x["c"], method=method))
+def adder_model(fmt, method):
+    """The ``add`` bench model with golden's ``method`` as the reference (the spec has no
+    latency yet: the component is built here with one)."""
+    return model_for(UnitSpec("add", fmt=fmt, method=method))
 
 
 #: The compact datapath (tables as logic, lnsgen.hdl.compact): the cotransformation method at
@@ -77,9 +70,9 @@ COMPACT = [("cotrans", 1), ("cotrans", 3), ("interp", 1), ("direct", 2)]
 def test_compact_adder(fmt, method, latency):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng)
-    result = run_vectors(LNSAdder(fmt, method=method, latency=latency), adder_model(method),
-                         fmt, inputs, work=WORK / f"add-{method}-l{latency}-{fmt.name}",
-                         seed=fmt.width)
+    result = run_vectors(LNSAdder(fmt, method=method, latency=latency),
+                         adder_model(fmt, method), fmt, inputs,
+                         work=WORK / f"add-{method}-l{latency}-{fmt.name}", seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
     if fmt.width <= 7:
@@ -104,8 +97,8 @@ def test_compact_adder_16bit_on_verilator(fmt, method, latency):
     random vectors (region edges of the Gaussian logs, corners), on Verilator."""
     rng = np.random.default_rng(16 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng, codes=1 << 16, random=200_000)
-    result = run_vectors(LNSAdder(fmt, method=method, latency=latency), adder_model(method),
-                         fmt, inputs, sim="verilator",
+    result = run_vectors(LNSAdder(fmt, method=method, latency=latency),
+                         adder_model(fmt, method), fmt, inputs, sim="verilator",
                          work=WORK / f"v-add-{method}-l{latency}-{fmt.name}", seed=fmt.width)
     assert result.vectors > 500_000
     assert result.ok, "\n".join(result.report) or result
@@ -114,9 +107,10 @@ def test_compact_adder_16bit_on_verilator(fmt, method, latency):
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_compact_muladd(fmt):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
-    inputs = MODELS["mac"].stimuli(fmt, 4000, rng)
-    result = run_vectors(LNSMultiplyAdd(fmt, method="cotrans", latency=1), muladd_model("cotrans"),
-                         fmt, inputs, work=WORK / f"mac-cotrans-{fmt.name}", seed=fmt.width)
+    model = model_for(UnitSpec("mac", fmt=fmt, method="cotrans"))
+    inputs = model.stimuli(fmt, 4000, rng)
+    result = run_vectors(LNSMultiplyAdd(fmt, method="cotrans", latency=1), model, fmt, inputs,
+                         work=WORK / f"mac-cotrans-l1-{fmt.name}", seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
 
@@ -132,11 +126,12 @@ FEW_INT_BITS = [LNSFormat(int_bits=i, frac_bits=f) for i in (1, 2, 3)
 def test_adder_few_int_bits(fmt):
     rng = np.random.default_rng(fmt.width)
     inputs = adder_dense_vectors(fmt, rng, codes=8192, random=40_000)
-    for method, unit in (("interp", "add"), ("direct", "add-direct")):
+    for method in ("interp", "direct"):
         if method == "direct" and fmt.width > 14:
             continue  # direct tables of 2**14 entries and more: the interp method's job
-        result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs, sim="verilator",
-                             work=WORK / f"{unit}-{fmt.name}", seed=fmt.width)
+        spec = UnitSpec("add", fmt=fmt, method=method)
+        result = run_spec_vectors(spec, inputs, sim="verilator", work=WORK / spec.name,
+                                  seed=fmt.width)
         assert result.ok, "\n".join(result.report) or result
 
 
@@ -146,8 +141,8 @@ def test_adder_few_int_bits(fmt):
 def test_adder_exhaustive(fmt, method):
     """Every (a, b, op) of every 8- to 10-bit format (up to 2**21 vectors each), on Verilator."""
     inputs = adder_dense_vectors(fmt, np.random.default_rng(0), exhaustive_width=10)
-    unit = "add" if method == "interp" else "add-direct"
-    result = run_vectors(LNSAdder(fmt, method=method), unit, fmt, inputs, sim="verilator",
-                         work=WORK / f"x-{unit}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method)
+    result = run_spec_vectors(spec, inputs, sim="verilator", work=WORK / f"x-{spec.name}",
+                              seed=fmt.width)
     assert result.vectors == 2 << (2 * fmt.width)
     assert result.ok, "\n".join(result.report) or result

@@ -3,6 +3,7 @@
 import pytest
 
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import resolve
 from lnsgen.verification.runner import SIMULATORS, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
@@ -14,5 +15,5 @@ LNS16 = LNSFormat(int_bits=5, frac_bits=10)
 def test_random_muladd(fmt, sim):
     """Corner pairs x corner pairs, then random triples whose addend mostly cancels the product
     or sits at the Gaussian-log region edges (2**24 triples of lns8: the formal proof)."""
-    summary = run_bench("mac", fmt, sim=sim, vectors=100_000, seed=fmt.width)
+    summary = run_bench(resolve("mac", fmt=fmt), sim=sim, vectors=100_000, seed=fmt.width)
     assert summary["received"] == summary["vectors"] >= 100_000

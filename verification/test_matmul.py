@@ -9,6 +9,7 @@ beyond the array, and products that take several passes (see
 import pytest
 
 from lnsgen.golden import LNSFormat
+from lnsgen.spec import resolve
 from lnsgen.verification.runner import SIMULATORS, BenchFailure, run_bench
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
@@ -18,19 +19,19 @@ LNS16 = LNSFormat(int_bits=5, frac_bits=10)
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("unit", ["mm2x2", "mm2x2-kahan"])
 def test_random_shapes(unit, sim):
-    summary = run_bench(unit, LNS16, sim=sim, vectors=3000, seed=5)
+    summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=3000, seed=5)
     assert summary["received"] == summary["expected_beats"] > 0
 
 
 def test_heavy_backpressure():
     """A mostly stalled consumer: the array must stop without losing or corrupting a row."""
-    run_bench("mm2x2", LNS8, sim="icarus", vectors=1500, idle=0.0, stall=0.8, tag="slow-sink")
+    run_bench(resolve("mm2x2", fmt=LNS8), sim="icarus", vectors=1500, idle=0.0, stall=0.8, tag="slow-sink")
 
 
 def test_wrong_accumulation_order_fails():
     """Summing k backwards is as accurate but not bit-identical: the bench must notice."""
     with pytest.raises(BenchFailure, match="mismatches|expected"):
-        run_bench("mm2x2", LNS16, sim="icarus", vectors=500, model="mm2x2-reversed-k",
+        run_bench(resolve("mm2x2", fmt=LNS16), sim="icarus", vectors=500, variant="reversed-k",
                   tag="reversed-k")
 
 
@@ -38,5 +39,5 @@ def test_wrong_accumulation_order_fails():
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("unit", ["mm4x4", "mm4x4-kahan", "mm8x8"])
 def test_random_shapes_large_arrays(unit, sim):
-    summary = run_bench(unit, LNS16, sim=sim, vectors=6000, seed=9)
+    summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=6000, seed=9)
     assert summary["received"] == summary["expected_beats"] > 0

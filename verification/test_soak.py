@@ -15,13 +15,15 @@ from amaranth.hdl import ResetSignal, Signal
 import lnsgen.hdl.accumulator
 import lnsgen.hdl.pipeline
 from lnsgen.golden import LNSFormat
-from lnsgen.verification.models import MODELS
+from lnsgen.spec import resolve
+from lnsgen.verification.models import model_for
 from lnsgen.verification.runner import BenchFailure
-from lnsgen.verification.soak import SOAK_ARRAY_UNITS, SOAK_UNITS, run_soak
+from lnsgen.verification.soak import SOAK_PRESETS, run_soak
 from lnsgen.verification.tb_soak import results_allowed
 
 LNS8 = LNSFormat(int_bits=3, frac_bits=4)
 LNS16 = LNSFormat(int_bits=5, frac_bits=10)
+SOAK_ARRAYS = [p for p in SOAK_PRESETS if p.startswith("mm")]
 
 
 def _check_clean(summary, operands, resets):
@@ -34,34 +36,34 @@ def _check_clean(summary, operands, resets):
 
 
 def test_soak_small_kahan_accumulator():
-    summary = run_soak("acc-kahan", LNS8, operands=3000, resets=3, sim="icarus", seed=3,
+    summary = run_soak(resolve("acc-kahan", fmt=LNS8), operands=3000, resets=3, sim="icarus", seed=3,
                        tag="small")
     _check_clean(summary, 3000, 3)
 
 
 @pytest.mark.parametrize("unit", ["from-fp32", "to-fp16"])
 def test_soak_small_converter(unit):
-    summary = run_soak(unit, LNS16, operands=3000, resets=3, sim="icarus", seed=5, tag="small")
+    summary = run_soak(resolve(unit, fmt=LNS16), operands=3000, resets=3, sim="icarus", seed=5, tag="small")
     _check_clean(summary, 3000, 3)
     assert summary["operand_values"] == summary["operands"]  # one number per word or code
 
 
-@pytest.mark.parametrize("unit", SOAK_ARRAY_UNITS)
+@pytest.mark.parametrize("unit", SOAK_ARRAYS)
 def test_soak_small_array(unit):
     """Passes cut by mid-flight resets: some expected rows must have been dropped, and every
     row received must still be golden's, in order."""
-    summary = run_soak(unit, LNS8, operands=3000, resets=8, sim="icarus", seed=1, tag="small")
+    summary = run_soak(resolve(unit, fmt=LNS8), operands=3000, resets=8, sim="icarus", seed=1, tag="small")
     _check_clean(summary, 3000, 8)
     assert summary["dropped_by_reset"] > 0
     assert summary["operand_values"] == 4 * summary["operands"]  # 2 A + 2 B values per beat
 
 
-@pytest.mark.parametrize("unit", SOAK_ARRAY_UNITS)
+@pytest.mark.parametrize("unit", SOAK_ARRAYS)
 def test_array_expectations_follow_the_accepted_beats(unit):
     """Cut anywhere, a burst of tile passes expects exactly the rows of its complete passes:
     golden of the first n beats is a prefix of golden of the burst, as long as the monitor's
     limit after n beats (no row of a pass before its final beat)."""
-    model, rng = MODELS[unit], np.random.default_rng(4)
+    model, rng = model_for(resolve(unit, fmt=LNS8)), np.random.default_rng(4)
     burst = model.stimuli(LNS8, 400, rng)
     full = model.reference(LNS8, burst)
     allowed = results_allowed(model, LNS8, burst)
@@ -74,15 +76,15 @@ def test_array_expectations_follow_the_accepted_beats(unit):
 
 def test_soak_catches_a_broken_golden_model():
     with pytest.raises(BenchFailure, match="mismatches"):
-        run_soak("mul", LNS8, operands=2000, resets=2, sim="icarus", model="broken-mul",
+        run_soak(resolve("mul", fmt=LNS8), operands=2000, resets=2, sim="icarus", variant="wraps",
                  tag="broken")
 
 
 def test_soak_catches_a_wrong_array_model():
     """Summing k backwards is as accurate as the array but not bit-identical."""
     with pytest.raises(BenchFailure, match="mismatches"):
-        run_soak("mm2x2", LNS8, operands=2000, resets=2, sim="icarus",
-                 model="mm2x2-reversed-k", tag="reversed-k")
+        run_soak(resolve("mm2x2", fmt=LNS8), operands=2000, resets=2, sim="icarus",
+                 variant="reversed-k", tag="reversed-k")
 
 
 def test_soak_catches_state_that_survives_reset(monkeypatch):
@@ -92,7 +94,7 @@ def test_soak_catches_state_that_survives_reset(monkeypatch):
     monkeypatch.setattr(lnsgen.hdl.accumulator, "_delay",
                         lambda m, value, cycles, name, valid=False: delay(m, value, cycles, name))
     with pytest.raises(BenchFailure, match="stuck|mismatches|lost|beat"):
-        run_soak("acc-kahan", LNS8, operands=3000, resets=12, sim="icarus", seed=5,
+        run_soak(resolve("acc-kahan", fmt=LNS8), operands=3000, resets=12, sim="icarus", seed=5,
                  tag="reset-bug")
 
 
@@ -112,14 +114,14 @@ def test_soak_catches_array_state_that_survives_reset(monkeypatch):
         return value
     monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flag", reset_less_flag)
     with pytest.raises(BenchFailure, match="beat|mismatches|lost|extra"):
-        run_soak("mm2x2", LNS8, operands=3000, resets=8, sim="icarus", seed=1,
+        run_soak(resolve("mm2x2", fmt=LNS8), operands=3000, resets=8, sim="icarus", seed=1,
                  tag="reset-bug")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("unit", SOAK_UNITS)
+@pytest.mark.parametrize("unit", SOAK_PRESETS)
 def test_soak_million(unit):
     """The soak of record: 1,000,000 operands (input beats) and 40 resets through each unit on
     Verilator (4,000,000 A and B values through each 2x2 array)."""
-    summary = run_soak(unit, LNS16, operands=1_000_000, resets=40, sim="verilator")
+    summary = run_soak(resolve(unit, fmt=LNS16), operands=1_000_000, resets=40, sim="verilator")
     _check_clean(summary, 1_000_000, 40)

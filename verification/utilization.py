@@ -1,6 +1,6 @@
 """Cycle counts and utilization of the systolic array against K, in Amaranth's simulator.
 
-``python -m verification.utilization --size 4 --k 1 2 4 8 16 32 64`` runs, for every K, one
+``lnsgen utilization --rows 4 --cols 4 --k 1 2 4 8 16 32 64`` runs, for every K, one
 tile pass alone and ``--passes`` passes back to back through an array whose input is always
 valid and whose output is always ready, checks every output row against
 :func:`lnsgen.golden.matmul`, and reports the cycles from the first accepted beat to the last output
@@ -10,16 +10,10 @@ Verilator in the benches; this measurement only needs exact cycle counts.
 
 from __future__ import annotations
 
-import argparse
-import json
-import pathlib
-import sys
-
 import numpy as np
 from amaranth.sim import Simulator
 
 from lnsgen import golden
-from lnsgen.golden import LNSFormat
 from lnsgen.hdl.systolic import LNSSystolicArray
 
 from .matmul import TileDriver
@@ -77,45 +71,3 @@ def measure(array: LNSSystolicArray, k: int, passes: int, *, seed: int = 0) -> d
     macs = passes * drv.tile_rows * k * drv.cols
     return {"k": k, "passes": passes, "cycles": cycles, "macs": macs,
             "utilization": macs / (array.rows * array.cols * cycles)}
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m verification.utilization",
-                                description="Systolic array utilization against K.")
-    p.add_argument("--size", type=int, default=4, help="rows = cols of the array (default 4)")
-    p.add_argument("--compensated", action="store_true", help="Kahan-compensated PEs")
-    p.add_argument("--int-bits", type=int, default=5)
-    p.add_argument("--frac-bits", type=int, default=10)
-    p.add_argument("--k", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32, 64])
-    p.add_argument("--passes", type=int, default=4, help="passes back to back (default 4)")
-    p.add_argument("--json", type=pathlib.Path, help="write the results here")
-    args = p.parse_args(argv)
-    try:
-        fmt = LNSFormat(int_bits=args.int_bits, frac_bits=args.frac_bits)
-        array = LNSSystolicArray(fmt, rows=args.size, cols=args.size,
-                                 compensated=args.compensated)
-    except (TypeError, ValueError) as exc:
-        p.error(str(exc))
-    if any(k < 1 for k in args.k) or args.passes < 1:
-        p.error("--k values and --passes must be at least 1")
-    rows = []
-    print(f"{args.size}x{args.size} array{' (Kahan)' if args.compensated else ''}, {fmt}: "
-          f"{array.slots} slots, tile {array.tile_rows}x{array.cols}")
-    print(f"{'K':>5} {'1 pass cycles':>14} {'util':>6} {f'{args.passes} passes cycles':>16} "
-          f"{'util':>6}")
-    for k in args.k:
-        one = measure(array, k, 1)
-        many = measure(array, k, args.passes)
-        rows.append({"k": k, "single": one, "steady": many})
-        print(f"{k:>5} {one['cycles']:>14} {one['utilization']:>6.1%} {many['cycles']:>16} "
-              f"{many['utilization']:>6.1%}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"rows": args.size, "cols": args.size,
-                                         "compensated": args.compensated, "format": str(fmt),
-                                         "slots": array.slots, "results": rows}, indent=1))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -22,9 +22,9 @@ import subprocess
 
 import numpy as np
 
-from .models import MODELS, UnitModel, pack_fields
+from .models import UnitModel, model_for, pack_fields
 
-__all__ = ["VectorResult", "run_vectors"]
+__all__ = ["VectorResult", "run_spec_vectors", "run_vectors"]
 
 _TESTBENCH = """\
 `timescale 1ns/1ps
@@ -128,7 +128,7 @@ def _simulate(work: pathlib.Path, sim: str):
                                f"{(done.stdout + done.stderr)[-3000:]}")
 
 
-def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: pathlib.Path,
+def run_vectors(component, model: UnitModel, fmt, inputs: dict, *, work: pathlib.Path,
                 sim: str = "icarus", top: str = "dut_top", seed: int = 1, idle: float = 0.1,
                 stall: float = 0.1, verilog: str | None = None) -> VectorResult:
     """Run ``inputs`` through ``component`` on a simulator and compare with ``model``'s
@@ -138,8 +138,8 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
     ----------
     component : amaranth.lib.wiring.Component
         A stream unit (ports ``i`` and ``o``).
-    model : UnitModel or str
-        Its bench model (or a key of :data:`lnsgen.verification.models.MODELS`).
+    model : UnitModel
+        Its bench model (:func:`lnsgen.verification.models.model_for` of its spec).
     fmt : golden.LNSFormat
     inputs : dict
         Field arrays, as ``model.stimuli`` returns them.
@@ -155,10 +155,8 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
     verilog : str, optional
         The unit's Verilog with module ``top`` (generated from ``component`` if not given).
     """
-    from lnsgen.hdl.units import to_verilog
+    from amaranth.back import verilog as amaranth_verilog
 
-    if isinstance(model, str):
-        model = MODELS[model]
     if sim not in ("icarus", "verilator"):
         raise ValueError(f"sim must be 'icarus' or 'verilator', not {sim!r}")
     for name, value in (("idle", idle), ("stall", stall)):
@@ -173,7 +171,9 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
     in_width = sum(w for _, w in fields)
     out_width = len(component.o.payload.as_value())
     (work / "in.hex").write_text("".join(f"{p:x}\n" for p in payloads))
-    (work / "dut.v").write_text(verilog if verilog is not None else to_verilog(component, top))
+    if verilog is None:
+        verilog = amaranth_verilog.convert(component, name=top, emit_src=False)
+    (work / "dut.v").write_text(verilog)
     latency = getattr(component, "latency", 8)
     timeout = 2 * (len(payloads) + len(expected)) * int(8 / (1 - max(idle, stall))) \
         + 100 * latency + 1000
@@ -198,3 +198,15 @@ def run_vectors(component, model: UnitModel | str, fmt, inputs: dict, *, work: p
                               f"got {shown}")
     return VectorResult(vectors=len(payloads), expected=len(expected), received=len(got),
                         mismatches=mismatches, report=report)
+
+
+def run_spec_vectors(spec, inputs: dict, *, work: pathlib.Path, sim: str = "icarus",
+                     seed: int = 1, idle: float = 0.1, stall: float = 0.1) -> VectorResult:
+    """:func:`run_vectors` for a :class:`lnsgen.spec.UnitSpec`: its component, its bench
+    model and the Verilog a user gets (:func:`lnsgen.verilog.generate`, header included)."""
+    from lnsgen.verilog import generate
+
+    component = spec.build()
+    return run_vectors(component, model_for(spec), spec.fmt, inputs, work=work, sim=sim,
+                       top=spec.module_name, seed=seed, idle=idle, stall=stall,
+                       verilog=generate(spec, component=component))

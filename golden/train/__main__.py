@@ -1,8 +1,8 @@
-"""``python -m golden.train``: train the MNIST MLP in one arithmetic mode.
+"""``lnsgen train-run``: train the MNIST MLP in one arithmetic mode.
 
 Example::
 
-    python -m golden.train --mode lns-kahan --int-bits 5 --frac-bits 10 --epochs 5 --hidden 100
+    lnsgen train-run --mode lns-kahan --int-bits 5 --frac-bits 10 --epochs 5 --hidden 100
 
 Prints one line per epoch and a summary; ``--json FILE`` writes the run record.
 """
@@ -116,8 +116,8 @@ def log_stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def main(argv=None) -> int:
-    p = OneLineParser(prog="python -m golden.train", description=__doc__.split("\n")[0])
+def main(argv=None, prog: str = "lnsgen train-run") -> int:
+    p = OneLineParser(prog=prog, description=__doc__.split("\n")[0])
     p.add_argument("--mode", required=True, choices=MODES, help="arithmetic of the network")
     add_training_args(p)
     p.add_argument("--json", type=Path, help="write the run record (JSON) here")

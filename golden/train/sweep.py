@@ -1,8 +1,8 @@
-"""``python -m golden.train.sweep``: validation error against LNS precision, all four modes.
+"""``lnsgen train-sweep``: validation error against LNS precision, all four modes.
 
 Example (the sweep reported in ``golden/train/README.md``)::
 
-    python -m golden.train.sweep --int-bits 5 --frac-bits 4 5 6 7 8 10 12 --epochs 2 --jobs 1
+    lnsgen train-sweep --int-bits 5 --frac-bits 4 5 6 7 8 10 12 --epochs 2 --jobs 1
 
 trains ``float`` once and ``lns-matmul``, ``lns``, ``lns-kahan`` at every ``--frac-bits`` (same
 hyperparameters and seed), and writes ``train_sweep.json``, ``train_sweep.png`` and
@@ -142,8 +142,8 @@ def markdown(sweep: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
-    p = OneLineParser(prog="python -m golden.train.sweep",
+def main(argv=None, prog: str = "lnsgen train-sweep") -> int:
+    p = OneLineParser(prog=prog,
                       description="Validation error against frac_bits for all four modes.")
     add_training_args(p)
     for a in p._actions:

@@ -1,8 +1,8 @@
-"""``python -m golden.train.table``: the four-mode table of issue 6, ours next to the reference.
+"""``lnsgen train``: the four-mode table of issue 6, ours next to the reference.
 
 Example (what ``make train`` runs)::
 
-    python -m golden.train.table --int-bits 5 --frac-bits 10 7 --jobs 2
+    lnsgen train --int-bits 5 --frac-bits 10 7 --jobs 2
 
 trains ``float`` once and ``lns-matmul``, ``lns``, ``lns-kahan`` for every ``--frac-bits``
 (same hyperparameters and seed), and writes ``train.md`` and ``train.json`` under ``--out``
@@ -104,8 +104,8 @@ def markdown(table: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv=None) -> int:
-    p = OneLineParser(prog="python -m golden.train.table",
+def main(argv=None, prog: str = "lnsgen train") -> int:
+    p = OneLineParser(prog=prog,
                       description="Train all four modes and write the issue-6 table.")
     add_training_args(p)
     p.set_defaults(frac_bits=[DEFAULTS.frac_bits])

@@ -5,19 +5,19 @@
 * :mod:`.spec`: reference models written from the format's definition;
 * :mod:`.sby`: the SymbiYosys runner and a trace reader;
 * :mod:`.proofs`: which proofs apply to which unit; :mod:`.bugs`: deliberate bugs;
-* ``python -m verification.formal``: the command line.
+* ``lnsgen formal``: the command line.
 """
 
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop, pipeline_valid_bits
 from .proofs import Proof, format_trace, plan
 from .sby import ProofResult, run_sby
-from .spec import SPECS
+from .spec import SPEC_KINDS, reference_for
 
 __all__ = [
            "BUGS",
            "PROPERTY_SETS",
-           "SPECS",
+           "SPEC_KINDS",
            "DropValidOnStall",
            "FormalTop",
            "Proof",
@@ -25,5 +25,6 @@ __all__ = [
            "format_trace",
            "pipeline_valid_bits",
            "plan",
+           "reference_for",
            "run_sby",
 ]

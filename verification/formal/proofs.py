@@ -5,40 +5,37 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from lnsgen.golden import LNSFormat
-from lnsgen.hdl.units import ARRAY_UNITS, CONVERTER_UNITS, UNITS, build_unit
-
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
 from .sby import ProofResult, read_vcd, run_sby
-from .spec import SPECS, mul_spec, spec_fits
+from .spec import SPEC_KINDS, mul_spec, reference_for, spec_fits
 
-__all__ = ["STREAM_UNITS", "SUM_UNITS", "TILE_UNITS", "Proof", "applicable", "bug_applies", "default_depth", "format_trace", "plan",
-           "stream_units"]
+__all__ = ["STREAM_KINDS", "SUM_KINDS", "TILE_KINDS", "Proof", "applicable", "bug_applies",
+           "default_depth", "format_trace", "plan"]
 
 
-#: Units with the contract :class:`FormalTop` checks: one output beat per input beat, a fixed
-#: latency, stalling as a whole. (The accumulators emit one beat per ``last``: not these.)
-STREAM_UNITS = ("mul", "div", "add", "add-direct", "mac") + tuple(CONVERTER_UNITS)
-#: Units that emit one sum per input marked ``last``: the ``sums`` property set.
-SUM_UNITS = ("acc", "acc-kahan")
+#: Unit kinds with the contract :class:`FormalTop` checks: one output beat per input beat, a
+#: fixed latency, stalling as a whole.
+STREAM_KINDS = ("mul", "div", "add", "mac", "from-float", "to-float")
+#: Kinds that emit one sum per input marked ``last``: the ``sums`` property set.
+SUM_KINDS = ("acc",)
 #: Systolic arrays: ``rows`` output rows per input beat marked ``last``: the ``tiles`` set.
-TILE_UNITS = tuple(ARRAY_UNITS)
-#: The property set of each unit that has exactly one.
-_ONLY_SET = {u: "sums" for u in SUM_UNITS}
+TILE_KINDS = ("mm",)
 
 
-def applicable(unit: str, props: str, fmt: LNSFormat | None = None) -> bool:
-    """Whether property set ``props`` can be checked on ``unit`` (at ``fmt``): ``equiv`` needs
-    a spec (the adders' only up to :data:`~lnsgen.verification.formal.spec.MAX_ADD_SPEC_WIDTH` bits);
-    ``sums`` is the protocol of :data:`SUM_UNITS`, the other sets that of the others."""
-    if unit in _ONLY_SET:
-        return props == _ONLY_SET[unit]
-    if unit in TILE_UNITS:
+def applicable(spec, props: str) -> bool:
+    """Whether property set ``props`` can be checked on the unit of ``spec``: ``equiv`` needs a
+    reference model that fits (:func:`~.spec.spec_fits`); ``sums`` is the protocol of the
+    accumulators, ``tiles`` that of the arrays, the other sets that of the stream units."""
+    if spec.kind in SUM_KINDS:
+        return props == "sums"
+    if spec.kind in TILE_KINDS:
         return props in ("tiles", "cover")
-    if props == "equiv" and fmt is not None:
-        return unit in SPECS and spec_fits(unit, fmt)
-    return props not in ("sums", "tiles") and (props != "equiv" or unit in SPECS)
+    if spec.kind not in STREAM_KINDS:
+        return False
+    if props == "equiv":
+        return spec.kind in SPEC_KINDS and spec_fits(spec)
+    return props not in ("sums", "tiles")
 
 
 def default_depth(latency: int, props: str) -> int:
@@ -53,21 +50,15 @@ def default_depth(latency: int, props: str) -> int:
     return latency + (4 if PROPERTY_SETS[props] == "cover" else 2)
 
 
-def stream_units() -> list[str]:
-    """The names of the units with a property set (:data:`STREAM_UNITS`, :data:`SUM_UNITS`,
-    :data:`TILE_UNITS`) in :data:`lnsgen.hdl.units.UNITS`."""
-    return sorted(u for u in STREAM_UNITS + SUM_UNITS + TILE_UNITS if u in UNITS)
-
-
-def bug_applies(bug: str, unit: str, props: str) -> bool:
+def bug_applies(bug: str, spec, props: str) -> bool:
     """Whether :data:`~.bugs.BUGS` entry ``bug`` can be injected into this proof: ``spec``
     into the mul ``equiv`` proof, ``shallow-fifo`` into the arrays, the others into the
     fixed-latency and sum units (they wrap the unit or change its latency claim)."""
     if bug == "spec":
-        return (unit, props) == ("mul", "equiv")
+        return (spec.kind, props) == ("mul", "equiv")
     if bug == "shallow-fifo":
-        return unit in TILE_UNITS
-    return unit not in TILE_UNITS
+        return spec.kind in TILE_KINDS
+    return spec.kind not in TILE_KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,39 +69,36 @@ class Proof:
     plan does not build every unit twice: large formats' tables take a while).
     """
 
-    unit: str
-    fmt: LNSFormat
+    spec: object
     props: str
     depth: int | None = None
     bug: str | None = None
     strengthen: bool = True
 
     def __post_init__(self):
-        if self.unit not in stream_units():
-            raise ValueError(f"unit must be one of {stream_units()}, not {self.unit!r}")
+        from lnsgen.spec import resolve
+        object.__setattr__(self, "spec", resolve(self.spec))
+        spec = self.spec
         if self.props not in PROPERTY_SETS:
             raise ValueError(f"props must be one of {sorted(PROPERTY_SETS)}, not {self.props!r}")
-        only = _ONLY_SET.get(self.unit)
-        if only is not None and self.props != only:
-            raise ValueError(f"{self.unit!r} emits beats per `last`, not per input: its "
-                             f"property set is {only!r}, not {self.props!r}")
-        if self.unit in TILE_UNITS and self.props not in ("tiles", "cover"):
-            raise ValueError(f"{self.unit!r} emits rows per `last`, not beats per input: its "
+        if spec.kind not in STREAM_KINDS + SUM_KINDS + TILE_KINDS:
+            raise ValueError(f"no formal bench for unit kind {spec.kind!r}")
+        if spec.kind in SUM_KINDS and self.props != "sums":
+            raise ValueError(f"{spec.name} emits beats per `last`, not per input: its "
+                             f"property set is 'sums', not {self.props!r}")
+        if spec.kind in TILE_KINDS and self.props not in ("tiles", "cover"):
+            raise ValueError(f"{spec.name} emits rows per `last`, not beats per input: its "
                              f"property sets are 'tiles' and 'cover', not {self.props!r}")
-        for group, units in (("sums", SUM_UNITS), ("tiles", TILE_UNITS)):
-            if self.props == group and self.unit not in units:
-                raise ValueError(f"{group!r} applies to {list(units)}, not {self.unit!r}")
-        if not applicable(self.unit, self.props):
-            raise ValueError(f"no reference model for {self.unit!r}: 'equiv' needs one of "
-                             f"{sorted(SPECS)}")
-        if not applicable(self.unit, self.props, self.fmt):
-            raise ValueError(f"the reference model of {self.unit!r} is not built for "
-                             f"{self.fmt.name}: its tables are limited to 2**10 entries (the "
-                             f"adders' to formats of at most 10 bits)")
+        for group, kinds in (("sums", SUM_KINDS), ("tiles", TILE_KINDS)):
+            if self.props == group and spec.kind not in kinds:
+                raise ValueError(f"{group!r} applies to unit kinds {list(kinds)}, not "
+                                 f"{spec.kind!r}")
+        if self.props == "equiv":
+            reference_for(spec)  # raises with the reason when there is none
         if self.bug is not None and self.bug not in BUGS:
             raise ValueError(f"bug must be one of {sorted(BUGS)}, not {self.bug!r}")
-        if self.bug is not None and not bug_applies(self.bug, self.unit, self.props):
-            raise ValueError(f"the {self.bug!r} bug does not apply to the {self.unit!r} "
+        if self.bug is not None and not bug_applies(self.bug, spec, self.props):
+            raise ValueError(f"the {self.bug!r} bug does not apply to the {spec.name} "
                              f"{self.props!r} proof")
 
     @property
@@ -120,7 +108,7 @@ class Proof:
         but the datapath is feed-forward (its only state is the pipeline registers and constant
         tables), so the first result after reset, for every input the solver can choose, covers
         the whole function."""
-        if self.props == "equiv" and self.unit not in ("mul", "div"):
+        if self.props == "equiv" and self.spec.kind not in ("mul", "div"):
             return "bmc"
         return PROPERTY_SETS[self.props]
 
@@ -128,11 +116,11 @@ class Proof:
     def name(self) -> str:
         bug = f"_bug-{self.bug}" if self.bug else ""
         weak = "" if self.strengthen else "_weak"
-        return f"{self.unit}_{self.fmt.name}_{self.props}{weak}{bug}"
+        return f"{self.spec.name}_{self.props}{weak}{bug}"
 
     def top(self) -> FormalTop:
         """The test bench of this proof, with its bug (if any) in place."""
-        unit = build_unit(self.unit, self.fmt)
+        unit = self.spec.build()
         kind = BUGS[self.bug][0] if self.bug else None
         latency = unit.latency + 1 if kind == "latency" else None
         if kind == "design":
@@ -142,9 +130,9 @@ class Proof:
         spec = None
         if self.props == "equiv":
             if kind == "spec":
-                spec = functools.partial(mul_spec, self.fmt, saturate=False)
+                spec = functools.partial(mul_spec, self.spec.fmt, saturate=False)
             else:
-                spec = functools.partial(SPECS[self.unit], self.fmt)
+                spec = reference_for(self.spec)
         return FormalTop(unit, checks=[self.props], latency=latency, spec=spec,
                          strengthen=self.strengthen)
 
@@ -156,8 +144,8 @@ class Proof:
     def row(self, result: ProofResult) -> dict:
         """The report row of this proof's ``result`` (JSON-friendly)."""
         return {
-            "unit": self.unit, "format": self.fmt.name, "int_bits": self.fmt.int_bits,
-            "frac_bits": self.fmt.frac_bits, "props": self.props, "mode": self.mode,
+            "unit": self.spec.name, "kind": self.spec.kind, "spec": self.spec.to_dict(),
+            "format": self.spec.fmt.name, "props": self.props, "mode": self.mode,
             "depth": result.depth, "strengthen": self.strengthen, "bug": self.bug,
             "result": result.result,
             "seconds": round(result.seconds, 2), "failed": result.failed, "step": result.step,
@@ -165,19 +153,17 @@ class Proof:
         }
 
 
-def plan(units, formats, *, props=None, depth=None, bug=None,
-         strengthen=True) -> list[Proof]:
-    """The proofs for every unit and format: each requested (default: every) property set that
-    applies to the unit, at ``depth`` (``None``: the :func:`default_depth`)."""
+def plan(specs, *, props=None, depth=None, bug=None, strengthen=True) -> list[Proof]:
+    """The proofs for every spec: each requested (default: every) property set that applies
+    to its unit, at ``depth`` (``None``: the :func:`default_depth`)."""
     proofs = []
-    for fmt in formats:
-        for unit in units:
-            for p in props or PROPERTY_SETS:
-                if not applicable(unit, p, fmt):
-                    continue
-                if bug is not None and not bug_applies(bug, unit, p):
-                    continue
-                proofs.append(Proof(unit, fmt, p, depth, bug, strengthen))
+    for spec in specs:
+        for p in props or PROPERTY_SETS:
+            if not applicable(spec, p):
+                continue
+            if bug is not None and not bug_applies(bug, spec, p):
+                continue
+            proofs.append(Proof(spec, p, depth, bug, strengthen))
     return proofs
 
 

@@ -16,11 +16,11 @@ from amaranth.hdl import Array, Cat, Const, Mux, Value, signed
 from lnsgen.golden import LNSFormat, to_float
 from lnsgen.golden.converters import FloatToLNS, LNSToFloat
 from lnsgen.golden.gaussian import gaussian_logs
-from lnsgen.golden.ieee import FLOAT_FORMATS, FloatFormat
+from lnsgen.golden.ieee import FloatFormat
 
-__all__ = ["MAX_ADD_SPEC_WIDTH", "MAX_CONVERTER_SPEC_BITS", "SPECS", "add_spec", "decode",
-           "div_spec", "from_float_spec", "mac_spec", "mul_spec", "nearest_float_words", "spec_fits",
-           "to_float_spec"]
+__all__ = ["MAX_ADD_SPEC_WIDTH", "MAX_CONVERTER_SPEC_BITS", "SPEC_KINDS", "add_spec", "decode",
+           "div_spec", "from_float_spec", "mac_spec", "mul_spec", "nearest_float_words",
+           "reference_for", "spec_fits", "to_float_spec"]
 
 #: Widest format the adder's reference model is built for: it holds phi for every ``d``, a
 #: table of ``2^(width-1)`` entries, which the solver must read as a multiplexer.
@@ -28,8 +28,6 @@ MAX_ADD_SPEC_WIDTH = 10
 #: Largest table of a converter's reference model, in index bits (the LNS width for
 #: LNS-to-float, the fraction bits the table reads for float-to-LNS).
 MAX_CONVERTER_SPEC_BITS = 10
-#: The converter units (named as in :data:`lnsgen.hdl.units.CONVERTER_UNITS`): name -> (way, float).
-_CONVERTERS = {f"{way}-{name}": (way, name) for name in FLOAT_FORMATS for way in ("from", "to")}
 
 
 def decode(fmt: LNSFormat, code: Value):
@@ -81,7 +79,8 @@ def div_spec(fmt: LNSFormat, payload: Value) -> Value:
     return _round_trip(fmt, Mux(zb, sa, sa ^ sb), log, za)
 
 
-def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value:
+def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp",
+             max_error: float = 1.0) -> Value:
     """Expected code of ``a + b`` (``a - b`` when ``op``) for the payload ``{a, b, op}``.
 
     The rules of :mod:`lnsgen.golden.adder` (order by magnitude, ``d = Ly - Lx``, zero operands,
@@ -93,7 +92,7 @@ def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value
     if fmt.width > MAX_ADD_SPEC_WIDTH:
         raise ValueError(f"the adder's reference model needs a format of at most "
                          f"{MAX_ADD_SPEC_WIDTH} bits, not {fmt.width}")
-    plus, minus = gaussian_logs(fmt, method)
+    plus, minus = gaussian_logs(fmt, method, max_error)
     payload = Value.cast(payload)
     a, b = _operands(fmt, payload)
     op = payload[2 * fmt.width]
@@ -120,12 +119,14 @@ def add_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp") -> Value
     return _round_trip(fmt, sx, log, (za & zb) | (opposite & (d == 0)))
 
 
-def mac_spec(fmt: LNSFormat, payload: Value) -> Value:
+def mac_spec(fmt: LNSFormat, payload: Value, *, method: str = "interp",
+             max_error: float = 1.0) -> Value:
     """Expected code of ``a * b + c`` for the payload ``{a, b, c}``: :func:`add_spec` of
     :func:`mul_spec`'s product and ``c`` (formats up to :data:`MAX_ADD_SPEC_WIDTH` bits)."""
     payload = Value.cast(payload)
     product = mul_spec(fmt, payload[:2 * fmt.width])
-    return add_spec(fmt, Cat(product, payload[2 * fmt.width:3 * fmt.width], Const(0, 1)))
+    return add_spec(fmt, Cat(product, payload[2 * fmt.width:3 * fmt.width], Const(0, 1)),
+                    method=method, max_error=max_error)
 
 
 def nearest_float_words(ffmt: FloatFormat, value) -> np.ndarray:
@@ -153,7 +154,7 @@ def nearest_float_words(ffmt: FloatFormat, value) -> np.ndarray:
 
 
 def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
-                    method: str = "auto") -> Value:
+                    method: str = "auto", max_error: float = 1.0) -> Value:
     """Expected code of the IEEE word ``payload``, from IEEE's definition of the word's value.
 
     A normal word is ``2^(exp - bias) * (1 + man / 2^M)``; a subnormal one, whose highest set
@@ -164,7 +165,7 @@ def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
     :data:`MAX_CONVERTER_SPEC_BITS` table-index bits. ``method`` picks golden's table (the
     catalogue's units use ``"auto"``; another one is a deliberately wrong model).
     """
-    model = FloatToLNS(fmt, ffmt, method=method)
+    model = FloatToLNS(fmt, ffmt, method=method, max_error=max_error)
     kept, M, E, F = model.table_bits_in, ffmt.man_bits, ffmt.exp_bits, fmt.frac_bits
     if kept > MAX_CONVERTER_SPEC_BITS:
         raise ValueError(f"the float-to-LNS reference model needs a table of at most "
@@ -186,11 +187,15 @@ def from_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat,
     return Mux(special, Mux(man == 0, saturated, Const(fmt.zero, fmt.width)), finite)
 
 
-def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat) -> Value:
+def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat, method: str = "auto",
+                  max_error: float = 1.0) -> Value:
     """Expected IEEE word of the code ``payload``: for each of the ``2^W`` codes, the word
     nearest to its value (:func:`nearest_float_words` of :func:`lnsgen.golden.to_float`), the
     converter's whole function as one table. Formats up to :data:`MAX_CONVERTER_SPEC_BITS`
-    bits; it describes the correctly rounded (direct-table) converter."""
+    bits; it describes the correctly rounded (direct-table) converter (``method`` and
+    ``max_error`` are accepted for a uniform call and must resolve to the direct table)."""
+    if LNSToFloat(fmt, ffmt, method=method, max_error=max_error).method != "direct":
+        raise ValueError("the LNS-to-float reference model describes the direct table only")
     if fmt.width > MAX_CONVERTER_SPEC_BITS:
         raise ValueError(f"the LNS-to-float reference model needs a format of at most "
                          f"{MAX_CONVERTER_SPEC_BITS} bits, not {fmt.width}")
@@ -198,23 +203,49 @@ def to_float_spec(fmt: LNSFormat, payload: Value, *, ffmt: FloatFormat) -> Value
     return Array(Const(int(w), ffmt.width) for w in words)[Value.cast(payload)[:fmt.width]]
 
 
-def spec_fits(unit: str, fmt: LNSFormat) -> bool:
-    """Whether :data:`SPECS` ``[unit]`` can be built for ``fmt`` (table sizes, method)."""
-    if unit.startswith("add") or unit == "mac":
+def spec_fits(spec) -> bool:
+    """Whether :func:`reference_for` can build a reference model for ``spec`` (table sizes,
+    method)."""
+    fmt = spec.fmt
+    if spec.kind in ("add", "mac"):
         return fmt.width <= MAX_ADD_SPEC_WIDTH
-    if unit in _CONVERTERS:
-        way, name = _CONVERTERS[unit]
-        ffmt = FLOAT_FORMATS[name]
-        if way == "from":
-            return FloatToLNS(fmt, ffmt).table_bits_in <= MAX_CONVERTER_SPEC_BITS
-        return (fmt.width <= MAX_CONVERTER_SPEC_BITS
-                and LNSToFloat(fmt, ffmt).method == "direct")
+    if spec.kind == "from-float":
+        model = FloatToLNS(fmt, spec.float_format, method=spec["method"],
+                           max_error=spec["max_error"])
+        return model.table_bits_in <= MAX_CONVERTER_SPEC_BITS
+    if spec.kind == "to-float":
+        model = LNSToFloat(fmt, spec.float_format, method=spec["method"],
+                           max_error=spec["max_error"])
+        return fmt.width <= MAX_CONVERTER_SPEC_BITS and model.method == "direct"
     return True
 
 
-#: Units with a reference model: unit name -> ``spec(fmt, payload)``.
-SPECS = {"mul": mul_spec, "div": div_spec, "add": add_spec,
-         "add-direct": functools.partial(add_spec, method="direct"), "mac": mac_spec}
-for _unit, (_way, _name) in _CONVERTERS.items():
-    SPECS[_unit] = functools.partial(from_float_spec if _way == "from" else to_float_spec,
-                                     ffmt=FLOAT_FORMATS[_name])
+#: Unit kinds with a reference model (:func:`reference_for`).
+SPEC_KINDS = ("mul", "div", "add", "mac", "from-float", "to-float")
+
+
+def reference_for(spec):
+    """``reference(payload)``: the expected output of the unit of ``spec`` as an Amaranth
+    value, for the kinds of :data:`SPEC_KINDS`.
+
+    Raises
+    ------
+    ValueError
+        If the kind has no reference model, or :func:`spec_fits` is false.
+    """
+    if spec.kind not in SPEC_KINDS:
+        raise ValueError(f"no reference model for unit kind {spec.kind!r}: 'equiv' needs one "
+                         f"of {', '.join(SPEC_KINDS)}")
+    if not spec_fits(spec):
+        raise ValueError(f"the reference model of {spec.name} is too large: its tables are "
+                         f"limited to 2**10 entries (the adder's to formats of at most "
+                         f"{MAX_ADD_SPEC_WIDTH} bits)")
+    fmt = spec.fmt
+    if spec.kind in ("mul", "div"):
+        return functools.partial(mul_spec if spec.kind == "mul" else div_spec, fmt)
+    if spec.kind in ("add", "mac"):
+        return functools.partial(add_spec if spec.kind == "add" else mac_spec, fmt,
+                                 method=spec["method"], max_error=spec["max_error"])
+    ref = from_float_spec if spec.kind == "from-float" else to_float_spec
+    return functools.partial(ref, fmt, ffmt=spec.float_format, method=spec["method"],
+                             max_error=spec["max_error"])
