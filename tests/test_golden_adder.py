@@ -416,7 +416,7 @@ def run_cli(*args, cwd=ROOT):
 @pytest.mark.parametrize("args, message", [
     (["--int-bits", 0, "--frac-bits", 4], "--int-bits must be an integer in [1, 10], not 0"),
     (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"],
-     "--method must be one of direct, interp; not 'foo'"),
+     "--method must be one of direct, interp, cotrans; not 'foo'"),
     (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25],
      "--max-error must be a number in [0.51, 4], not 0.25"),
     (["--int-bits", 10, "--frac-bits", 23], "--int-bits + --frac-bits must be at most 31"),
