@@ -24,8 +24,8 @@ across blocks, so the blocks add up to a little more than the flat design. ECP5 
 
 :func:`breakdown` returns the per-block rows of one design, :func:`method_table` one row per
 method and format (area, flip-flops, critical path, pJ/op, the largest error over every ``d``,
-table bits) plus the multiply-adds; ``python -m lnsgen.synth.breakdown`` prints both and writes
-them as JSON.
+table bits) plus the multiply-adds; :func:`main` (``lnsgen breakdown``) prints both and writes
+them as JSON (~20 minutes for the three default formats).
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ import pathlib
 import re
 import shutil
 import subprocess
-import sys
 import time
 
 from amaranth.back import verilog
@@ -439,10 +438,11 @@ def _print_methods(rows: list[dict]) -> None:
               f"{p['table_bits']:,} + {q['table_bits']:,} |")
 
 
-def main(argv=None) -> int:
-    """``python -m lnsgen.synth.breakdown [--format 5:10 ...] [--method ...] [--json F]``."""
-    parser = argparse.ArgumentParser(prog="python -m lnsgen.synth.breakdown",
-                                     description=__doc__.split("\n\n")[0])
+def main(argv=None, *, prog: str = "lnsgen breakdown") -> int:
+    """``[--format 5:10 ...] [--method ...] [--breakdown METHOD:LATENCY ...] [--json F]``: the
+    block breakdowns, the method table and the comparison with the fp16 FMA yardstick (the
+    entry point of a delegated ``lnsgen`` command)."""
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
     parser.add_argument("--format", type=_format, nargs="+", dest="formats",
                         default=[_format("5:10"), _format("3:4"), _format("5:6")])
     parser.add_argument("--method", nargs="+", choices=METHODS, default=list(METHODS))
@@ -489,7 +489,3 @@ def main(argv=None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(out, indent=1))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
