@@ -20,9 +20,10 @@ increase: phi- falls towards -inf as d approaches 0), which would make ``a + b``
 in ``b``; the total table bits and the checked ``d`` count. The tables of each row are described
 below the table.
 
-``--method all`` reports both methods, but leaves ``direct`` out (with a note) when
+``--method all`` reports every method, but leaves ``direct`` out (with a note) when
 ``frac_bits > DIRECT_ALL_MAX_FRAC`` (16): a direct table has about ``(F + 2) * 2**F`` entries, so
-beyond that it is slow to build and not a design anyone would synthesize. ``--method direct``
+beyond that it is slow to build and not a design anyone would synthesize; likewise
+``cotrans`` above ``COTRANS_ALL_MAX_FRAC`` (14), whose table search is slow there. ``--method direct``
 always runs, whatever the size. ``--max-error`` only shapes the ``interp`` tables (it is still
 validated for ``direct``).
 
@@ -50,11 +51,14 @@ from .gaussian import (
     phi_exact,
 )
 
-__all__ = ["DIRECT_ALL_MAX_FRAC", "error_table", "format_table", "measure", "methods_for",
-           "phi_pair", "write_plot"]
+__all__ = ["COTRANS_ALL_MAX_FRAC", "DIRECT_ALL_MAX_FRAC", "error_table", "format_table",
+           "measure", "methods_for", "phi_pair", "write_plot"]
 
 #: ``--method all`` leaves the direct method out above this many fractional bits.
 DIRECT_ALL_MAX_FRAC = 16
+#: ... and the cotransformation above this many (its search fits several interpolators of
+#: phi+ over up to ``2 ** (frac_bits + 5)`` inputs; ``--method cotrans`` forces it).
+COTRANS_ALL_MAX_FRAC = 14
 #: d values evaluated at once (bounds memory on wide formats).
 _CHUNK = 1 << 20
 #: How many wrong-way steps of phi are listed (all of them are counted).
@@ -140,6 +144,10 @@ def methods_for(fmt: LNSFormat, method: str) -> tuple[list[str], list[str]]:
             notes.append(f"direct skipped: frac_bits={fmt.frac_bits} > {DIRECT_ALL_MAX_FRAC} "
                          f"(about {(fmt.frac_bits + 2) << fmt.frac_bits} table entries); "
                          f"use --method direct to force it")
+            continue
+        if m == "cotrans" and fmt.frac_bits > COTRANS_ALL_MAX_FRAC:
+            notes.append(f"cotrans skipped: frac_bits={fmt.frac_bits} > {COTRANS_ALL_MAX_FRAC} "
+                         f"(slow table search); use --method cotrans to force it")
             continue
         run.append(m)
     return run, notes

@@ -23,8 +23,9 @@ Regions (the same for every method):
     interpolators with ``SUM_GUARD`` extra output bits, summed before one final rounding.
 
 Methods: ``"direct"`` (a rounded table of phi over the table region, phi- near zero included;
-0.5 ulp) and ``"interp"`` (piecewise-linear, sized by :func:`fit_piecewise_linear` for
-``max_error``).
+0.5 ulp), ``"interp"`` (piecewise-linear, sized by :func:`fit_piecewise_linear` for
+``max_error``) and ``"cotrans"`` (one piecewise-linear interpolator of phi+ serves phi- too,
+through two small tables: :mod:`lnsgen.golden.cotransform`; no near region).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ __all__ = [
     "sum_guard",
 ]
 
-METHODS = ("direct", "interp")
+METHODS = ("direct", "interp", "cotrans")
 #: Extra fractional bits of the two near-region terms, kept until their sum is rounded (at
 #: least; see :func:`sum_guard`).
 SUM_GUARD = 2
@@ -139,8 +140,12 @@ class GaussianLog:
                     f"frac_bits={F}; at most {MAX_DIRECT_ENTRIES:,} (2**"
                     f"{MAX_DIRECT_ENTRIES.bit_length() - 1}) are supported: use method='interp' "
                     f"or fewer frac_bits")
-            self.table = (DirectTable(func) if method == "direct"
-                          else fit_piecewise_linear(func, max_error=max_error))
+            if method == "cotrans":  # one phi+ interpolator for both (golden.cotransform)
+                from .cotransform import cotransformation
+                self.table = cotransformation(fmt, max_error).view(kind)
+            else:
+                self.table = (DirectTable(func) if method == "direct"
+                              else fit_piecewise_linear(func, max_error=max_error))
         else:
             self.table = None
         if near:

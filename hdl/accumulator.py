@@ -26,7 +26,7 @@ from amaranth.lib.wiring import In, Out
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
-from .adder import LNSAdder
+from .adder import LNSAdder, adder_path
 from .number import check_format, lns_layout
 
 __all__ = ["LNSAccumulator", "accumulator_input_layout"]
@@ -85,7 +85,7 @@ class LNSAccumulator(wiring.Component):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error, builds the tables once
-        self.adder_latency = LNSAdder.latency
+        self.adder_latency = adder_path(fmt, method=method, max_error=max_error).latency
         self.depth = 4 if compensated else 1
         self.lanes = self.depth * self.adder_latency
         self.latency = self.lanes + (self.lanes - 1) * (self.adder_latency + 1) + 3

@@ -8,10 +8,43 @@ from lnsgen.golden import LNSFormat
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from . import funcapprox
+from .compact import COMPACT_LATENCIES, CompactAddSubPath
 from .number import check_format, lns_layout
 from .pipeline import Pipeline, StallPipeline
 
-__all__ = ["AddSubPath", "LNSAddCore", "LNSAdder", "adder_input_layout"]
+__all__ = ["LATENCIES", "AddSubPath", "LNSAddCore", "LNSAdder", "adder_input_layout",
+           "adder_path"]
+
+#: The FPGA datapath's latency (``AddSubPath``, block-RAM friendly).
+PIPELINED_LATENCY = 5
+#: Every latency the adder is built with: the compact datapath's (tables as logic, for
+#: standard cells) and the pipelined one's.
+LATENCIES = (*COMPACT_LATENCIES, PIPELINED_LATENCY)
+#: Latency when none is asked for: the pipelined datapath for the table methods it has.
+DEFAULT_LATENCY = {"direct": PIPELINED_LATENCY, "interp": PIPELINED_LATENCY}
+
+
+def adder_path(fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0,
+               latency: int | None = None):
+    """The adder datapath for ``method`` at ``latency`` (None: the method's default).
+
+    Latency 5 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only); 1 to 3 is
+    :class:`~lnsgen.hdl.compact.CompactAddSubPath`. Both are bit-exact with
+    :func:`lnsgen.golden.addsub`.
+    """
+    check_format(fmt)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if latency is None:
+        latency = DEFAULT_LATENCY.get(method, COMPACT_LATENCIES[-1])
+    allowed = LATENCIES if method in DEFAULT_LATENCY else COMPACT_LATENCIES
+    if isinstance(latency, bool) or latency not in allowed:
+        raise ValueError(f"latency must be one of {allowed} for method {method!r}, "
+                         f"not {latency!r}")
+    if latency == PIPELINED_LATENCY:
+        return AddSubPath(fmt, method=method, max_error=max_error)
+    gaussian_logs(fmt, method, max_error)  # max_error checked with golden's message
+    return CompactAddSubPath(fmt, method=method, max_error=max_error, latency=latency)
 
 
 def adder_input_layout(fmt: LNSFormat) -> data.StructLayout:
@@ -41,10 +74,17 @@ class LNSAdder(wiring.Component):
     ----------
     fmt : golden.LNSFormat
         Number format.
-    method : {"interp", "direct"}
-        Gaussian-log approximation (see :mod:`lnsgen.golden.gaussian`).
+    method : {"interp", "direct", "cotrans"}
+        Gaussian-log approximation (see :mod:`lnsgen.golden.gaussian`); ``"cotrans"``
+        (:mod:`lnsgen.golden.cotransform`: one phi+ interpolator, phi- by cotransformation)
+        is built by the compact datapath only.
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
+    latency : int or None
+        Register stages: 5 is the pipeline above; 1, 2 or 3 the compact datapath for
+        standard cells (:mod:`lnsgen.hdl.compact`: tables as logic, registers only after the
+        ordering and after the table reads). None: 5 for ``"direct"`` and ``"interp"``, 3
+        otherwise.
 
     Attributes
     ----------
@@ -58,8 +98,10 @@ class LNSAdder(wiring.Component):
 
     latency = 2 + funcapprox.STAGES
 
-    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
-        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0,
+                 latency: int | None = None):
+        self.path = adder_path(fmt, method=method, max_error=max_error, latency=latency)
+        self.latency = self.path.latency
         self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
         self.phi_plus, self.phi_minus = self.path.phi_plus, self.path.phi_minus
         super().__init__({
@@ -84,14 +126,16 @@ class LNSAddCore(wiring.Component):
 
     Parameters
     ----------
-    fmt, method, max_error :
+    fmt, method, max_error, latency :
         As for :class:`LNSAdder`.
     """
 
     latency = 2 + funcapprox.STAGES
 
-    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
-        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0,
+                 latency: int | None = None):
+        self.path = adder_path(fmt, method=method, max_error=max_error, latency=latency)
+        self.latency = self.path.latency
         self.fmt = self.path.fmt
         super().__init__({
             "en": In(1),
@@ -119,6 +163,9 @@ class AddSubPath:
         self.fmt = check_format(fmt)
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        if method not in DEFAULT_LATENCY:
+            raise ValueError(f"method {method!r} has no pipelined datapath: build it with "
+                             f"latency {COMPACT_LATENCIES} (lnsgen.hdl.compact)")
         self.method = method
         self.max_error = max_error
         # Validates max_error too, with the golden model's message.

@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
 
-from .adder import AddSubPath
+from .adder import AddSubPath, adder_path
 from .mul import lns_product
 from .number import lns_layout
 from .pipeline import StallPipeline
@@ -27,13 +27,16 @@ class LNSMultiplyAdd(wiring.Component):
     rounding, in the Gaussian-log table.
 
     Pipeline (latency 6, one result per cycle, stalls as a whole): 1. product; 2.-6. the
-    adder's five stages (:class:`~lnsgen.hdl.LNSAdder`).
+    adder's five stages (:class:`~lnsgen.hdl.LNSAdder`). With the compact adder datapath
+    (adder latency 1 to 3) the product is not registered: it feeds the adder's ordering
+    directly, and the latency is the adder's.
 
     Parameters
     ----------
     fmt : golden.LNSFormat
-    method, max_error :
-        The adder's Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
+    method, max_error, latency :
+        The adder's Gaussian-log approximation and register stages (see
+        :class:`~lnsgen.hdl.LNSAdder`).
 
     Attributes
     ----------
@@ -44,8 +47,11 @@ class LNSMultiplyAdd(wiring.Component):
 
     latency = 1 + AddSubPath.latency
 
-    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
-        self.path = AddSubPath(fmt, method=method, max_error=max_error)
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0,
+                 latency: int | None = None):
+        self.path = adder_path(fmt, method=method, max_error=max_error, latency=latency)
+        self.pipelined_product = isinstance(self.path, AddSubPath)
+        self.latency = self.path.latency + (1 if self.pipelined_product else 0)
         self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
         super().__init__({
             "i": In(stream.Signature(muladd_input_layout(fmt))),
@@ -57,8 +63,10 @@ class LNSMultiplyAdd(wiring.Component):
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
         p = self.i.payload
-        product = pipe.stage(lns_product(fmt, p.a, p.b), name="product")
-        addend = pipe.stage(p.c, name="addend")
+        product, addend = lns_product(fmt, p.a, p.b), p.c
+        if self.pipelined_product:
+            product = pipe.stage(product, name="product")
+            addend = pipe.stage(addend, name="addend")
         view = lambda v: data.View(lns_layout(fmt), v)
         m.d.comb += self.o.payload.eq(
             self.path.build(m, pipe, view(product), view(addend), 0))

@@ -26,7 +26,7 @@ from amaranth.lib.wiring import In, Out
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
-from .adder import LNSAddCore
+from .adder import LNSAddCore, adder_path
 from .mul import lns_product
 from .number import check_format, lns_layout
 from .pipeline import Pipeline
@@ -83,7 +83,7 @@ class LNSProcessingElement(wiring.Component):
                                     max_error=max_error)
         self.compensated = compensated
         self._adder_args = {"method": method, "max_error": max_error}
-        self.adder_latency = LNSAddCore.latency
+        self.adder_latency = self.slots // (4 if compensated else 1)
         self.latency = 1 + self.slots  # the product register, then one accumulation step
         super().__init__({
             "en": In(1),
@@ -104,7 +104,8 @@ class LNSProcessingElement(wiring.Component):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error; tables are cached
-        return (4 if compensated else 1) * LNSAddCore.latency
+        latency = adder_path(fmt, method=method, max_error=max_error).latency
+        return (4 if compensated else 1) * latency
 
     def elaborate(self, platform):
         fmt, T = self.fmt, self.slots

@@ -146,7 +146,7 @@ def test_every_8bit_pair_is_faithful(op, method):
     else:
         got, exact = sub(fmt, a, b, method=method), va - vb
     assert got.shape == a.shape and got.dtype.kind == "i"
-    tol = 1.0 if method == "interp" else 0.5 + 1e-9
+    tol = 0.5 + 1e-9 if method == "direct" else 1.0
     check_against_float(fmt, a, b, got, exact, tol)
 
 
@@ -205,7 +205,7 @@ def test_phi_error_below_one_ulp_over_every_d(fmt_bits, method, kind):
     g = GaussianLog(fmt, kind, method)
     # The domain is every d = Ly - Lx of two non-zero logs, with d = 0 excluded for phi-.
     assert (g.d_min, g.d_max) == (-2 * log_max(fmt), 0 if kind == "plus" else -1)
-    bound = 1.0 if method == "interp" else 0.5 + 1e-9
+    bound = 0.5 + 1e-9 if method == "direct" else 1.0
     n = 0
     for d in _chunks(g):
         err = g.evaluate(d) - phi_reference(kind, d, fmt.frac_bits)
@@ -368,7 +368,7 @@ def test_16bit_is_faithful(fmt, method, ab, op):
         got, exact = add(fmt, a, b, method=method), va + vb
     else:
         got, exact = sub(fmt, a, b, method=method), va - vb
-    check_against_float(fmt, a, b, got, exact, 1.0 if method == "interp" else 0.5 + 1e-9)
+    check_against_float(fmt, a, b, got, exact, 0.5 + 1e-9 if method == "direct" else 1.0)
 
 
 # (5, 10): a = -1.0; b1 < b2 neighbours whose d = Lb - La straddles the wrong-way step at
@@ -416,7 +416,7 @@ def run_cli(*args, cwd=ROOT):
 @pytest.mark.parametrize("args, message", [
     (["--int-bits", 0, "--frac-bits", 4], "--int-bits must be an integer in [1, 10], not 0"),
     (["--int-bits", 3, "--frac-bits", 4, "--method", "foo"],
-     "--method must be one of direct, interp; not 'foo'"),
+     "--method must be one of direct, interp, cotrans; not 'foo'"),
     (["--int-bits", 3, "--frac-bits", 4, "--max-error", 0.25],
      "--max-error must be a number in [0.51, 4], not 0.25"),
     (["--int-bits", 10, "--frac-bits", 23], "--int-bits + --frac-bits must be at most 31"),
@@ -442,7 +442,7 @@ def test_cli_reports_plots_and_writes_json(tmp_path):
     data = json.loads(out.read_text())
     rows = data["rows"]
     assert [(r["method"], r["kind"]) for r in rows] == [
-        ("direct", "plus"), ("direct", "minus"), ("interp", "plus"), ("interp", "minus")]
+        (m, k) for m in METHODS for k in ("plus", "minus")]
     for r in rows:
         assert r["n_checked"] == (127 if r["kind"] == "plus" else 126)
         assert r["max_abs_error_ulp"] < (0.5 + 1e-9 if r["method"] == "direct" else 1.0)
@@ -451,7 +451,8 @@ def test_cli_reports_plots_and_writes_json(tmp_path):
         assert r["non_monotonic_steps"] == 0
         assert f"{r['max_abs_error_ulp']:.4f}" in proc.stdout
     lines = proc.stdout.splitlines()
-    assert sum(line.startswith(("direct ", "interp ")) for line in lines) == 4
+    assert sum(line.startswith(tuple(f"{m} " for m in METHODS)) for line in lines) == \
+        2 * len(METHODS)
     assert "phi+" in proc.stdout and "phi-" in proc.stdout
 
 

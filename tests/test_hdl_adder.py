@@ -43,15 +43,43 @@ def simulate(dut, payloads, n_out, rng):
 
 @pytest.mark.parametrize("fmt", [LNSFormat(int_bits=3, frac_bits=4),
                                  LNSFormat(int_bits=2, frac_bits=6)], ids=lambda f: f.name)
-@pytest.mark.parametrize("method", ["interp", "direct"])
-def test_adder_matches_golden_in_amaranth_sim(fmt, method):
+@pytest.mark.parametrize("method, latency", [("interp", None), ("direct", None),
+                                             ("cotrans", 1), ("cotrans", 2), ("interp", 3)])
+def test_adder_matches_golden_in_amaranth_sim(fmt, method, latency):
     rng = np.random.default_rng(11)
     a = rng.integers(0, fmt.n_codes, 200)
     b = np.where(rng.random(200) < 0.3, a ^ (1 << fmt.log_bits), rng.integers(0, fmt.n_codes, 200))
     op = rng.integers(0, 2, 200)
     expected = golden.addsub(fmt, a, b, op, method=method).tolist()
     payloads = (a | (b << fmt.width) | (op << (2 * fmt.width))).tolist()
-    assert simulate(LNSAdder(fmt, method=method), payloads, len(expected), rng) == expected
+    dut = LNSAdder(fmt, method=method, latency=latency)
+    assert simulate(dut, payloads, len(expected), rng) == expected
+
+
+@pytest.mark.parametrize("method, latency, expected", [
+    ("interp", None, 5), ("direct", None, 5), ("cotrans", None, 3), ("interp", 1, 1),
+    ("direct", 2, 2), ("cotrans", 1, 1), ("interp", 5, 5)])
+def test_latency_follows_the_datapath(method, latency, expected):
+    from lnsgen.hdl import LNSMultiplyAdd
+    from lnsgen.hdl.adder import AddSubPath
+    from lnsgen.hdl.compact import CompactAddSubPath
+
+    fmt = LNSFormat(int_bits=3, frac_bits=4)
+    adder = LNSAdder(fmt, method=method, latency=latency)
+    assert adder.latency == expected
+    assert isinstance(adder.path, AddSubPath if expected == 5 else CompactAddSubPath)
+    # The multiply-add registers its product only in front of the pipelined datapath.
+    mac = LNSMultiplyAdd(fmt, method=method, latency=latency)
+    assert mac.latency == expected + (1 if expected == 5 else 0)
+
+
+def test_compact_datapath_has_no_memory_and_one_multiplier_for_cotrans():
+    """Tables are case logic (no $mem for an ASIC flow to map); cotrans has one multiplier."""
+    fmt = LNSFormat(int_bits=5, frac_bits=10)
+    text = rtlil.convert(LNSAdder(fmt, method="cotrans", latency=1))
+    assert "cell $mem" not in text and "memory" not in text
+    assert text.count("cell $mul") == 1
+    assert rtlil.convert(LNSAdder(fmt, method="interp", latency=1)).count("cell $mul") == 2
 
 
 @pytest.mark.parametrize("max_error", [0.51, 0.625, 2.5])
@@ -82,8 +110,30 @@ def test_latency_is_stated():
     assert LNSAdder(LNSFormat(int_bits=5, frac_bits=10)).latency == 5
 
 
+@pytest.mark.parametrize("kwargs, message", [
+    ({"method": "cotrans", "latency": 5}, (r"latency must be one of \(1, 2, 3\) for method "
+                                          r"'cotrans', not 5")),
+    ({"method": "interp", "latency": 4}, (r"latency must be one of \(1, 2, 3, 5\) for method "
+                                         r"'interp', not 4")),
+    ({"latency": 0}, r"latency must be one of \(1, 2, 3, 5\) for method 'interp', not 0"),
+    ({"latency": True}, r"latency must be one of .*, not True"),
+    ({"latency": "1"}, r"latency must be one of .*, not '1'"),
+])
+def test_bad_latency(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LNSAdder(LNSFormat(int_bits=3, frac_bits=4), **kwargs)
+
+
+def test_pipelined_path_refuses_cotrans():
+    from lnsgen.hdl.adder import AddSubPath
+
+    with pytest.raises(ValueError, match=r"method 'cotrans' has no pipelined datapath: build it "
+                                         r"with latency \(1, 2, 3\)"):
+        AddSubPath(LNSFormat(int_bits=3, frac_bits=4), method="cotrans")
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
-    ({"method": "cordic"}, ValueError, r"method must be one of \('direct', 'interp'\), not 'cordic'"),
+    ({"method": "cordic"}, ValueError, r"method must be one of \('direct', 'interp', 'cotrans'\), not 'cordic'"),
     ({"max_error": 0.4}, ValueError, r"max_error must be in \[0.51, 4\] ulp, not 0.4"),
     ({"max_error": 9}, ValueError, r"max_error must be in \[0.51, 4\] ulp, not 9"),
 ])
