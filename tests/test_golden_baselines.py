@@ -21,8 +21,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from lnsgen.golden import LNSFormat, from_float
 from lnsgen.golden.fma import fma, quiet_nan
+from lnsgen.golden.hybrid import HybridMAC, hybrid_dot, hybrid_stream_sums
 from lnsgen.golden.ieee import BF16, FP16, FP32, FloatFormat
+from lnsgen.golden.intmac import IntMACFormat, int_muladd, to_signed
 
 # IEEE 754 reference ---------------------------------------------------------------------------
 
@@ -348,3 +351,235 @@ def test_fma_broadcasts_and_validates():
         fma(FP16, 1.5, 0, 0)
     with pytest.raises(ValueError, match="broadcast together"):
         fma(FP16, np.zeros(2, int), np.zeros(3, int), 0)
+
+
+# Integer MAC ---------------------------------------------------------------------------------
+
+
+def _signed(code: int, bits: int) -> int:
+    return code - (1 << bits) if code >> (bits - 1) else code
+
+
+def reference_int_muladd(a: int, b: int, c: int, ab_bits: int, acc_bits: int) -> int:
+    """Python integers: the exact ``c + a * b``, then the bit pattern of its low ``acc_bits``."""
+    exact = _signed(c, acc_bits) + _signed(a, ab_bits) * _signed(b, ab_bits)
+    return exact % (1 << acc_bits)
+
+
+@pytest.mark.parametrize("ab_bits, acc_bits", [(2, 4), (3, 6), (4, 8)])
+def test_int_muladd_every_input_of_small_widths(ab_bits, acc_bits):
+    a, b, c = (x.ravel() for x in np.meshgrid(np.arange(1 << ab_bits), np.arange(1 << ab_bits),
+                                              np.arange(1 << acc_bits), indexing="ij"))
+    got = int_muladd(a, b, c, ab_bits=ab_bits, acc_bits=acc_bits)
+    expected = [reference_int_muladd(x, y, z, ab_bits, acc_bits)
+                for x, y, z in zip(a.tolist(), b.tolist(), c.tolist())]
+    assert got.tolist() == expected
+
+
+@pytest.mark.parametrize("ab_bits, acc_bits", [(8, 32), (8, 16), (16, 48), (24, 62)])
+def test_int_muladd_random_and_extremes(ab_bits, acc_bits):
+    rng = np.random.default_rng(ab_bits * 100 + acc_bits)
+    ext_ab = [0, 1, (1 << ab_bits) - 1, 1 << (ab_bits - 1), (1 << (ab_bits - 1)) - 1]
+    ext_acc = [0, 1, (1 << acc_bits) - 1, 1 << (acc_bits - 1), (1 << (acc_bits - 1)) - 1]
+    ea, eb, ec = (x.ravel() for x in np.meshgrid(ext_ab, ext_ab, ext_acc, indexing="ij"))
+    a = np.concatenate([ea, rng.integers(0, 1 << ab_bits, 20_000)])
+    b = np.concatenate([eb, rng.integers(0, 1 << ab_bits, 20_000)])
+    c = np.concatenate([ec, rng.integers(0, 1 << acc_bits, 20_000)])
+    got = int_muladd(a, b, c, ab_bits=ab_bits, acc_bits=acc_bits)
+    expected = [reference_int_muladd(x, y, z, ab_bits, acc_bits)
+                for x, y, z in zip(a.tolist(), b.tolist(), c.tolist())]
+    assert got.tolist() == expected
+
+
+def test_int_muladd_wraps_and_validates():
+    top = (1 << 31) - 1
+    assert int_muladd(1, 1, top) == 1 << 31                       # 2**31 - 1 + 1 wraps to -2**31
+    assert to_signed(int_muladd(0x80, 0x80, 0), 32) == 16384      # (-128) * (-128)
+    assert to_signed(int_muladd(0x80, 0x7F, 5), 32) == -128 * 127 + 5
+    assert IntMACFormat(8, 32).name == "int8x8+32"
+    with pytest.raises(ValueError, match=r"acc_bits must be an integer in \[16, 62\], not 12"):
+        int_muladd(0, 0, 0, ab_bits=8, acc_bits=12)
+    with pytest.raises(ValueError, match=r"ab_bits must be an integer in \[2, 24\], not 1"):
+        int_muladd(0, 0, 0, ab_bits=1, acc_bits=8)
+    with pytest.raises(TypeError, match=r"ab_bits must be an integer"):
+        IntMACFormat(8.0, 32)
+    with pytest.raises(ValueError, match=r"a must hold 8-bit codes in \[0, 255\]"):
+        int_muladd(-1, 0, 0)
+    with pytest.raises(ValueError, match=r"c must hold 32-bit codes"):
+        int_muladd(0, 0, 1 << 32)
+    with pytest.raises(ValueError, match="broadcast together"):
+        int_muladd(np.zeros(2, int), np.zeros(3, int), 0)
+
+
+# Hybrid (ELMA-style) MAC ---------------------------------------------------------------------
+
+
+def exact_exp2_table(F: int, T: int) -> list[int]:
+    """``round(2 ** (T + r / 2**F))`` for every ``r``, decided in exact integer arithmetic:
+    ``N <= x`` iff ``N ** 2**F <= 2 ** (T * 2**F + r)``, and ``x`` is never a half-integer."""
+    table = []
+    for r in range(1 << F):
+        n = int(2.0 ** (T + r / (1 << F)))  # a guess, then corrected exactly
+        power = T * (1 << F) + r
+        while n ** (1 << F) > 1 << power:
+            n -= 1
+        while (n + 1) ** (1 << F) <= 1 << power:
+            n += 1
+        # x in [n, n + 1): round up iff x > n + 1/2, i.e. (2n + 1) ** 2**F < 2 ** (power + 2**F)
+        table.append(n + int((2 * n + 1) ** (1 << F) < 1 << (power + (1 << F))))
+    return table
+
+
+def reference_lns_product(fmt: LNSFormat, a: int, b: int):
+    """``(sign, log)`` or None (zero) of the LNS product, from the format's definition: the
+    log fields add, saturate at log_max, flush below log_min."""
+    def field(code):
+        raw = code & ((1 << fmt.log_bits) - 1)
+        log = raw - (1 << fmt.log_bits) if raw >> (fmt.log_bits - 1) else raw
+        return code >> fmt.log_bits, log
+    (sa, la), (sb, lb) = field(a), field(b)
+    zero_log = -(1 << (fmt.log_bits - 1))
+    if zero_log in (la, lb):
+        return None
+    log = la + lb
+    if log < zero_log + 1:
+        return None
+    return sa ^ sb, min(log, (1 << (fmt.log_bits - 1)) - 1)
+
+
+def reference_hybrid_sum(model, exp2: list[int], a, b) -> tuple[int, Fraction]:
+    """The code of one hybrid sum and the exact sum it rounds: Fractions throughout."""
+    fmt, F, T, K = model.fmt, model.fmt.frac_bits, model.lin_frac_bits, model.log_bits_in
+    total = Fraction(0)
+    for x, y in zip(a, b):
+        prod = reference_lns_product(fmt, int(x), int(y))
+        if prod is None:
+            continue
+        sign, log = prod
+        q, r = log >> F, log % (1 << F)
+        total += (-1) ** sign * Fraction(exp2[r], 1 << T) * Fraction(2) ** q
+    unit = Fraction(2) ** (model.q_min - T)
+    assert (total / unit).denominator == 1   # a whole number of accumulator units
+    assert abs(total / unit) < 1 << (model.acc_bits - 1)  # no wrap in these tests
+    if total == 0:
+        return fmt.zero, total
+    mag = abs(total)
+    n = mag.numerator.bit_length() - mag.denominator.bit_length()
+    if Fraction(2) ** n > mag:
+        n -= 1
+    f = math.floor((mag / Fraction(2) ** n - 1) * (1 << K))          # truncated
+    log = n * (1 << F) + int(model.log2.evaluate(np.array([f]))[0])
+    if log < fmt.log_min:
+        return fmt.zero, total
+    log = min(log, fmt.log_max)
+    return fmt.pack(int(total < 0), log), total
+
+
+def _products_stream(fmt: LNSFormat, n_sums: int, rng):
+    """Sums of varied length (1 to a few hundred) with values from a network's scale, exact
+    cancellations (x then -x), the largest and smallest magnitudes, and zeros."""
+    a_all, b_all, last_all = [], [], []
+    for _ in range(n_sums):
+        n = int(rng.choice([1, 2, 3, 7, 40, 300]))
+        a = from_float(fmt, rng.standard_normal(n) * rng.choice([0.01, 1.0, 50.0]))
+        b = from_float(fmt, rng.standard_normal(n))
+        kind = rng.integers(0, 10, n)
+        a = np.where(kind == 0, fmt.pack(rng.integers(0, 2, n), fmt.log_max), a)
+        a = np.where(kind == 1, fmt.pack(rng.integers(0, 2, n), fmt.log_min), a)
+        a = np.where(kind == 2, fmt.zero, a)
+        a = np.where(kind == 3, rng.integers(0, fmt.n_codes, n), a)
+        if n > 1 and rng.random() < 0.3:   # the second half cancels the first exactly
+            h = n // 2
+            a[h:2 * h] = a[:h] ^ (1 << fmt.log_bits)
+            b[h:2 * h] = b[:h]
+        last = np.zeros(n, dtype=np.int64)
+        last[-1] = 1
+        a_all.append(a)
+        b_all.append(b)
+        last_all.append(last)
+    return np.concatenate(a_all), np.concatenate(b_all), np.concatenate(last_all)
+
+
+HYBRID_CASES = [
+    (LNSFormat(int_bits=3, frac_bits=4), {}),
+    (LNSFormat(int_bits=5, frac_bits=10), {}),
+    (LNSFormat(int_bits=4, frac_bits=7), {"method": "interp", "lin_frac_bits": 7}),
+    (LNSFormat(int_bits=6, frac_bits=9), {"guard_bits": 4}),      # acc_bits > 62: Python ints
+    (LNSFormat(int_bits=2, frac_bits=3), {"lin_frac_bits": 11, "method": "direct"}),
+]
+
+
+@pytest.mark.parametrize("fmt, kw", HYBRID_CASES, ids=lambda v: getattr(v, "name", str(v)))
+def test_hybrid_tables_are_correctly_rounded(fmt, kw):
+    model = HybridMAC(fmt, **kw)
+    exact = exact_exp2_table(fmt.frac_bits, model.lin_frac_bits)
+    assert model.exp2.tables["y"].tolist() == exact
+    assert min(exact) == 1 << model.lin_frac_bits and max(exact) < 2 << model.lin_frac_bits
+
+
+@pytest.mark.parametrize("fmt, kw", HYBRID_CASES, ids=lambda v: getattr(v, "name", str(v)))
+def test_hybrid_sums_against_fractions(fmt, kw):
+    model = HybridMAC(fmt, **kw)
+    rng = np.random.default_rng(fmt.width + model.lin_frac_bits)
+    a, b, last = _products_stream(fmt, 60, rng)
+    got = hybrid_stream_sums(fmt, a, b, last, **kw)
+    exp2 = exact_exp2_table(fmt.frac_bits, model.lin_frac_bits)
+    ends = np.flatnonzero(last)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    zeros = 0
+    for k, (s, e) in enumerate(zip(starts, ends)):
+        code, total = reference_hybrid_sum(model, exp2, a[s:e + 1], b[s:e + 1])
+        assert got[k] == code, (k, fmt.describe(got[k]), fmt.describe(code), float(total))
+        zeros += total == 0
+        # Accuracy of the one rounding: within max_error ulps of the exact log2 of the sum.
+        _, log, is_zero = fmt.unpack(int(code))
+        if total != 0 and not is_zero and int(log) != fmt.log_max:
+            scaled = (math.log2(abs(total.numerator)) - math.log2(total.denominator)) \
+                * (1 << fmt.frac_bits)
+            bound = model.max_error if model.method == "interp" else 0.5 + 2.0 ** (
+                fmt.frac_bits - model.log_bits_in - 1) / math.log(2)
+            assert abs(int(log) - scaled) <= bound + 1e-9, (k, int(log), scaled)
+    assert zeros >= 3
+    # The dot form agrees with the stream form on one sum per row.
+    s, e = starts[-1], ends[-1]
+    assert hybrid_dot(fmt, a[s:e + 1], b[s:e + 1], **kw) == got[-1]
+
+
+def test_hybrid_accumulator_wraps_modulo_its_width():
+    fmt = LNSFormat(int_bits=3, frac_bits=4)
+    model = HybridMAC(fmt, guard_bits=0)
+    big = fmt.pack(0, fmt.log_max)
+    one = fmt.pack(0, 0)
+    # The largest product is E[r] << (q_max - q_min) units; twice it exceeds the accumulator.
+    lin = int(model.linear(np.array([big]))[0])
+    assert lin < 1 << (model.acc_bits - 1) <= 2 * lin
+    # +max +max -max -max +1: partial sums wrap, the final sum (1) is still exact.
+    a = np.array([big, big, big ^ (1 << fmt.log_bits), big ^ (1 << fmt.log_bits), one])
+    assert hybrid_dot(fmt, a, np.full(5, one), guard_bits=0) == one
+    # Two largest products: the true sum does not fit, the result is the wrapped (negative) one.
+    wrapped = 2 * lin - (1 << model.acc_bits)
+    assert wrapped < 0
+    got = hybrid_dot(fmt, np.full(2, big), np.full(2, one), guard_bits=0)
+    assert got == model.to_lns(np.array([wrapped]))[0] and got >> fmt.log_bits == 1
+    # With a guard bit the same sum saturates to the largest magnitude instead.
+    assert hybrid_dot(fmt, np.full(2, big), np.full(2, one), guard_bits=1) == big
+
+
+def test_hybrid_validates_parameters():
+    fmt = LNSFormat(int_bits=5, frac_bits=10)
+    with pytest.raises(ValueError, match=r"guard_bits must be an integer in \[0, 32\], not 33"):
+        HybridMAC(fmt, guard_bits=33)
+    with pytest.raises(ValueError, match=r"lin_frac_bits must be an integer in \[10, 18\]"):
+        HybridMAC(fmt, lin_frac_bits=9)
+    with pytest.raises(ValueError, match=r"fmt.frac_bits must be at most 16"):
+        HybridMAC(LNSFormat(int_bits=5, frac_bits=17))
+    with pytest.raises(ValueError, match=r"method must be one of"):
+        HybridMAC(fmt, method="table")
+    with pytest.raises(ValueError, match=r"max_error must be in \[0.6, 4\] ulp"):
+        HybridMAC(fmt, max_error=0.5)
+    with pytest.raises(TypeError, match=r"fmt must be a golden.LNSFormat"):
+        hybrid_dot((5, 10), 0, 0)
+    with pytest.raises(ValueError, match="a, b and last must have one shape"):
+        hybrid_stream_sums(fmt, np.zeros(3, int), np.zeros(3, int), np.zeros(2, int))
+    with pytest.raises(ValueError, match="last must hold only 0 or 1"):
+        hybrid_stream_sums(fmt, np.zeros(3, int), np.zeros(3, int), np.full(3, 2))
