@@ -26,6 +26,7 @@ from lnsgen.golden.fma import fma, quiet_nan
 from lnsgen.golden.hybrid import HybridMAC, hybrid_dot, hybrid_stream_sums
 from lnsgen.golden.ieee import BF16, FP16, FP32, FloatFormat
 from lnsgen.golden.intmac import IntMACFormat, int_muladd, to_signed
+from lnsgen.verification.baselines import fma_special_words, fma_stimuli
 
 # IEEE 754 reference ---------------------------------------------------------------------------
 
@@ -145,69 +146,14 @@ def reference_fma(ffmt: FloatFormat, a: int, b: int, c: int, rounder=round_by_se
 
 
 def special_words(ffmt: FloatFormat) -> list[int]:
-    """Zeros, infinities, NaNs (quiet and signalling), 1, the extreme normals and subnormals."""
-    m = ffmt.man_bits
-    one = ffmt.bias << m
-    base = [0, 1, (1 << m) - 1, 1 << m, one, one + 1, ffmt.inf - 1, ffmt.inf, ffmt.inf + 1,
-            quiet_nan(ffmt), ffmt.inf | ((1 << m) - 1), (ffmt.bias + 1) << m,
-            (ffmt.bias - 1) << m | ((1 << m) - 1)]
-    return base + [w | ffmt.sign_bit for w in base]
+    return fma_special_words(ffmt)
 
 
 def targeted_triples(ffmt: FloatFormat, n: int, rng) -> tuple[np.ndarray, ...]:
-    """Random triples where FMAs go wrong: ``c`` near ``-a*b`` (cancellation, exact zero sums),
-    near ``a*b``, at every exponent distance (far apart: sticky and far cases), subnormal and
-    special operands, products near overflow and underflow, and uniform words."""
-    m = ffmt.man_bits
-    a = rng.integers(0, ffmt.n_codes, n)
-    b = rng.integers(0, ffmt.n_codes, n)
-    kind = rng.integers(0, 10, n)
-    # a, b mostly finite; some subnormal, some near 1.
-    finite = rng.integers(0, ffmt.inf, n) | (rng.integers(0, 2, n) << (ffmt.width - 1))
-    a = np.where(kind < 8, finite, a)
-    sub = rng.integers(0, 1 << m, n) | (rng.integers(0, 2, n) << (ffmt.width - 1))
-    near_one = ((np.clip(ffmt.bias + rng.integers(-3, 4, n), 0, ffmt.exp_max_field - 1) << m)
-                | rng.integers(0, 1 << m, n))
-    b = np.where(kind == 0, sub, np.where(kind < 5, near_one, finite[::-1]))
-    # c: the word nearest to -a*b or a*b (then nudged by a few ulps), or at a random exponent
-    # distance from it, or uniform / special.
-    prod = FloatFormat.decode(ffmt, a) * FloatFormat.decode(ffmt, b)
-    with np.errstate(all="ignore"):
-        scale = np.ldexp(1.0, rng.integers(-3 * m - 8, 3 * m + 8, n))
-        target = np.where(kind < 5, -prod, np.where(kind < 7, prod, prod * scale))
-        target = np.where(np.isfinite(target), target, 1.0)
-    c = _nearest_words(ffmt, target) + rng.integers(-2, 3, n) * (kind < 7)
-    c = np.clip(c, 0, ffmt.n_codes - 1)
-    specials = np.array(special_words(ffmt))
-    c = np.where(kind == 9, rng.choice(specials, n), c)
-    a = np.where(rng.random(n) < 0.03, rng.choice(specials, n), a)
-    b = np.where(rng.random(n) < 0.03, rng.choice(specials, n), b)
-    # A small subnormal times a large power of two, minus a subnormal: the addend's sticky bit
-    # lands just below the rounding position (needs GUARD >= 3).
-    jam = rng.random(n) < 0.05
-    sign = rng.integers(0, 2, n) << (ffmt.width - 1)
-    a = np.where(jam, rng.integers(1, 8, n) | sign, a)
-    b = np.where(jam, rng.integers(ffmt.bias, ffmt.exp_max_field, n) << m, b)
-    c = np.where(jam, rng.integers(1, 1 << min(m, 4), n) | (sign ^ ffmt.sign_bit), c)
-    return a, b, c
-
-
-def _nearest_words(ffmt: FloatFormat, x: np.ndarray) -> np.ndarray:
-    """Words near float64 values (truncated significand; only used to aim stimuli)."""
-    sign = (np.signbit(x)).astype(np.int64)
-    mag = np.abs(x)
-    frac, exp = np.frexp(mag)            # mag = frac * 2**exp, frac in [0.5, 1)
-    e = exp - 1                          # mag = (2 frac) * 2**e
-    m = ffmt.man_bits
-    field = e + ffmt.bias
-    normal = field >= 1
-    man = np.where(normal, np.floor((2 * frac - 1) * (1 << m)),
-                   np.floor(np.ldexp(mag, m - ffmt.emin))).astype(np.int64)
-    word = np.where(normal, (np.clip(field, 1, ffmt.exp_max_field) << m) | man,
-                    np.clip(man, 0, (1 << m) - 1))
-    word = np.where(field >= ffmt.exp_max_field, ffmt.inf - 1, word)
-    word = np.where(mag == 0, 0, word)
-    return word | (sign << (ffmt.width - 1))
+    """The bench's targeted random triples, without its specials cross product."""
+    x = fma_stimuli(ffmt, n, rng)
+    skip = len(fma_special_words(ffmt)) ** 3
+    return x["a"][skip:], x["b"][skip:], x["c"][skip:]
 
 
 TINY = [FloatFormat(exp_bits=2, man_bits=1), FloatFormat(exp_bits=3, man_bits=2),
