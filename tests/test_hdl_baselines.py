@@ -66,7 +66,7 @@ def test_fma_every_triple_fp6(ffmt, latency):
     _check(result, 64 ** 3)
 
 
-@pytest.mark.parametrize("ffmt, latency, n", [(FP16, 6, 60_000), (BF16, 6, 60_000),
+@pytest.mark.parametrize("ffmt, latency, n", [(FP16, 6, 30_000), (BF16, 6, 30_000),
                                               (FP16, 1, 15_000), (FP16, 3, 15_000),
                                               (BF16, 2, 15_000)],
                          ids=["fp16-6", "bf16-6", "fp16-1", "fp16-3", "bf16-2"])
