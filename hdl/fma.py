@@ -17,10 +17,11 @@ A conventional single-path FMA datapath, transcribing the window of :mod:`lnsgen
     differences are formed and the non-negative one kept).
 ``lzc``
     leading- and trailing-zero counts of the magnitude (trees); the result's last-bit position
-    ``rp = max(msb - man_bits, emin - man_bits - base)`` and its exponent field.
+    ``rp = max(msb - man_bits, emin - man_bits - base)`` as one compare and a mux (the terms
+    of ``base`` alone are formed beside the adders of ``add``).
 ``normalize``
-    one shift, ``mag >> (rp - 1)``: the significand and the rounding bit; the sticky bit is
-    ``trailing zeros < rp - 1``.
+    one shift, ``mag >> (rp - 1)``: the significand and the rounding bit; beside it the
+    sticky bit (``trailing zeros < rp - 1``) and the exponent field.
 ``round``
     round to nearest, ties to even (an increment of ``p`` bits).
 ``pack`` (always followed by the output register)
@@ -183,26 +184,35 @@ class FloatMultiplyAdd(wiring.Component):
         neg = diff < 0
         mag = Mux(sub, Mux(neg, cw - pw, diff), pw + cw)[:W]
         sign = Mux(sub & neg, v["sc"], v["sp"])
-        v = cut("add", mag=mag, sign=sign, base=v["base"], flags=v["flags"])
+        # Beside the adders, what the rounding needs of `base` alone: the leading-zero count
+        # above which the result is subnormal, the shift of a subnormal result, and the
+        # exponent field of a normal one less its leading zeros.
+        base = v["base"]
+        tiny_from = base + (W - 1 - ffmt.emin)          # lz > tiny_from: subnormal result
+        tiny_shift = (ffmt.emin - base)                 # rp + man_bits of a subnormal result
+        tiny_shift = Mux(tiny_shift > W + 1 + mb, W + 1 + mb, tiny_shift)
+        v = cut("add", mag=mag, sign=sign, tiny_from=tiny_from,
+                tiny_shift=tiny_shift[:(W + 1 + mb).bit_length()],
+                field_top=base + (W - 2 + ffmt.bias), flags=v["flags"])
 
         # lzc: the result's last bit ------------------------------------------------------------
+        # rp = max(msb - man_bits, emin - man_bits - base), shift = rp + man_bits >= 0.
         mag = v["mag"]
         lz = leading_zeros(mag)
-        tz = leading_zeros(mag[::-1])
-        rp_normal = (W - 1 - mb) - lz                  # msb - man_bits
-        rp_tiny = (ffmt.emin - mb) - v["base"]         # the subnormal last bit
-        tiny = rp_tiny > rp_normal
-        rp = Mux(tiny, Mux(rp_tiny > W + 1, W + 1, rp_tiny), rp_normal)
-        # Biased exponent minus one of the leading bit (the implicit bit adds the one back).
-        field = Mux(tiny, 0, v["base"] + (W - 1 + ffmt.bias - 1) - lz)
-        # rp >= -man_bits for a non-zero magnitude: shift by rp + man_bits >= 0.
-        v = cut("lzc", mag=mag, shift=(rp + mb)[:(W + 1 + mb).bit_length()],
-                rest=tz < rp - 1, zero=mag == 0, field=field, sign=v["sign"], flags=v["flags"])
+        tiny = lz > v["tiny_from"]
+        shift = Mux(tiny, v["tiny_shift"], (W - 1) - lz)
+        v = cut("lzc", mag=mag, shift=shift[:(W + 1 + mb).bit_length()],
+                tz=leading_zeros(mag[::-1]), lz=lz, tiny=tiny, zero=mag == 0,
+                field_top=v["field_top"], sign=v["sign"], flags=v["flags"])
 
         # normalize: q = mag >> rp and the bit below it ----------------------------------------
         z = (Cat(Const(0, mb + 1), v["mag"]) >> v["shift"])[:p + 1]
-        v = cut("normalize", q=z[1:], half=z[0], rest=v["rest"], zero=v["zero"],
-                field=v["field"], sign=v["sign"], flags=v["flags"])
+        # Bits below the rounding bit (rp - 1 = shift - man_bits - 1) are set iff tz < rp - 1.
+        rest = v["tz"] + (mb + 1) < v["shift"]
+        # Biased exponent minus one of the leading bit (the implicit bit adds the one back).
+        field = Mux(v["tiny"], 0, v["field_top"] - v["lz"])
+        v = cut("normalize", q=z[1:], half=z[0], rest=rest, zero=v["zero"],
+                field=field, sign=v["sign"], flags=v["flags"])
 
         # round: to nearest, ties to even --------------------------------------------------------
         q = v["q"]
