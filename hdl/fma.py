@@ -4,14 +4,14 @@ A conventional single-path FMA datapath, transcribing the window of :mod:`lnsgen
 (see there for why it rounds correctly):
 
 ``unpack``
-    fields, significands (implicit bit), exponents of the last bits, zero/inf/NaN flags and the
-    special result; the addend's window position ``k`` (exponent difference, clamped: a zero
-    product puts the addend at ``GUARD``, an addend far above the product at ``far_shift``)
-    and the exponent of window bit 0.
+    fields, significands (implicit bit), zero/inf/NaN flags and the special result; the
+    addend's window position ``k`` (exponent difference, clamped: a zero product puts the
+    addend at ``GUARD``, an addend far above the product at ``far_shift``), from the biased
+    exponents in one three-operand sum and two compares.
 ``align``
     the significand multiply (``p x p`` bits, a DSP block on FPGAs) beside the addend's
     alignment shift (one left shift by ``k + p + 1``: bits below the window become a sticky
-    bit OR-ed into bit 0).
+    bit OR-ed into bit 0) and the exponent of window bit 0.
 ``add``
     ``P << GUARD`` plus or minus the aligned addend; the magnitude and its sign (both
     differences are formed and the non-negative one kept).
@@ -143,37 +143,45 @@ class FloatMultiplyAdd(wiring.Component):
             return wires
 
         # unpack -----------------------------------------------------------------------------
+        # Exponents stay biased here: ``e = max(field, 1)``, the last bit's exponent being
+        # ``e - bias - man_bits``; the constants fold into the compares.
         def unpack(x):
             normal = x.exp != 0
             special = x.exp == ffmt.exp_max_field
-            return {"sign": x.sign, "sig": Cat(x.man, normal),
-                    "lsb": Mux(normal, x.exp, 1) - (ffmt.bias + mb),   # exponent of the last bit
+            return {"sign": x.sign, "sig": Cat(x.man, normal), "e": Mux(normal, x.exp, 1),
                     "zero": ~normal & (x.man == 0),
                     "inf": special & (x.man == 0), "nan": special & (x.man != 0)}
 
         a, b, c = (unpack(x) for x in (self.i.payload.a, self.i.payload.b, self.i.payload.c))
         sp = a["sign"] ^ b["sign"]
         pz = a["zero"] | b["zero"]
-        ep = a["lsb"] + b["lsb"]
-        k_raw = c["lsb"] - ep + GUARD
-        far = ~pz & ~c["zero"] & (k_raw > K)
-        base = Mux(pz, c["lsb"] - GUARD, Mux(far, c["lsb"] - K, ep - GUARD))
+        unbias = ffmt.bias + mb
         lowest = -(p + 1)  # from here down the addend is all sticky
-        k = Mux(pz, GUARD, Mux(far | (k_raw > K), K, Mux(k_raw < lowest, lowest, k_raw)))
+        # The addend's shift, k - lowest, with k = lsb_c - (lsb_a + lsb_b) + GUARD unclamped.
+        t_raw = c["e"] + (unbias + GUARD - lowest) - a["e"] - b["e"]
+        t_max = K - lowest
+        above = t_raw > t_max                    # k > far_shift
+        far = ~pz & ~c["zero"] & above
+        shift = Mux(pz, GUARD - lowest, Mux(above, t_max, Mux(t_raw < 0, 0, t_raw)))
         nan = (a["nan"] | b["nan"] | c["nan"] | (a["inf"] & b["zero"]) | (a["zero"] & b["inf"])
                | ((a["inf"] | b["inf"]) & c["inf"] & (sp ^ c["sign"])))
         inf = (a["inf"] | b["inf"] | c["inf"]) & ~nan
         inf_sign = Mux(a["inf"] | b["inf"], sp, c["sign"])
         flags = Cat(nan, inf, inf_sign, pz & c["zero"] & sp & c["sign"])  # last: sign of 0
         v = cut("unpack", sig_a=a["sig"], sig_b=b["sig"], sig_c=c["sig"],
-                shift=(k - lowest)[:(K - lowest).bit_length()], base=base, sp=sp,
-                sc=c["sign"], flags=flags)
+                shift=shift[:t_max.bit_length()], e_ab=a["e"] + b["e"], e_c=c["e"],
+                place=Cat(pz, far), sp=sp, sc=c["sign"], flags=flags)
 
         # align: the significand product beside the addend's alignment shift ----------------
         product = v["sig_a"] * v["sig_b"]
         shifted = (v["sig_c"] << v["shift"])[:p + K - lowest]
         addend = shifted[-lowest:] | (shifted[:-lowest] != 0)  # sticky bit OR-ed into bit 0
-        v = cut("align", product=product, addend=addend, base=v["base"], sp=v["sp"],
+        # Beside them, the exponent of window bit 0: lsb_a + lsb_b - GUARD, or lsb_c - GUARD
+        # (zero product), or lsb_c - far_shift (far addend).
+        pz, far = v["place"][0], v["place"][1]
+        base = Mux(pz, v["e_c"] - (unbias + GUARD),
+                   Mux(far, v["e_c"] - (unbias + K), v["e_ab"] - (2 * unbias + GUARD)))
+        v = cut("align", product=product, addend=addend, base=base, sp=v["sp"],
                 sc=v["sc"], flags=v["flags"])
 
         # add --------------------------------------------------------------------------------

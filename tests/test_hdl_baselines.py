@@ -5,7 +5,7 @@ Every run goes through :func:`lnsgen.verification.vectors.run_vectors` (Amaranth
 of :mod:`lnsgen.verification.baselines`:
 
 * IEEE FMA: every triple of 4- and 6-bit formats (every latency on the 4-bit one), targeted
-  random fp16 and bf16 triples at the default latency and fp16 at the shortest ones;
+  random fp16 and bf16 triples at the default latency and shorter ones, fp32 and e8m1;
 * integer MAC: every input of 4x4+8 at each latency and of 3x3+6, targeted random int8x8+32;
 * hybrid MAC: streams of sums of 1 to 300 products at lns8 and lns16 (defaults), a wrapping
   accumulator, an accumulator wider than 64 bits, the interpolated log table.
@@ -21,7 +21,7 @@ from lnsgen import paths
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.fma import fma, quiet_nan
 from lnsgen.golden.hybrid import HybridMAC, hybrid_stream_sums
-from lnsgen.golden.ieee import BF16, FP16, FloatFormat
+from lnsgen.golden.ieee import BF16, FP16, FP32, FloatFormat
 from lnsgen.golden.intmac import IntMACFormat
 from lnsgen.hdl import LNSMultiplyAdd
 from lnsgen.hdl.fma import CUTS, FloatMultiplyAdd
@@ -68,8 +68,10 @@ def test_fma_every_triple_fp6(ffmt, latency):
 
 @pytest.mark.parametrize("ffmt, latency, n", [(FP16, 6, 30_000), (BF16, 6, 30_000),
                                               (FP16, 1, 15_000), (FP16, 3, 15_000),
-                                              (BF16, 2, 15_000)],
-                         ids=["fp16-6", "bf16-6", "fp16-1", "fp16-3", "bf16-2"])
+                                              (BF16, 2, 15_000), (FP32, 6, 2_000),
+                                              (FloatFormat(exp_bits=8, man_bits=1), 7, 5_000)],
+                         ids=["fp16-6", "bf16-6", "fp16-1", "fp16-3", "bf16-2", "fp32-6",
+                              "e8m1-7"])
 def test_fma_targeted_random(ffmt, latency, n):
     rng = np.random.default_rng(ffmt.width * 10 + latency)
     inputs = FMA_MODEL.stimuli(ffmt, n, rng)
@@ -79,7 +81,7 @@ def test_fma_targeted_random(ffmt, latency, n):
     # The stimuli reach the hard results: subnormal, infinite, NaN, exact zeros of both signs.
     got = fma(ffmt, inputs["a"], inputs["b"], inputs["c"])
     exp = (got >> ffmt.man_bits) & ffmt.exp_max_field
-    assert ((exp == 0) & (got & ((1 << ffmt.man_bits) - 1) != 0)).sum() > 100
+    assert ((exp == 0) & (got & ((1 << ffmt.man_bits) - 1) != 0)).sum() > 20
     assert (got == quiet_nan(ffmt)).sum() > 100 and ((got & ~ffmt.sign_bit) == ffmt.inf).sum()
     assert (got == 0).sum() > 50 and (got == ffmt.sign_bit).sum() > 10
 
