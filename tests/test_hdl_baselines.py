@@ -248,6 +248,28 @@ def test_hybrid_parameters_are_validated():
     assert HybridMultiplyAccumulator(fmt).acc_bits == 54
 
 
+# A million vectors per unit on Verilator (slow; run with -m slow) -----------------------------
+
+MILLION = [
+    ("fma-fp16", lambda: FloatMultiplyAdd(FP16), FMA_MODEL, FP16),
+    ("fma-bf16", lambda: FloatMultiplyAdd(BF16), FMA_MODEL, BF16),
+    ("int8mac", lambda: IntMultiplyAdd(), INTMAC_MODEL, IntMACFormat(8, 32)),
+    ("hybrid-lns16", lambda: HybridMultiplyAccumulator(LNSFormat(5, 10)), hybrid_model(),
+     LNSFormat(5, 10)),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.verilator
+@pytest.mark.parametrize("name, unit, model, fmt", MILLION, ids=[u[0] for u in MILLION])
+def test_a_million_vectors_on_verilator(name, unit, model, fmt):
+    inputs = model.stimuli(fmt, 1_000_000, np.random.default_rng(2024))
+    result = run_vectors(unit(), model, fmt, inputs, sim="verilator", work=WORK / f"m-{name}",
+                         seed=7)
+    count = len(inputs["a"]) if model.one_to_one else int(inputs["last"].sum())
+    _check(result, count)
+
+
 # Verilog -------------------------------------------------------------------------------------
 
 
