@@ -8,6 +8,9 @@ Payloads use the bit layout of :mod:`lnsgen.golden.format`.
 from .accumulator import LNSAccumulator, accumulator_input_layout
 from .adder import LNSAdder, adder_input_layout
 from .convert import FloatToLNSConverter, LNSToFloatConverter, float_layout
+from .fma import FloatMultiplyAdd, fma_input_layout
+from .hybrid import HybridMultiplyAccumulator, hybrid_input_layout
+from .intmac import IntMultiplyAdd, intmac_input_layout, intmac_output_layout
 from .mac import LNSMultiplyAdd, muladd_input_layout
 from .mul import LNSMultiplier
 from .number import lns_layout, pair_layout
@@ -15,7 +18,10 @@ from .pe import LNSProcessingElement
 from .systolic import LNSSystolicArray
 
 __all__ = [
+           "FloatMultiplyAdd",
            "FloatToLNSConverter",
+           "HybridMultiplyAccumulator",
+           "IntMultiplyAdd",
            "LNSAccumulator",
            "LNSAdder",
            "LNSMultiplier",
@@ -26,6 +32,10 @@ __all__ = [
            "accumulator_input_layout",
            "adder_input_layout",
            "float_layout",
+           "fma_input_layout",
+           "hybrid_input_layout",
+           "intmac_input_layout",
+           "intmac_output_layout",
            "lns_layout",
            "muladd_input_layout",
            "pair_layout",
