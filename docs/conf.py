@@ -1,0 +1,50 @@
+"""Sphinx configuration of the lnsgen documentation (``make docs`` builds build/docs/html).
+
+Pages are Markdown (MyST). Every measured number lives in ``docs/generated/*.md``, which the
+pages include; those files are written from report JSON by the table generator, never by hand.
+The API pages are autodoc over the installed package, so the build needs lnsgen and its extras
+importable (``make setup`` installs them into .venv).
+"""
+
+import lnsgen
+
+project = "lnsgen"
+author = "the lnsgen authors"
+copyright = "2026, the lnsgen authors"
+release = lnsgen.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+]
+
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+root_doc = "index"
+# generated/ and data/ hold fragments that pages include, not pages of their own.
+exclude_patterns = ["_build", "generated", "data", "Thumbs.db", ".DS_Store"]
+
+# MyST: ``:::`` fences for directives, definition lists, $...$ maths, anchors on headings.
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+myst_heading_anchors = 3
+
+# Docstrings are numpydoc ("Parameters", "Attributes", "Raises" sections).
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+# "Attributes" as a field list: an ``.. attribute::`` per entry would describe a class attribute
+# (``latency``) a second time beside autodoc's own entry.
+napoleon_use_ivar = True
+napoleon_use_rtype = False
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_default_options = {"show-inheritance": False}
+# The lnsgen.hdl components subclass amaranth's wiring.Component; their own docstrings say
+# everything about their ports, the base class's would only repeat amaranth's documentation.
+autodoc_inherit_docstrings = False
+
+html_theme = "furo"
+html_title = f"lnsgen {release}"
+html_static_path = []
