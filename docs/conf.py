@@ -6,6 +6,8 @@ The API pages are autodoc over the installed package, so the build needs lnsgen 
 importable (``make setup`` installs them into .venv).
 """
 
+import inspect
+
 import lnsgen
 
 project = "lnsgen"
@@ -40,10 +42,25 @@ napoleon_use_rtype = False
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_default_options = {"show-inheritance": False}
 # The lnsgen.hdl components subclass amaranth's wiring.Component; their own docstrings say
 # everything about their ports, the base class's would only repeat amaranth's documentation.
 autodoc_inherit_docstrings = False
+
+
+
+def _component_signature(app, what, name, obj, options, signature, return_annotation):
+    """Show a component's ``__init__`` parameters: amaranth's ``Elaboratable.__new__``
+    (``*args, src_loc_at=0, **kwargs``) would otherwise stand for every class's signature."""
+    if what != "class" or not (signature or "").startswith("(*args, src_loc_at=0"):
+        return None
+    init = inspect.signature(obj.__init__)
+    params = list(init.parameters.values())[1:]  # without self
+    return str(init.replace(parameters=params, return_annotation=inspect.Signature.empty)), None
+
+
+def setup(app):
+    app.connect("autodoc-process-signature", _component_signature)
+
 
 html_theme = "furo"
 html_title = f"lnsgen {release}"
