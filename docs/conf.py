@@ -28,8 +28,9 @@ root_doc = "index"
 # generated/ and data/ hold fragments that pages include, not pages of their own.
 exclude_patterns = ["_build", "generated", "data", "Thumbs.db", ".DS_Store"]
 
-# MyST: ``:::`` fences for directives, definition lists, $...$ maths, anchors on headings.
-myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
+# MyST: ``:::`` fences for directives, definition lists, anchors on headings. Formulas are
+# written as text, so the pages need no MathJax (which would load from a CDN).
+myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
 
 # Docstrings are numpydoc ("Parameters", "Attributes", "Raises" sections).
