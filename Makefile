@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization clean
+        train-sweep study error utilization docs clean
 
 all: setup setup-asic bench synth report
 
@@ -111,6 +111,12 @@ error: setup
 utilization: setup
 	$(LNSGEN) utilization --rows 2 --cols 2
 	$(LNSGEN) utilization --rows 4 --cols 4 --k 1 2 4 8 16 32 64 128
+
+# The documentation (Sphinx: docs/*.md pages, API from the docstrings) in build/docs/html.
+# `make docs SPHINXOPTS=-W` turns warnings into errors.
+SPHINXOPTS ?=
+docs: setup
+	$(BIN)/sphinx-build -q $(SPHINXOPTS) -b html docs build/docs/html
 
 clean:
 	rm -rf build
