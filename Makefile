@@ -116,6 +116,7 @@ utilization: setup
 # `make docs SPHINXOPTS=-W` turns warnings into errors.
 SPHINXOPTS ?=
 docs: setup
+	$(LNSGEN) docs
 	$(BIN)/sphinx-build -q $(SPHINXOPTS) -b html docs build/docs/html
 
 clean:

@@ -8,11 +8,15 @@ independent sums (vectorized) of 100,000 terms and records the error at N = 10 .
 the same sequence. The reference is the float64 sum of the terms *as LNS values*
 (``to_float`` of their codes), so only summation error is measured. Workloads:
 
-``constant``   1.0 every time (the classic case: plain LNS16 stalls near 3,000).
-``positive``   uniform in (0, 1).
-``mixed``      uniform in (-1, 1); error relative to ``sum |x|`` (the sum itself may be ~0).
-``update``     a large value 1.0 followed by small updates uniform in (0, 2e-4), like a
-               weight receiving SGD steps.
+``constant``
+    1.0 every time (the classic case: plain LNS16 stalls near 3,000).
+``positive``
+    uniform in (0, 1).
+``mixed``
+    uniform in (-1, 1); error relative to ``sum |x|`` (the sum itself may be ~0).
+``update``
+    a large value 1.0 followed by small updates uniform in (0, 2e-4), like a weight receiving
+    SGD steps.
 """
 
 from __future__ import annotations

@@ -39,10 +39,10 @@ class FloatToLNSConverter(wiring.Component):
 
     Pipeline (latency 5, one result per cycle, stalls as a whole):
 
-    1. split the word; normalize a subnormal fraction (leading-one search and shift; left out
-       when every subnormal of ``src`` flushes to zero in ``fmt``);
-    2. - 4. ``log2(1 + f)`` from the table (:mod:`lnsgen.hdl.funcapprox`);
-    5. ``e * 2 ** F + log2(1 + f)``, saturate/flush, specials.
+    * stage 1: split the word; normalize a subnormal fraction (leading-one search and shift;
+      left out when every subnormal of ``src`` flushes to zero in ``fmt``);
+    * stages 2 to 4: ``log2(1 + f)`` from the table (:mod:`lnsgen.hdl.funcapprox`);
+    * stage 5: ``e * 2 ** F + log2(1 + f)``, saturate/flush, specials.
 
     Parameters
     ----------
@@ -134,11 +134,11 @@ class LNSToFloatConverter(wiring.Component):
 
     Pipeline (latency 5, one result per cycle, stalls as a whole):
 
-    1. - 3. the fraction ``2 ** (r / 2 ** F) - 1`` of the log's low bits, with two extra bits
-       (:mod:`lnsgen.hdl.funcapprox`);
-    4. the significand, shifted right (bits out kept as a sticky bit) for a subnormal result
-       (left out when no code of ``fmt`` is subnormal in ``dst``);
-    5. round to nearest even, exponent, overflow to infinity.
+    * stages 1 to 3: the fraction ``2 ** (r / 2 ** F) - 1`` of the log's low bits, with two
+      extra bits (:mod:`lnsgen.hdl.funcapprox`);
+    * stage 4: the significand, shifted right (bits out kept as a sticky bit) for a subnormal
+      result (left out when no code of ``fmt`` is subnormal in ``dst``);
+    * stage 5: round to nearest even, exponent, overflow to infinity.
 
     Parameters
     ----------

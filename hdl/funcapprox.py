@@ -142,8 +142,8 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
 
     Parameters
     ----------
-    uses : list of (approx, x, name)
-        As for :func:`evaluate`.
+    uses : list of tuple
+        ``(approx, x, name)`` triples, as for :func:`evaluate`.
     select : Value
         Index into ``uses`` of the approximation whose result is needed, in the same cycle as
         the ``x``. The other results are unspecified (but defined).

@@ -5,17 +5,20 @@ cross-entropy loss, gradients of the batch-mean loss, ``p <- p - lr * grad`` for
 
 Modes (see ``golden/train/README.md`` for the exact arithmetic of each):
 
-``float``       float64 numpy throughout.
-``lns-matmul``  float64, except that the five matrix products (two forward, three backward) are
-                LNS matmuls: operands rounded to LNS with :func:`lnsgen.golden.from_float`, products and
-                sums in LNS (:func:`lnsgen.golden.train.lnsmatmul.lns_matmul`, which is
-                :func:`lnsgen.golden.matmul` in the default order), the result converted back
-                with :func:`lnsgen.golden.to_float`.
-``lns``         every parameter, activation and gradient is an LNS code and every operation is a
-                :mod:`lnsgen.golden` operation; the one step that is not is the fixed-point conversion
-                inside ``exp`` of the softmax (an antilog, see :func:`LNSNet.exp`).
-``lns-kahan``   as ``lns``, with one Kahan compensation term per parameter for the update
-                (:class:`lnsgen.golden.accumulate.Accumulator` with ``"kahan"``).
+``float``
+    float64 numpy throughout.
+``lns-matmul``
+    float64, except that the five matrix products (two forward, three backward) are LNS
+    matmuls: operands rounded to LNS with :func:`lnsgen.golden.from_float`, products and sums in
+    LNS (:func:`lnsgen.golden.train.lnsmatmul.lns_matmul`, which is :func:`lnsgen.golden.matmul`
+    in the default order), the result converted back with :func:`lnsgen.golden.to_float`.
+``lns``
+    every parameter, activation and gradient is an LNS code and every operation is a
+    :mod:`lnsgen.golden` operation; the one step that is not is the fixed-point conversion
+    inside ``exp`` of the softmax (an antilog, see :func:`LNSNet.exp`).
+``lns-kahan``
+    as ``lns``, with one Kahan compensation term per parameter for the update
+    (:class:`lnsgen.golden.accumulate.Accumulator` with ``"kahan"``).
 
 Everything is reproducible from the seed: training subset ``default_rng([seed, 1])``,
 initialization ``default_rng([seed, 2])``, batch order ``default_rng([seed, 3])``; the same for

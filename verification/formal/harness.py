@@ -31,18 +31,18 @@ Property sets
     ``equiv``: when ``o.valid`` is high, ``o.payload`` equals ``spec`` of the input accepted
     ``latency`` enabled cycles earlier. The expected code is computed when the input is accepted
     and carried by a shadow chain advanced by the same enable.
-``sums`` (``mode prove``), for units that emit one beat per input marked ``last`` (the
-accumulators)
-    ``sum_count_range``: a counter of sums owed (inputs with ``last`` accepted minus outputs
-    delivered, cleared by reset) stays in ``[0, 1]``: no sum is dropped or duplicated.
+``sums`` (``mode prove``), for the accumulators
+    Units that emit one beat per input marked ``last``. ``sum_count_range``: a counter of
+    sums owed (inputs with ``last`` accepted minus outputs delivered, cleared by reset) stays
+    in ``[0, 1]``: no sum is dropped or duplicated.
     ``valid_needs_sum``: ``o.valid`` implies a sum is owed.
     ``hold`` and ``reset_empty`` as for ``protocol``.
     ``inv_busy`` (strengthening, a true property too): a sum is owed exactly while the unit
     refuses input.
-``tiles`` (``mode prove``), for the systolic arrays (one output row per array row for every
-input beat marked ``last``, FIFOs, a grid that stops as a whole)
-    See :mod:`.tiles`: rows owed in range, outputs only for inputs, no FIFO overflow, no
-    deadlock, rows in tile order, ``hold`` and ``reset_empty``.
+``tiles`` (``mode prove``), for the systolic arrays
+    One output row per array row for every input beat marked ``last``, FIFOs, a grid that
+    stops as a whole. See :mod:`.tiles`: rows owed in range, outputs only for inputs, no FIFO
+    overflow, no deadlock, rows in tile order, ``hold`` and ``reset_empty``.
 ``cover`` (``mode cover``)
     Reachability of the interesting protocol states (pipeline full and stalled, a delivery right
     after a stall, back-to-back deliveries; for an array, the grid stopped by a full FIFO and a
