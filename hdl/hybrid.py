@@ -44,16 +44,16 @@ class HybridMultiplyAccumulator(wiring.Component):
 
     Pipeline (:attr:`latency` 12 from the ``last`` product to its sum):
 
-    1. LNS product (:func:`~lnsgen.hdl.mul.lns_product`);
-    2. - 3. ``E[r]``, ``r`` the product log's fraction: ROM read, ROM output register;
-    4. ``+-E[r] << (q - q_min)``: the linear value (a barrel shift, a negation);
-    5. the accumulator: ``acc + x`` is the sum; ``acc`` becomes 0 after a ``last``, else the
-       sum (the one-cycle loop);
-    6. the sum's magnitude and sign;
-    7. leading-zero count;
-    8. normalization: the ``frac_bits + 4`` bits after the leading one, and its exponent;
-    9. - 11. ``log2(1 + f)`` table (:mod:`lnsgen.hdl.funcapprox`), exponent added beside it;
-    12. saturate/flush, sign, pack.
+    * stage 1: LNS product (:func:`~lnsgen.hdl.mul.lns_product`);
+    * stages 2-3: ``E[r]``, ``r`` the product log's fraction: ROM read, ROM output register;
+    * stage 4: ``+-E[r] << (q - q_min)``: the linear value (a barrel shift, a negation);
+    * stage 5: the accumulator: ``acc + x`` is the sum; ``acc`` becomes 0 after a ``last``,
+      else the sum (the one-cycle loop);
+    * stage 6: the sum's magnitude and sign;
+    * stage 7: leading-zero count;
+    * stage 8: normalization: the ``frac_bits + 4`` bits after the leading one, its exponent;
+    * stages 9-11: ``log2(1 + f)`` table (:mod:`lnsgen.hdl.funcapprox`), exponent beside it;
+    * stage 12: saturate/flush, sign, pack.
 
     Parameters
     ----------
