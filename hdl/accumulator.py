@@ -63,6 +63,10 @@ class LNSAccumulator(wiring.Component):
         Kahan-compensated lanes (four adders) instead of plain ones (one adder).
     method, max_error :
         The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
+    adder_latency : int or None
+        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
+        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
+        follow it (fewer stages, fewer slots or lanes).
 
     Attributes
     ----------
@@ -76,16 +80,17 @@ class LNSAccumulator(wiring.Component):
     """
 
     def __init__(self, fmt: LNSFormat, *, compensated: bool = False, method: str = "interp",
-                 max_error: float = 1.0):
+                 max_error: float = 1.0, adder_latency: int | None = None):
         self.fmt = check_format(fmt)
         if not isinstance(compensated, bool):
             raise TypeError(f"compensated must be a bool, not {compensated!r}")
         self.compensated = compensated
-        self._adder_args = {"method": method, "max_error": max_error}
+        self._adder_args = {"method": method, "max_error": max_error, "latency": adder_latency}
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error, builds the tables once
-        self.adder_latency = adder_path(fmt, method=method, max_error=max_error).latency
+        self.adder_latency = adder_path(fmt, method=method, max_error=max_error,
+                                        latency=adder_latency).latency
         self.depth = 4 if compensated else 1
         self.lanes = self.depth * self.adder_latency
         self.latency = self.lanes + (self.lanes - 1) * (self.adder_latency + 1) + 3
@@ -114,7 +119,7 @@ class LNSAccumulator(wiring.Component):
         s_regs = [Signal(W, name=f"s{j}", init=fmt.zero) for j in range(lanes)]
         c_regs = [Signal(W, name=f"c{j}", init=fmt.zero) for j in range(lanes)]
         touched = Signal(lanes)
-        lane = Signal(range(lanes))
+        lane = Signal(range(max(lanes, 2)))  # one bit even with one lane (adder latency 1)
         first_round = Signal(init=1)
         total = Signal(W)
         r = Signal(range(lanes + 1))

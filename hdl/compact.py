@@ -313,7 +313,9 @@ class CompactAddSubPath:
                 e_raw = e_raw - (product >> k)
         opposite, hi_zero = tv["opposite"], tv["hi_zero"]
         used = Mux(opposite, tv.get("minus_used", 0), tv["plus_used"])
-        e = Mux(at_zero, 1 << (F + H), Mux(inside & ~(opposite & hi_zero), e_raw, 0))
+        # Next to cancellation (u_H = 0) phi- is T2 alone: E is unused there even where z
+        # happens to be exactly 0 (T2 = -z's half), so the mask comes before E(0) = 1.
+        e = Mux(opposite & hi_zero, 0, Mux(at_zero, 1 << (F + H), Mux(inside, e_raw, 0)))
         table = Mux(opposite, Mux(hi_zero, tv["t2"], tv["t1"]), 0)
         # The rounding half, less z's half where the stored T2 is summed.
         half = Mux(used & opposite & hi_zero, (1 << (S - 1)) - (cot.z_half << (S - G)),

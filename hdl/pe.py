@@ -55,6 +55,10 @@ class LNSProcessingElement(wiring.Component):
         Kahan-compensated sums (four adders) instead of plain ones (one adder).
     method, max_error :
         The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
+    adder_latency : int or None
+        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
+        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
+        follow it (fewer stages, fewer slots or lanes).
 
     Attributes
     ----------
@@ -77,12 +81,12 @@ class LNSProcessingElement(wiring.Component):
     """
 
     def __init__(self, fmt: LNSFormat, *, compensated: bool = False, method: str = "interp",
-                 max_error: float = 1.0):
+                 max_error: float = 1.0, adder_latency: int | None = None):
         self.fmt = check_format(fmt)
         self.slots = self.slots_for(fmt, compensated=compensated, method=method,
-                                    max_error=max_error)
+                                    max_error=max_error, adder_latency=adder_latency)
         self.compensated = compensated
-        self._adder_args = {"method": method, "max_error": max_error}
+        self._adder_args = {"method": method, "max_error": max_error, "latency": adder_latency}
         self.adder_latency = self.slots // (4 if compensated else 1)
         self.latency = 1 + self.slots  # the product register, then one accumulation step
         super().__init__({
@@ -96,7 +100,7 @@ class LNSProcessingElement(wiring.Component):
 
     @staticmethod
     def slots_for(fmt: LNSFormat, *, compensated: bool = False, method: str = "interp",
-                  max_error: float = 1.0) -> int:
+                  max_error: float = 1.0, adder_latency: int | None = None) -> int:
         """The ``slots`` of a PE with these parameters, which it validates."""
         check_format(fmt)
         if not isinstance(compensated, bool):
@@ -104,7 +108,8 @@ class LNSProcessingElement(wiring.Component):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error; tables are cached
-        latency = adder_path(fmt, method=method, max_error=max_error).latency
+        latency = adder_path(fmt, method=method, max_error=max_error,
+                             latency=adder_latency).latency
         return (4 if compensated else 1) * latency
 
     def elaborate(self, platform):

@@ -73,6 +73,10 @@ class LNSSystolicArray(wiring.Component):
         Kahan-compensated sums in every PE (4 adders per PE, 4 times the slots).
     method, max_error :
         The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
+    adder_latency : int or None
+        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
+        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
+        follow it (fewer stages, fewer slots or lanes).
 
     Attributes
     ----------
@@ -92,18 +96,22 @@ class LNSSystolicArray(wiring.Component):
     """
 
     def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
-                 method: str = "interp", max_error: float = 1.0):
+                 method: str = "interp", max_error: float = 1.0,
+                 adder_latency: int | None = None):
         self.fmt = check_format(fmt)
         self.rows = _check_dim(rows, "rows")
         self.cols = _check_dim(cols, "cols")
-        self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error}
+        self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error,
+                         "adder_latency": adder_latency}
         self.slots = LNSProcessingElement.slots_for(fmt, **self._pe_args)
         self.compensated = compensated
         self.tile_rows = rows * self.slots
         T = self.slots
         # Rows whose results are written before row q of a pass has all of its results: at
         # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap.
-        self.fifo_depth = T * ((rows + T - 3) // T + 2)
+        # (At least 3: a buffered FIFO of depth 2 has a one-entry core with zero-width
+        # addresses, which lint rejects; a deeper FIFO only adds slack.)
+        self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2))
         # input register, skew, product register, one step, deskew, FIFO, then every row
         self.latency = 1 + rows + cols + 1 + T + 3 + self.tile_rows
         super().__init__({
@@ -119,7 +127,7 @@ class LNSSystolicArray(wiring.Component):
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
         # has `last` and slot T - 1. Between passes the array may move without input.
-        slot = Signal(range(T))
+        slot = Signal(range(max(T, 2)))  # one bit even with one slot (adder latency 1)
         open_pass = Signal()
         out_ok = Signal()
         accept = Signal()
@@ -175,7 +183,7 @@ class LNSSystolicArray(wiring.Component):
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
         # (At least one bit: a one-row array's counter would be a zero-width signal.)
         row = Signal(range(max(R, 2)))
-        count = Signal(range(T))
+        count = Signal(range(max(T, 2)))
         for r, fifo in enumerate(fifos):
             with m.If(row == r):
                 m.d.comb += [

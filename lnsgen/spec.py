@@ -61,6 +61,15 @@ def _int_in(lo: int, hi: int):
     return check
 
 
+def _optional_int(lo: int, hi: int):
+    inner = _int_in(lo, hi)
+
+    def check(name, value):
+        return None if value is None else inner(name, value)
+    check.accepts = f"an integer in [{lo}, {hi}] or left out"
+    return check
+
+
 def _real_in(lo: float, hi: float):
     def check(name, value):
         if isinstance(value, bool) or not isinstance(value, numbers.Real) \
@@ -203,14 +212,37 @@ def _format_params(default_int: int = 5, default_frac: int = 10) -> tuple[Param,
 
 def _gaussian_params() -> tuple[Param, ...]:
     return (
-        Param("method", "interp", "Gaussian-log tables: interp (piecewise linear, faithful) "
-              "or direct (one rounded entry per d, correctly rounded)", _choice(METHODS),
+        Param("method", "interp", "Gaussian-log engine: interp (piecewise linear, faithful), "
+              "direct (one rounded entry per d, correctly rounded) or cotrans (one phi+ "
+              "interpolator serves phi- by cotransformation, faithful)", _choice(METHODS),
               choices=METHODS, tag=lambda v: v),
         Param("max_error", 1.0, "error bound of the interp tables in ulps (1: faithful)",
               _real_in(MIN_MAX_ERROR, MAX_MAX_ERROR), _parse_number(float),
               tag=lambda v: "me" + f"{v:g}".replace(".", "p")),
     )
 
+
+def _optional_latency(allowed: tuple):
+    def check(name, value):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) \
+                or value not in allowed:
+            raise SpecError(f"{name} must be one of {', '.join(map(str, allowed))} (or left "
+                            f"out: the method's default), not {value!r}")
+        return int(value)
+    check.accepts = "one of " + ", ".join(map(str, allowed))
+    return check
+
+
+#: Pipeline stages of the adder datapath: 1 to 3 with the tables as logic (standard cells), 5
+#: with table ROMs and a register of their own (FPGA block RAM).
+ADDER_LATENCIES = (1, 2, 3, 5)
+_ADDER_LATENCY = Param(
+    "adder_latency", None, "pipeline stages of the adder: 1-3 (tables as logic, for standard "
+    "cells) or 5 (table ROMs, for FPGA block RAM); default: the method's (5 for interp and "
+    "direct, 3 for cotrans)", _optional_latency(ADDER_LATENCIES), _parse_number(int),
+    tag=lambda v: f"L{v}")
 
 _COMPENSATED = Param("compensated", False, "Kahan-compensated sums (four adders per sum "
                      "step)", _bool, _parse_bool, tag=lambda v: "kahan" if v else "plain")
@@ -253,6 +285,11 @@ class Kind:
     label: Callable | None = None
     #: The module of the component class (what a cache key of the unit depends on).
     module: str = ""
+    #: ``format_of(spec)``: the number format of the unit's ports, which its bench model
+    #: takes (None: the LNS format of ``int_bits``/``frac_bits``).
+    format_of: Callable | None = None
+    #: ``check(spec)``: joint limits of the parameters (raises :class:`SpecError`).
+    check: Callable | None = None
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -279,27 +316,66 @@ def _build_div(spec):
     return LNSMultiplier(spec.fmt, divide=True)
 
 
+def _check_adder(spec):
+    """The adder's latency must be one its method is built with (cotrans has no ROM
+    datapath)."""
+    from lnsgen.hdl.adder import COMPACT_LATENCIES, DEFAULT_LATENCY, LATENCIES
+    latency = spec["adder_latency"]
+    allowed = LATENCIES if spec["method"] in DEFAULT_LATENCY else COMPACT_LATENCIES
+    if latency is not None and latency not in allowed:
+        raise SpecError(f"adder_latency must be one of {', '.join(map(str, allowed))} with "
+                        f"method {spec['method']}, not {latency}")
+
+
 def _build_add(spec):
     from lnsgen.hdl.adder import LNSAdder
-    return LNSAdder(spec.fmt, method=spec["method"], max_error=spec["max_error"])
+    return LNSAdder(spec.fmt, method=spec["method"], max_error=spec["max_error"],
+                    latency=spec["adder_latency"])
 
 
 def _build_mac(spec):
     from lnsgen.hdl.mac import LNSMultiplyAdd
-    return LNSMultiplyAdd(spec.fmt, method=spec["method"], max_error=spec["max_error"])
+    return LNSMultiplyAdd(spec.fmt, method=spec["method"], max_error=spec["max_error"],
+                          latency=spec["adder_latency"])
 
 
 def _build_acc(spec):
     from lnsgen.hdl.accumulator import LNSAccumulator
     return LNSAccumulator(spec.fmt, compensated=spec["compensated"], method=spec["method"],
-                          max_error=spec["max_error"])
+                          max_error=spec["max_error"], adder_latency=spec["adder_latency"])
 
 
 def _build_mm(spec):
     from lnsgen.hdl.systolic import LNSSystolicArray
     return LNSSystolicArray(spec.fmt, rows=spec["rows"], cols=spec["cols"],
                             compensated=spec["compensated"], method=spec["method"],
-                            max_error=spec["max_error"])
+                            max_error=spec["max_error"], adder_latency=spec["adder_latency"])
+
+
+def _build_fma(spec):
+    from lnsgen.hdl.fma import FloatMultiplyAdd
+    return FloatMultiplyAdd(spec.float_format, latency=spec["latency"])
+
+
+def _build_int_mac(spec):
+    from lnsgen.hdl.intmac import IntMultiplyAdd
+    return IntMultiplyAdd(ab_bits=spec["ab_bits"], acc_bits=spec["acc_bits"],
+                          latency=spec["latency"])
+
+
+def _build_hybrid(spec):
+    from lnsgen.hdl.hybrid import HybridMultiplyAccumulator
+    return HybridMultiplyAccumulator(spec.fmt, **_hybrid_args(spec))
+
+
+def _int_mac_format(spec):
+    from lnsgen.golden.intmac import IntMACFormat
+    return IntMACFormat(spec["ab_bits"], spec["acc_bits"])
+
+
+def _hybrid_args(spec) -> dict:
+    return {"guard_bits": spec["guard_bits"], "lin_frac_bits": spec["lin_frac_bits"],
+            "method": spec["method"], "max_error": spec["max_error"]}
 
 
 def _build_from_float(spec):
@@ -321,20 +397,22 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     Kind("mul", "LNS multiplier a * b: a log add with saturation and flush (latency 1)",
          _format_params(), _build_mul, module="lnsgen.hdl.mul"),
     Kind("div", "LNS divider a / b: a log subtract (latency 1)", _format_params(), _build_div, module="lnsgen.hdl.mul"),
-    Kind("add", "LNS adder/subtractor a + b or a - b by an op bit (Gaussian logs; latency 5)",
-         _format_params() + _gaussian_params(), _build_add, module="lnsgen.hdl.adder"),
+    Kind("add", "LNS adder/subtractor a + b or a - b by an op bit (Gaussian logs; latency: "
+         "the adder's stages)", _format_params() + _gaussian_params() + (_ADDER_LATENCY,),
+         _build_add, module="lnsgen.hdl.adder", check=_check_adder),
     Kind("mac", "LNS multiply-add a * b + c, one rounding; a product beyond the range "
-         "saturates or flushes before c is added (latency 6)",
-         _format_params() + _gaussian_params(), _build_mac, module="lnsgen.hdl.mac"),
+         "saturates or flushes before c is added (latency: the adder's, + 1 at 5 stages)",
+         _format_params() + _gaussian_params() + (_ADDER_LATENCY,), _build_mac, module="lnsgen.hdl.mac", check=_check_adder),
     Kind("acc", "LNS accumulator: one sum per value marked last, one value per cycle "
-         "(interleaved lanes)", _format_params() + (_COMPENSATED,) + _gaussian_params(),
-         _build_acc, module="lnsgen.hdl.accumulator"),
+         "(interleaved lanes)",
+         _format_params() + (_COMPENSATED,) + _gaussian_params() + (_ADDER_LATENCY,),
+         _build_acc, module="lnsgen.hdl.accumulator", check=_check_adder),
     Kind("mm", "systolic LNS matrix unit: tiles of C = A x B, one MAC per PE per cycle",
          _format_params() + (
              Param("rows", 4, "PE rows of the array", **_DIM),
              Param("cols", 4, "PE columns of the array", **_DIM),
-             _COMPENSATED) + _gaussian_params(),
-         _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}", module="lnsgen.hdl.systolic"),
+             _COMPENSATED) + _gaussian_params() + (_ADDER_LATENCY,),
+         _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}", module="lnsgen.hdl.systolic", check=_check_adder),
     Kind("from-float", "IEEE float word to LNS code, rounded to nearest in the log (direct "
          "table) or faithful (interp; latency 5)", _format_params() + _converter_params(),
          _build_from_float, label=lambda s: f"from_{s['float']}", module="lnsgen.hdl.convert"),
@@ -342,10 +420,43 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          "table, frac_bits <= 12 with method auto), or faithful (interp; latency 5)",
          _format_params() + _converter_params(), _build_to_float,
          label=lambda s: f"to_{s['float']}", module="lnsgen.hdl.convert"),
+    # Conventional baselines, generated and verified like the LNS units.
+    Kind("fma", "IEEE fused multiply-add a * b + c, one rounding to nearest even, subnormals, "
+         "inf/NaN as IEEE 754 (the comparison baseline)",
+         (Param("float", "fp16", "IEEE format: fp16, bf16, fp32 or eEmM (e.g. e4m3)",
+                _float_format, tag=lambda v: v),
+          Param("latency", 6, "pipeline stages (6: the LNS mac's)", _int_in(1, 7),
+                _parse_number(int), tag=lambda v: f"L{v}")),
+         _build_fma, label=lambda s: f"fma_{s['float']}", module="lnsgen.hdl.fma",
+         format_of=lambda s: s.float_format),
+    Kind("int-mac", "integer multiply-accumulate c + a * b, two's complement, the sum wrapping "
+         "(the int8 x int8 + int32 baseline)",
+         (Param("ab_bits", 8, "bits of a and b", _int_in(2, 24), _parse_number(int)),
+          Param("acc_bits", 32, "bits of c and the result (at least 2 * ab_bits)",
+                _int_in(4, 62), _parse_number(int)),
+          Param("latency", 2, "pipeline stages", _int_in(1, 3), _parse_number(int),
+                tag=lambda v: f"L{v}")),
+         _build_int_mac, label=lambda s: f"int_mac{s['ab_bits']}x{s['acc_bits']}",
+         module="lnsgen.hdl.intmac", format_of=_int_mac_format),
+    Kind("hybrid", "ELMA-style MAC: LNS products summed exactly in linear fixed point "
+         "(Kulisch), one rounding back to LNS per sum (value marked last)",
+         _format_params() + (
+             Param("guard_bits", 8, "accumulator bits beyond one product's range: any sum of "
+                   "up to 2**guard_bits products is exact", _int_in(0, 32), _parse_number(int)),
+             Param("lin_frac_bits", None, "fraction bits of the linear values (frac_bits to "
+                   "frac_bits + 8; default frac_bits + 3)", _optional_int(1, 31),
+                   _parse_number(int), tag=lambda v: f"lf{v}"),
+             Param("method", "auto", "log2(1 + f) table of the final rounding: auto, direct "
+                   "(correctly rounded) or interp (faithful)", _choice(CONVERTER_METHODS),
+                   choices=CONVERTER_METHODS, tag=lambda v: v),
+             Param("max_error", 1.0, "error bound of an interp table in ulps",
+                   _real_in(*CONVERTER_MAX_ERROR_RANGE), _parse_number(float),
+                   tag=lambda v: "me" + f"{v:g}".replace(".", "p"))),
+         _build_hybrid, module="lnsgen.hdl.hybrid"),
 ]}
 
 #: Parameters that are part of every spec's name even at their default value.
-_ALWAYS_NAMED = {"int_bits", "frac_bits", "rows", "cols", "float"}
+_ALWAYS_NAMED = {"int_bits", "frac_bits", "rows", "cols", "float", "ab_bits", "acc_bits"}
 
 
 # The spec ------------------------------------------------------------------------------------------
@@ -395,11 +506,12 @@ class UnitSpec(Mapping):
             values[p.name] = p.check(p.name, params.get(p.name, p.default))
         object.__setattr__(self, "_kind", k)
         object.__setattr__(self, "_values", values)
-        if "int_bits" in values:  # the format's joint limit (code width)
-            try:
-                _lns_format(self)
-            except ValueError as exc:
-                raise SpecError(str(exc)) from None
+        try:  # joint limits: the LNS code width, the int MAC's accumulator against a * b
+            _ = self.model_format
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+        if k.check is not None:
+            k.check(self)
 
     def __setattr__(self, name, value):
         raise AttributeError("UnitSpec is immutable; use replace()")
@@ -472,6 +584,15 @@ class UnitSpec(Mapping):
         return _lns_format(self)
 
     @property
+    def model_format(self):
+        """The number format of the unit's ports (an :class:`~lnsgen.golden.LNSFormat`, the
+        :class:`~lnsgen.golden.ieee.FloatFormat` of an FMA, the widths of an integer MAC):
+        what its bench model and reports take as ``fmt``."""
+        if self._kind.format_of is not None:
+            return self._kind.format_of(self)
+        return self.fmt
+
+    @property
     def float_format(self) -> FloatFormat:
         """The IEEE format of a converter."""
         if "float" not in self._values:
@@ -506,6 +627,8 @@ class UnitSpec(Mapping):
         args = [self.kind]
         for p in self._kind.params:
             value = self._values[p.name]
+            if value is None:
+                continue  # left out: the default that depends on other parameters
             if p.is_flag:
                 args += [p.option, "yes" if value else "no"]
             else:

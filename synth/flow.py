@@ -361,7 +361,7 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
     from lnsgen.spec import resolve
 
     spec = resolve(spec)
-    fmt = spec.fmt
+    fmt = spec.model_format
     targets = _check_targets(targets)
     if ecp5_device not in ECP5_DEVICES:
         raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, not {ecp5_device!r}")
@@ -393,8 +393,8 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
         "kind": spec.kind,
         "spec": spec.to_dict(),
         "format": fmt.name,
-        "int_bits": fmt.int_bits,
-        "frac_bits": fmt.frac_bits,
+        "int_bits": spec.get("int_bits"),
+        "frac_bits": spec.get("frac_bits"),
         "width": fmt.width,
         "latency": getattr(top.unit, "latency", None),
         "nodsp": nodsp,

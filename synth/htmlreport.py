@@ -90,7 +90,7 @@ def _accuracy(spec, cache: dict):
     method, error bound and format."""
     from .sweep import accuracy, accuracy_method
     method = accuracy_method(spec)
-    if method is None or spec.fmt.frac_bits > MAX_ACCURACY_FRAC:
+    if method is None or spec["frac_bits"] > MAX_ACCURACY_FRAC:
         return None
     key = (method, spec.get("max_error"), spec.fmt)
     if key not in cache:
@@ -115,10 +115,11 @@ def build_rows(reports=None, *, accuracy: bool = True) -> tuple[list[dict], dict
     rows: dict = {}
 
     def row(spec, nodsp=False):
-        fmt = spec.fmt
+        fmt = spec.model_format
         return rows.setdefault((spec.name, bool(nodsp)), {
             "unit": spec.label, "name": spec.name, "kind": spec.kind, "spec": spec,
-            "format": fmt.name, "int_bits": fmt.int_bits, "frac_bits": fmt.frac_bits,
+            "format": fmt.name, "int_bits": spec.get("int_bits") or 0,
+            "frac_bits": spec.get("frac_bits") or 0,
             "nodsp": bool(nodsp), "latency": getattr(spec.build(), "latency", None),
             "accuracy": None, "fpga": None, "asic": None, "verification": None})
 

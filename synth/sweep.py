@@ -284,7 +284,7 @@ def accuracy_method(spec: UnitSpec) -> str | None:
         return "exact"
     if spec.kind in ("add", "mac", "acc", "mm"):
         return spec["method"]
-    return None
+    return None  # converters, baselines: their benches check them bit-exactly
 
 
 def accuracy(spec: UnitSpec) -> dict | None:
@@ -295,9 +295,10 @@ def accuracy(spec: UnitSpec) -> dict | None:
     turns the worse max into a relative error of the value, ``2**(max_ulp * 2**-F) - 1``, which
     compares formats of different precision.
     """
-    method, fmt = accuracy_method(spec), spec.fmt
+    method = accuracy_method(spec)
     if method is None:
         return None
+    fmt = spec.fmt
     if method == "exact":
         return {"method": "exact", "max_ulp": 0.0, "mean_ulp": 0.0, "max_rel_error": 0.0,
                 "phi_plus_max_ulp": None, "phi_plus_mean_ulp": None,
@@ -357,10 +358,11 @@ def evaluate_point(point: dict, workroot: str) -> dict:
     try:
         p = Point.from_dict(point)
         result["key"] = p.key
-        fmt = p.spec.fmt
+        fmt = p.spec.model_format
         result.update(unit=p.spec.label, name=p.spec.name, kind=p.spec.kind,
                       spec=p.spec.to_dict(),
-                      format=fmt.name, int_bits=fmt.int_bits, frac_bits=fmt.frac_bits,
+                      format=fmt.name, int_bits=p.spec.get("int_bits"),
+                      frac_bits=p.spec.get("frac_bits"),
                       width=fmt.width, nodsp=p.nodsp, method=accuracy_method(p.spec))
         base = pathlib.Path(workroot) / p.slug
         result["accuracy"] = accuracy(p.spec)
@@ -447,7 +449,8 @@ def _failed(point: Point, exc: BaseException) -> dict:
 def _cost(point: Point) -> int:
     """A rough rank of a point's run time, so the longest start first (Dask priority)."""
     method = accuracy_method(point.spec)
-    return point.spec.fmt.frac_bits * {"direct": 4, "interp": 2}.get(method, 1)
+    bits = point.spec.get("frac_bits") or point.spec.model_format.width
+    return bits * {"direct": 4, "interp": 2}.get(method, 1)
 
 
 def run_sweep(points, *, workroot, cache_dir, serial: bool = False, scheduler: str | None = None,

@@ -310,7 +310,7 @@ def test_wrong_reference_model_fails_on_a_saturating_product():
 
 @pytest.mark.parametrize("args, message", [
     (["--int-bits", "11"], "--int-bits must be an integer in [1, 10], not 11"),
-    (["fma"], "unit must be a kind"),
+    (["fmac"], "unit must be a kind"),
     (["mm3x3"], "unit must be a kind"),
     (["--depth", "0"], "expected an integer >= 1, not '0'"),
     (["--props", "liveness"], "invalid choice: 'liveness'"),

@@ -60,8 +60,8 @@ def test_parameters_are_validated():
         LNSMultiplier((5, 10))
     with pytest.raises(TypeError, match="divide must be a bool"):
         LNSMultiplier(LNSFormat(int_bits=5, frac_bits=10), divide="yes")
-    with pytest.raises(SpecError, match=r"unit must be a kind \(mul, .*; not 'fma'"):
-        resolve("fma")
+    with pytest.raises(SpecError, match=r"unit must be a kind \(mul, .*; not 'fmac'"):
+        resolve("fmac")
 
 
 def test_verilog_ports_and_no_source_paths():
@@ -93,7 +93,7 @@ def test_cli_writes_verilog(tmp_path):
     (["mul", "--frac-bits", "24"], "--frac-bits must be an integer in [1, 23], not 24"),
     (["mul", "--int-bits", "10", "--frac-bits", "23"], "must be at most 31"),
     (["mul", "--int-bits", "five"], "expected an integer, not 'five'"),
-    (["fma"], "unit must be a kind"),
+    (["fmac"], "unit must be a kind"),
 ])
 def test_cli_rejects_bad_parameters_without_traceback(args, message):
     result = run_cli(*args)

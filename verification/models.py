@@ -158,10 +158,13 @@ def adder_dense_vectors(fmt: LNSFormat, rng, *, exhaustive_width: int = 7,
     """Every ``(a, b, op)`` of a format up to ``exhaustive_width`` bits; above, a dense sample:
     every code ``a`` (or ``codes`` random ones, if there are more) against each ``b`` within 2
     ulps of its magnitude (three in four with the effective signs opposite: near cancellation,
-    where ``phi-`` is most negative), then the weighted random vectors of
-    :func:`_adder_vectors` (corners, Gaussian-log region edges)."""
+    where ``phi-`` is most negative), then every difference ``d`` of the logs once with equal
+    and once with opposite effective signs (every input of phi+ and phi-, as the formal
+    equivalence proofs take them), then the weighted random vectors of :func:`_adder_vectors`
+    (corners, Gaussian-log region edges)."""
     if fmt.width <= exhaustive_width:
         return _adder_vectors(fmt, None, rng)
+    every_d = _every_difference(fmt, rng)
     base = (fmt.all_codes() if fmt.n_codes <= codes
             else rng.integers(0, fmt.n_codes, size=codes))
     a = np.repeat(base, 5)
@@ -173,7 +176,27 @@ def adder_dense_vectors(fmt: LNSFormat, rng, *, exhaustive_width: int = 7,
     sign_b = sign_a ^ op ^ opposite  # effective sign of b (after op) opposite to a's
     near = {"a": a, "b": fmt.pack(sign_b, log_b), "op": op}
     rest = _adder_vectors(fmt, random, rng)
-    return {k: np.concatenate([near[k], rest[k]]) for k in near}
+    return {k: np.concatenate([near[k], every_d[k], rest[k]]) for k in near}
+
+
+#: Formats with more differences than this (above 16 bits) take a random sample of them.
+EVERY_DIFFERENCE_MAX = 1 << 16
+
+
+def _every_difference(fmt: LNSFormat, rng) -> dict:
+    """``(a, b, op)`` with ``log b - log a`` taking every value in ``[log_min - log_max, 0]``
+    (``a`` at the top of the range, ``b`` below it), each with the effective signs equal and
+    opposite, and random ``op`` and sign of ``a``."""
+    d = np.arange(fmt.log_min - fmt.log_max, 1, dtype=np.int64)
+    if d.size > EVERY_DIFFERENCE_MAX:  # wide formats: a random sample, the region edges kept
+        d = np.union1d(rng.choice(d, size=EVERY_DIFFERENCE_MAX, replace=False), d[-4096:])
+    d = np.concatenate([d, d])
+    opposite = np.arange(d.size) >= d.size // 2
+    sign_a = rng.integers(0, 2, size=d.size)
+    op = rng.integers(0, 2, size=d.size)
+    a = fmt.pack(sign_a, np.full(d.size, fmt.log_max))
+    b = fmt.pack(sign_a ^ op ^ opposite, fmt.log_max + d)
+    return {"a": a, "b": b, "op": op}
 
 
 def _adder_reference(method: str, max_error: float):
@@ -382,7 +405,8 @@ def _driver(spec):
 
     from .matmul import TileDriver
     slots = LNSProcessingElement.slots_for(spec.fmt, compensated=spec["compensated"],
-                                           method=spec["method"], max_error=spec["max_error"])
+                                           method=spec["method"], max_error=spec["max_error"],
+                                           adder_latency=spec["adder_latency"])
     return TileDriver(spec.fmt, spec["rows"], spec["cols"], slots)
 
 
@@ -486,6 +510,15 @@ def model_for(spec, variant: str | None = None) -> UnitModel:
                          one_to_one=False)
     if kind in ("from-float", "to-float"):
         return _converter_model(spec, variant)
+    if kind in ("fma", "int-mac", "hybrid"):
+        from . import baselines
+        if kind == "fma":
+            return baselines.FMA_MODEL
+        if kind == "int-mac":
+            return baselines.INTMAC_MODEL
+        return baselines.hybrid_model(guard_bits=spec["guard_bits"],
+                                      lin_frac_bits=spec["lin_frac_bits"],
+                                      method=spec["method"], max_error=spec["max_error"])
     if kind == "mm":
         return MatmulModel(lambda fmt: _driver(spec).input_fields(), _matmul_stimuli(spec),
                            _matmul_reference(spec, reverse_k=variant == "reversed-k"),

@@ -124,7 +124,7 @@ def _board_context(model, fmt: LNSFormat, inputs: dict, expected: int):
 async def soak(dut):
     cfg = SoakConfig.from_json(os.environ["LNSGEN_BENCH"])
     spec = cfg.unit_spec()
-    fmt = spec.fmt
+    fmt = spec.model_format
     model = model_for(spec, cfg.variant)
     fields = model.fields(fmt)
     values_per_beat = model.values_per_beat(fmt)

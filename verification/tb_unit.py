@@ -31,7 +31,7 @@ PERIOD_NS = 10
 async def stream_bench(dut):
     cfg = BenchConfig.from_json(os.environ["LNSGEN_BENCH"])
     spec = cfg.unit_spec()
-    fmt = spec.fmt
+    fmt = spec.model_format
     model = model_for(spec, cfg.variant)
     label = spec.name + (f" against the {cfg.variant} variant" if cfg.variant else "")
     rng = np.random.default_rng(cfg.seed)

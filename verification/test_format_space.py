@@ -16,10 +16,9 @@ import pytest
 
 from lnsgen import paths
 from lnsgen.golden import MAX_INT_BITS, LNSFormat
-from lnsgen.hdl import LNSAdder, LNSMultiplyAdd
 from lnsgen.spec import UnitSpec
 from lnsgen.verification.models import adder_dense_vectors, model_for
-from lnsgen.verification.vectors import run_spec_vectors, run_vectors
+from lnsgen.verification.vectors import run_spec_vectors
 
 FORMATS = [LNSFormat(int_bits=i, frac_bits=f) for i in range(1, MAX_INT_BITS + 1)
            for f in range(1, 10) if 1 + i + f <= 10]
@@ -54,25 +53,23 @@ def test_muladd(fmt):
     assert result.mismatches == 0, "\n".join(result.report)
 
 
-def adder_model(fmt, method):
-    """The ``add`` bench model with golden's ``method`` as the reference (the spec has no
-    latency yet: the component is built here with one)."""
-    return model_for(UnitSpec("add", fmt=fmt, method=method))
-
-
 #: The compact datapath (tables as logic, lnsgen.hdl.compact): the cotransformation method at
 #: its shortest and longest pipeline, the table methods of the pipelined adder at one each.
-COMPACT = [("cotrans", 1), ("cotrans", 3), ("interp", 1), ("direct", 2)]
+#: The cotransformation also at the tightest error bound, whose tables differ (at 0.51 ulp,
+#: 15 formats of up to 16 bits have a ``d`` next to cancellation where ``z`` is exactly 0; the
+#: fuzz found E(0) = 1 wrongly added there, lns13_i4f8: 2.86 - 0.0039 gave 5.72).
+COMPACT = [("cotrans", 1, 1.0), ("cotrans", 3, 1.0), ("cotrans", 1, 0.51), ("interp", 1, 1.0),
+           ("direct", 2, 1.0)]
 
 
-@pytest.mark.parametrize("method, latency", COMPACT, ids=[f"{m}-l{n}" for m, n in COMPACT])
+@pytest.mark.parametrize("method, latency, max_error", COMPACT,
+                         ids=[f"{m}-l{n}-e{e}" for m, n, e in COMPACT])
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
-def test_compact_adder(fmt, method, latency):
+def test_compact_adder(fmt, method, latency, max_error):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng)
-    result = run_vectors(LNSAdder(fmt, method=method, latency=latency),
-                         adder_model(fmt, method), fmt, inputs,
-                         work=WORK / f"add-{method}-l{latency}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method, adder_latency=latency, max_error=max_error)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
     if fmt.width <= 7:
@@ -85,21 +82,24 @@ SIXTEEN = [LNSFormat(int_bits=5, frac_bits=10), LNSFormat(int_bits=6, frac_bits=
 
 def _sixteen_cases():
     for fmt in SIXTEEN:
-        for method, latency in [("cotrans", 1), ("cotrans", 3), ("interp", 1)]:
+        for method, latency, max_error in [("cotrans", 1, 1.0), ("cotrans", 1, 0.51),
+                                           ("cotrans", 3, 1.0), ("interp", 1, 1.0)]:
             slow = (fmt.int_bits, method, latency) != (5, "cotrans", 1)
-            yield pytest.param(fmt, method, latency, marks=[pytest.mark.slow] if slow else [],
-                               id=f"{fmt.name}-{method}-l{latency}")
+            yield pytest.param(fmt, method, latency, max_error,
+                               marks=[pytest.mark.slow] if slow else [],
+                               id=f"{fmt.name}-{method}-l{latency}-e{max_error}")
 
 
-@pytest.mark.parametrize("fmt, method, latency", list(_sixteen_cases()))
-def test_compact_adder_16bit_on_verilator(fmt, method, latency):
-    """Every code against its neighbours within 2 ulps (cancellation), then 200,000 weighted
-    random vectors (region edges of the Gaussian logs, corners), on Verilator."""
+@pytest.mark.parametrize("fmt, method, latency, max_error", list(_sixteen_cases()))
+def test_compact_adder_16bit_on_verilator(fmt, method, latency, max_error):
+    """Every code against its neighbours within 2 ulps (cancellation), every difference of the
+    logs, then 200,000 weighted random vectors (region edges of the Gaussian logs, corners), on
+    Verilator."""
     rng = np.random.default_rng(16 + fmt.int_bits)
     inputs = adder_dense_vectors(fmt, rng, codes=1 << 16, random=200_000)
-    result = run_vectors(LNSAdder(fmt, method=method, latency=latency),
-                         adder_model(fmt, method), fmt, inputs, sim="verilator",
-                         work=WORK / f"v-add-{method}-l{latency}-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("add", fmt=fmt, method=method, adder_latency=latency, max_error=max_error)
+    result = run_spec_vectors(spec, inputs, sim="verilator", work=WORK / f"v-{spec.name}",
+                              seed=fmt.width)
     assert result.vectors > 500_000
     assert result.ok, "\n".join(result.report) or result
 
@@ -107,10 +107,9 @@ def test_compact_adder_16bit_on_verilator(fmt, method, latency):
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.name)
 def test_compact_muladd(fmt):
     rng = np.random.default_rng(fmt.width * 100 + fmt.int_bits)
-    model = model_for(UnitSpec("mac", fmt=fmt, method="cotrans"))
-    inputs = model.stimuli(fmt, 4000, rng)
-    result = run_vectors(LNSMultiplyAdd(fmt, method="cotrans", latency=1), model, fmt, inputs,
-                         work=WORK / f"mac-cotrans-l1-{fmt.name}", seed=fmt.width)
+    spec = UnitSpec("mac", fmt=fmt, method="cotrans", adder_latency=1)
+    inputs = model_for(spec).stimuli(fmt, 4000, rng)
+    result = run_spec_vectors(spec, inputs, work=WORK / spec.name, seed=fmt.width)
     assert result.received == result.expected == len(inputs["a"]), result
     assert result.mismatches == 0, "\n".join(result.report)
 

@@ -207,6 +207,6 @@ def run_spec_vectors(spec, inputs: dict, *, work: pathlib.Path, sim: str = "icar
     from lnsgen.verilog import generate
 
     component = spec.build()
-    return run_vectors(component, model_for(spec), spec.fmt, inputs, work=work, sim=sim,
+    return run_vectors(component, model_for(spec), spec.model_format, inputs, work=work, sim=sim,
                        top=spec.module_name, seed=seed, idle=idle, stall=stall,
                        verilog=generate(spec, component=component))

@@ -16,7 +16,7 @@ __all__ = ["STREAM_KINDS", "SUM_KINDS", "TILE_KINDS", "Proof", "applicable", "bu
 
 #: Unit kinds with the contract :class:`FormalTop` checks: one output beat per input beat, a
 #: fixed latency, stalling as a whole.
-STREAM_KINDS = ("mul", "div", "add", "mac", "from-float", "to-float")
+STREAM_KINDS = ("mul", "div", "add", "mac", "from-float", "to-float", "fma", "int-mac")
 #: Kinds that emit one sum per input marked ``last``: the ``sums`` property set.
 SUM_KINDS = ("acc",)
 #: Systolic arrays: ``rows`` output rows per input beat marked ``last``: the ``tiles`` set.
@@ -145,7 +145,7 @@ class Proof:
         """The report row of this proof's ``result`` (JSON-friendly)."""
         return {
             "unit": self.spec.name, "kind": self.spec.kind, "spec": self.spec.to_dict(),
-            "format": self.spec.fmt.name, "props": self.props, "mode": self.mode,
+            "format": self.spec.model_format.name, "props": self.props, "mode": self.mode,
             "depth": result.depth, "strengthen": self.strengthen, "bug": self.bug,
             "result": result.result,
             "seconds": round(result.seconds, 2), "failed": result.failed, "step": result.step,
