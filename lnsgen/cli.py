@@ -90,8 +90,7 @@ def _param_help(name: str) -> str:
     and default."""
     groups: dict = {}
     for kind, p in _SPEC_PARAMS[name]:
-        default = ("yes" if p.default else "no") if isinstance(p.default, bool) \
-            else f"{p.default:g}" if isinstance(p.default, float) else str(p.default)
+        default = p.default_text
         groups.setdefault((p.help, p.accepts, default), []).append(kind)
     parts = []
     for (text, accepts, default), kinds in groups.items():
@@ -198,8 +197,7 @@ def cmd_list(p, args) -> int:
     for kind in KINDS.values():
         print(f"  {kind.name:<11} {kind.summary}")
         for param in kind.params:
-            default = param.default if not isinstance(param.default, bool) else (
-                "yes" if param.default else "no")
+            default = param.default_text
             print(f"  {'':<11}   {param.option:<14} {param.accepts} (default {default})")
     print("\nPresets (a kind with some options set):\n")
     for preset in PRESETS.values():

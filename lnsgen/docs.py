@@ -151,21 +151,15 @@ def _kinds() -> str:
     rows = []
     for kind in KINDS.values():
         options = "<br>".join(
-            f"`{p.option}` {p.accepts} (default {_default(p.default)})" for p in kind.params)
+            f"`{p.option}` {p.accepts} (default {p.default_text})" for p in kind.params)
         rows.append([f"`{kind.name}`", kind.summary, options])
     return _table(["kind", "computes", "options"], rows)
 
 
-def _default(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _presets() -> str:
-    from .spec import KINDS, PRESETS
+    from .spec import KINDS, PRESETS, value_text
     rows = [[f"`{p.name}`", f"`{p.kind}`", ", ".join(f"`--{k.replace('_', '-')} "
-                                                     f"{_default(v)}`" for k, v in p.params)]
+                                                     f"{value_text(v)}`" for k, v in p.params)]
             for p in PRESETS.values() if p.name not in KINDS]
     return _table(["preset", "kind", "options it sets"], rows)
 

@@ -151,6 +151,15 @@ def _parse_number(kind):
 
 # Parameters and kinds -----------------------------------------------------------------------------
 
+def value_text(value) -> str:
+    """A parameter value as its command-line option spells it."""
+    if value is None:
+        return "auto"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 @dataclasses.dataclass(frozen=True)
 class Param:
     """One parameter of a unit kind.
@@ -183,6 +192,11 @@ class Param:
     @property
     def option(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def default_text(self) -> str:
+        """The default as the option spells it (``auto`` where the unit derives it)."""
+        return value_text(self.default)
 
     @property
     def is_flag(self) -> bool:
