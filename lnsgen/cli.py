@@ -535,6 +535,8 @@ DELEGATED = {
     "train-sweep": ("lnsgen.golden.train.sweep", ("validation error against precision for the "
                     "four training modes")),
     "train-run": ("lnsgen.golden.train.__main__", "one training run in one mode"),
+    "breakdown": ("lnsgen.synth.breakdown", ("standard-cell area and energy of each block of "
+                  "the LNS MAC against the fp16 FMA, per Gaussian-log method (OSU 0.18 um)")),
     "speed": ("lnsgen.golden.speed", ("the golden model's speed against the peer Python LNS "
               "library xlns (pip install 'lnsgen[bench]'), in one process")),
 }
