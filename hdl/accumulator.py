@@ -24,10 +24,11 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from .adder import LNSAdder, adder_path
-from .number import check_format, lns_layout
+from .number import lns_layout
 
 __all__ = ["LNSAccumulator", "accumulator_input_layout"]
 

@@ -5,11 +5,12 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from . import funcapprox
 from .compact import COMPACT_LATENCIES, CompactAddSubPath
-from .number import check_format, lns_layout
+from .number import lns_layout
 from .pipeline import Pipeline, StallPipeline
 
 __all__ = ["LATENCIES", "AddSubPath", "LNSAddCore", "LNSAdder", "adder_input_layout",

@@ -25,10 +25,9 @@ from __future__ import annotations
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value, signed, unsigned
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
 from lnsgen.golden.gaussian import gaussian_logs
-
-from .number import check_format
 
 __all__ = ["COMPACT_LATENCIES", "CompactAddSubPath", "Cuts", "block", "rom"]
 

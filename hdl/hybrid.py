@@ -9,11 +9,12 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.hybrid import HybridMAC
 
 from . import funcapprox
 from .mul import lns_product
-from .number import check_format, lns_layout
+from .number import lns_layout
 from .pipeline import StallPipeline
 
 __all__ = ["HybridMultiplyAccumulator", "hybrid_input_layout"]

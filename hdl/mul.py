@@ -5,8 +5,9 @@ from amaranth.lib import stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 
-from .number import check_format, lns_layout, pair_layout
+from .number import lns_layout, pair_layout
 from .pipeline import StallPipeline
 
 __all__ = ["LNSMultiplier", "lns_product"]

@@ -4,15 +4,9 @@ from amaranth.hdl import signed, unsigned
 from amaranth.lib import data
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 
-__all__ = ["check_format", "lns_layout", "pair_layout"]
-
-
-def check_format(fmt, name: str = "fmt") -> LNSFormat:
-    """``fmt`` itself if it is an :class:`lnsgen.golden.LNSFormat`, else a ``TypeError``."""
-    if not isinstance(fmt, LNSFormat):
-        raise TypeError(f"{name} must be a golden.LNSFormat, not {fmt!r}")
-    return fmt
+__all__ = ["lns_layout", "pair_layout"]
 
 
 def lns_layout(fmt: LNSFormat) -> data.StructLayout:

@@ -24,11 +24,12 @@ from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from .adder import LNSAddCore, adder_path
 from .mul import lns_product
-from .number import check_format, lns_layout
+from .number import lns_layout
 from .pipeline import Pipeline
 
 __all__ = ["LNSProcessingElement", "operand_layout", "sum_layout"]

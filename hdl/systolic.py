@@ -28,8 +28,9 @@ from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 
-from .number import check_format, lns_layout
+from .number import lns_layout
 from .pe import LNSProcessingElement
 from .pipeline import Pipeline
 
