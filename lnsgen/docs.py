@@ -59,7 +59,8 @@ def provenance(command: str) -> dict:
             versions[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             versions[package] = None
-    status = _git("status", "--porcelain", "--untracked-files=no")
+    # Changes to the docs themselves (tables being regenerated) do not change a number.
+    status = _git("status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs")
     return {
         "commit": _git("rev-parse", "HEAD"),
         "uncommitted_changes": bool(status) if status is not None else None,
