@@ -77,8 +77,8 @@ DATA = {
     "train_sweep": ("train_sweep.json", ("lnsgen train-sweep --int-bits 5 --frac-bits 4 5 6 7 8 "
                                         "9 10 11 12 --epochs 2 --jobs 2")),
     "sumstudy": ("sumstudy.json", "lnsgen study --int-bits 5 --frac-bits 10 7"),
-    "synthesis": ("sweep.json", ("lnsgen sweep --config synth/sweep.toml (and the units of "
-                                "make synth)")),
+    "synthesis": ("sweep.json", ("lnsgen sweep mul add mac mm2x2 from-fp16 to-fp16 "
+                                "--int-bits 5 --frac-bits 10 --no-progress")),
     "soak": ("soak.json", "lnsgen soak"),
     "formal": ("formal.json", "make formal"),
     "utilization": ("utilization_mm4x4_i5f10.json",
