@@ -154,7 +154,7 @@ def add_tile_properties(top, m: Module, frag: Fragment) -> None:
                                      for k, bit in enumerate(p)).all())
     top._assert(m, "inv_owed", owed == sum(on_path) + sum(level))
     top._assert(m, "inv_fifo", Cat(lv <= depth - 1 for lv in inner_level).all())
-    top._assert(m, "inv_output", (out_row == j // T) & (out_count == j % T))
+    top._assert(m, "inv_output", (j < tile_rows) & (out_row == j // T) & (out_count == j % T))
 
     def read(r):  # rows read from FIFO r in the current round of T rows per FIFO
         return Mux(out_row > r, T, Mux(out_row == r, out_count, 0))
