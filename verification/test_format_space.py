@@ -84,7 +84,9 @@ def _sixteen_cases():
     for fmt in SIXTEEN:
         for method, latency, max_error in [("cotrans", 1, 1.0), ("cotrans", 1, 0.51),
                                            ("cotrans", 3, 1.0), ("interp", 1, 1.0)]:
-            slow = (fmt.int_bits, method, latency) != (5, "cotrans", 1)
+            # One in the default run; at 0.51 ulp the golden model's table search alone takes
+            # minutes at 16 bits (the 36 small formats above cover that error bound by default).
+            slow = (fmt.int_bits, method, latency, max_error) != (5, "cotrans", 1, 1.0)
             yield pytest.param(fmt, method, latency, max_error,
                                marks=[pytest.mark.slow] if slow else [],
                                id=f"{fmt.name}-{method}-l{latency}-e{max_error}")
