@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization docs clean
+        train-sweep study error utilization breakdown docs clean
 
 all: setup setup-asic bench synth report
 
@@ -98,6 +98,11 @@ train: setup
 # Validation error against precision for the four training modes (about 1.5 h on 2 cores).
 train-sweep: setup
 	$(LNSGEN) train-sweep --int-bits 5 --frac-bits 4 5 6 7 8 9 10 11 12 --epochs 2 --jobs 2
+
+# Where the adder's area and energy go, every Gaussian-log method at lns16/lns12/lns8, beside
+# same-flow fp16/bf16 FMA, int8 MAC and hybrid baselines (OSU 0.18 um + OpenSTA, ~30 min).
+breakdown: setup setup-asic
+	$(LNSGEN) breakdown
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup

@@ -536,7 +536,8 @@ DELEGATED = {
                     "four training modes")),
     "train-run": ("lnsgen.golden.train.__main__", "one training run in one mode"),
     "breakdown": ("lnsgen.synth.breakdown", ("standard-cell area and energy of each block of "
-                  "the LNS MAC against the fp16 FMA, per Gaussian-log method (OSU 0.18 um)")),
+                  "the LNS adder, per Gaussian-log method, beside same-flow fp16/bf16 FMA, "
+                  "int8 MAC and hybrid baselines (OSU 0.18 um)")),
     "speed": ("lnsgen.golden.speed", ("the golden model's speed against the peer Python LNS "
               "library xlns (pip install 'lnsgen[bench]'), in one process")),
 }

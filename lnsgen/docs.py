@@ -84,6 +84,9 @@ DATA = {
     "utilization": ("utilization_mm4x4_i5f10.json",
                     "lnsgen utilization --rows 4 --cols 4 --k 1 2 4 8 16 32 64 128"),
     "speed": ("speed.json", "lnsgen speed"),
+    "breakdown": ("breakdown.json", "lnsgen breakdown"),
+    "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
+                              "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
 }
 
 
@@ -143,6 +146,10 @@ def _missing(name: str) -> str:
     command = DATA[name][1]
     return (f"*Not measured yet: run `{command}`, then `lnsgen docs --collect {name}` and "
             f"`make docs`.*\n")
+
+
+def _ratio(value) -> str:
+    return "–" if value is None else f"{value:.2f}x"
 
 
 # Computed tables ---------------------------------------------------------------------------------
@@ -298,7 +305,69 @@ def _render_speed(doc: dict) -> str:
     return _table(head, [[r[k] for k in head] for r in rows]) + "\n" + _source(doc)
 
 
+def _render_breakdown(doc: dict) -> str:
+    d = doc["data"]
+    fmt = d["settings"]["formats"][0]
+    parts = []
+    for spec, rows in d["breakdown"].items():
+        method, _, lat = spec.partition(":")
+        body = [[f"`{r['block']}`", r["what"], _num(r["area_um2"], 0), f"{100 * r['share']:.0f}%",
+                 r["ff"], f"{r['power_mw']:.3f}", f"{r.get('lut4', 0):,} + {r.get('ccu2c', 0):,}",
+                 r.get("ebr", 0), r.get("dsp", 0)] for r in rows]
+        parts.append(f"`add`, method `{method}`, adder latency {lat}, `{fmt}`:\n\n" + _table(
+            ["block", "what", "OSU um²", "share", "FF", "mW", "ECP5 LUT4 + CCU2C", "EBR", "DSP"],
+            body))
+    return "\n".join(parts) + "\n" + _source(doc)
+
+
+def _render_adder_methods(doc: dict) -> str:
+    d = doc["data"]
+    rows = [[f"`{r['design']}`", f"`{r['format']}`", r["method"], r["latency"],
+             _num(r["area_um2"], 0), r["ff"], f"{r['critical_path_ns']:.2f}",
+             f"{r['pj_per_op']:.1f}",
+             f"{r['phi_plus']['max_error_ulp']:.3f} / {r['phi_minus']['max_error_ulp']:.3f}",
+             f"{r['phi_plus']['table_bits']:,} + {r['phi_minus']['table_bits']:,}"]
+            for r in d["methods"]]
+    st = d["settings"]
+    return (f"OSU 0.18 um; energy at {st['clock_mhz']:g} MHz, one operation per cycle, every "
+            f"net toggling {st['activity']:g} times per cycle.\n\n"
+            + _table(["design", "format", "method", "latency", "OSU um²", "FF", "crit. ns",
+                      "pJ/op", "phi+ / phi- max ulp", "table bits (phi+ + phi-)"], rows)
+            + "\n" + _source(doc))
+
+
+def _render_compare(doc: dict) -> str:
+    d = doc["data"]
+    if not d.get("baselines"):
+        return _source(doc)
+    st = d["settings"]
+    units = [[f"`{r['name']}`", r["what"], r["latency"], _num(r["area_um2"], 0), r["ff"],
+              f"{r['critical_path_ns']:.2f}", f"{r['pj_per_op']:.1f}"]
+             for r in d["baselines"] + d["hybrid"]]
+    versus = [[f"`{r['format']}`", f"`{r['design']}`", r["method"] or "–", r["latency"],
+               _num(r["area_um2"], 0), f"{r['pj_per_op']:.1f}",
+               f"{_ratio(r['area_vs_fp16_fma'])} / {_ratio(r['energy_vs_fp16_fma'])} "
+               f"(latency {r['fma_latency']})",
+               f"{_ratio(r.get('area_vs_int8_mac'))} / {_ratio(r.get('energy_vs_int8_mac'))}"]
+              for r in d["versus"]]
+    return (f"OSU 0.18 um, the same flow for every unit (area and energy without the port "
+            f"registers); energy at {st['clock_mhz']:g} MHz, one operation per cycle, every "
+            f"net toggling {st['activity']:g} times per cycle.\n\n"
+            + _table(["baseline", "computes", "latency", "OSU um²", "FF", "crit. ns", "pJ/op"],
+                     units)
+            + "\nEvery multiply-add against the fp16 FMA of the same pipeline depth and the "
+              "int8 MAC (ratios of area / energy per operation):\n\n"
+            + _table(["format", "design", "method", "latency", "OSU um²", "pJ/op",
+                      "vs fp16 FMA", "vs int8 MAC"], versus)
+            + "\n" + _source(doc))
+
+
+#: Generated tables that render a data file of another name (table -> data).
+TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
+
 RENDERERS: dict[str, Callable[[dict], str]] = {
+    "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
+    "compare": _render_compare, "arrays": _render_synthesis,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
     "utilization": _render_utilization, "speed": _render_speed,
@@ -332,9 +401,10 @@ def render(name: str, docs: pathlib.Path = DOCS) -> str:
     if name not in RENDERERS:
         raise ValueError(f"name must be one of {', '.join([*COMPUTED, *RENDERERS])}, "
                          f"provenance; not {name!r}")
-    path = pathlib.Path(docs) / "data" / f"{name}.json"
+    data = TABLE_DATA.get(name, name)
+    path = pathlib.Path(docs) / "data" / f"{data}.json"
     if not path.is_file():
-        return _missing(name)
+        return _missing(data)
     return RENDERERS[name](json.loads(path.read_text()))
 
 

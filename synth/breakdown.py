@@ -24,8 +24,12 @@ across blocks, so the blocks add up to a little more than the flat design. ECP5 
 
 :func:`breakdown` returns the per-block rows of one design, :func:`method_table` one row per
 method and format (area, flip-flops, critical path, pJ/op, the largest error over every ``d``,
-table bits) plus the multiply-adds; :func:`main` (``lnsgen breakdown``) prints both and writes
-them as JSON (~20 minutes for the three default formats).
+table bits) plus the multiply-adds, :func:`baseline_rows` the conventional units of
+:data:`BASELINES` (IEEE fp16/bf16 FMA, int8 MAC: lnsgen units, bit-exact with their golden
+models) and :func:`hybrid_rows` the ELMA-style hybrid MAC through the same flow, and
+:func:`versus` the ratios of every multiply-add to the fp16 FMA of the same pipeline depth and
+to the int8 MAC. :func:`main` (``lnsgen breakdown``) prints them and writes
+``build/reports/breakdown.json`` (about 30 minutes for the three default formats).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from amaranth.back import verilog
 
 from lnsgen import paths
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.checks import check_format
 from lnsgen.golden.error import measure
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
@@ -49,8 +54,9 @@ from .asic import find_liberty, find_sta
 from .flow import SynthError, _run, port_bits
 from .wrapper import RegisteredPorts
 
-__all__ = ["ACTIVITY", "CLOCK_MHZ", "FMA_YARDSTICK", "asic_run", "breakdown", "ecp5_run",
-           "main", "method_table", "versus_fma"]
+__all__ = ["ACTIVITY", "BASELINES", "BASELINE_LATENCIES", "CLOCK_MHZ", "asic_run",
+           "baseline_rows", "breakdown", "ecp5_run", "hybrid_rows", "main", "method_table",
+           "versus"]
 
 #: Clock of the power report (the one op per cycle of every unit); the HardFloat figures of
 #: the issue were taken at the same clock.
@@ -63,11 +69,6 @@ DRIVING_CELL = "BUFX2"
 OUTPUT_LOAD_PF = 0.02
 #: The period OpenSTA times against (the critical path does not depend on it).
 STA_PERIOD_NS = 20.0
-#: The yardstick of the issue until lnsgen builds its own fp16 FMA baseline: Berkeley HardFloat's
-#: fp16 FMA, IEEE in/out, one stage with registered inputs and output (64 flip-flops), same flow
-#: (OSU 0.18 um, 50 MHz, activity 0.1), measured outside this project.
-FMA_YARDSTICK = {"name": "HardFloat fp16 FMA (1 stage, registered)", "area_um2": 86193.0,
-                 "pj_per_op": 61.0, "critical_path_ns": 14.19}
 #: Cell names of the OSU library's flip-flops.
 _FLIP_FLOPS = ("DFFPOSX1", "DFFNEGX1", "DFFSR")
 
@@ -335,7 +336,8 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
         Method -> latencies to build (default: the compact 1, 2 and 3 for every method, and
         the pipelined 5 for ``direct`` and ``interp``).
     mac : bool
-        Add the multiply-add (``LNSMultiplyAdd``) at latency 1 for every method.
+        Add the multiply-add (``LNSMultiplyAdd``) of every method: compact (latency 1) and,
+        for ``direct`` and ``interp``, pipelined (latency 6).
     workdir : path-like or None
         Default ``build/breakdown``.
 
@@ -360,8 +362,13 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
             designs = [("add", lat, LNSAdder(fmt, method=method, max_error=max_error,
                                              latency=lat)) for lat in lats]
             if mac:
-                designs.append(("mac", 1, LNSMultiplyAdd(fmt, method=method,
-                                                         max_error=max_error, latency=1)))
+                # The compact multiply-add (latency 1) and, for the methods with table ROMs,
+                # the pipelined one (adder latency 5, the product registered: latency 6).
+                for lat in (1, *([DEFAULT_LATENCY[method]] if method in DEFAULT_LATENCY
+                                 else [])):
+                    designs.append(("mac", lat, LNSMultiplyAdd(fmt, method=method,
+                                                               max_error=max_error,
+                                                               latency=lat)))
             for design, lat, comp in designs:
                 name = f"{design}-{method}-l{lat}-{fmt.name}"
                 res = asic_run(comp, workdir / name, hierarchy="unit")
@@ -372,49 +379,87 @@ def method_table(formats, methods=METHODS, *, latencies=None, mac: bool = True, 
     return rows
 
 
-def versus_fma(rows: list[dict], yardstick: dict = FMA_YARDSTICK) -> list[dict]:
-    """The multiply-adds of ``rows`` (latency 1) against a one-stage fp16 FMA.
+#: Conventional baselines measured beside the LNS units (kind, parameters): IEEE fp16 and
+#: bf16 fused multiply-add and an int8 x int8 + int32 MAC, each at the latencies of
+#: :data:`BASELINE_LATENCIES`.
+BASELINES = (("fma", {"float": "fp16"}), ("fma", {"float": "bf16"}),
+             ("int-mac", {"ab_bits": 8, "acc_bits": 32}))
+#: Pipeline depths of the baselines: 1 (the compact LNS multiply-add's) and 6 (the pipelined
+#: LNS multiply-add's, the FMA's default); the int MAC stops at 3 stages.
+BASELINE_LATENCIES = (1, 6)
 
-    The FMA's figures include its input and output registers; a latency-1 ``mac`` row has its
-    own output register but not the input ones, so its ring's share for the three input
-    operands (``3 * width`` of its ``ring_ff`` flip-flops, with their reset gates) is added:
-    ``registered_area_um2`` and ``registered_pj_per_op``, and their ratios to the yardstick.
+
+def baseline_rows(*, workdir=None, latencies=BASELINE_LATENCIES) -> list[dict]:
+    """The conventional baselines of :data:`BASELINES` through the same flow as the LNS units.
+
+    Every baseline is an lnsgen unit (:class:`lnsgen.hdl.FloatMultiplyAdd`,
+    :class:`lnsgen.hdl.IntMultiplyAdd`), bit-exact with its golden model in the benches, at
+    one operation per cycle like every LNS unit here.
     """
+    from lnsgen.spec import UnitSpec
+
+    workdir = pathlib.Path(workdir) if workdir is not None else paths.build_dir() / "breakdown"
+    rows = []
+    for kind, params in BASELINES:
+        lats = sorted({min(lat, 3) if kind == "int-mac" else lat for lat in latencies})
+        for lat in lats:
+            spec = UnitSpec(kind, latency=lat, **params)
+            res = asic_run(spec.build(), workdir / spec.name, hierarchy="unit")
+            res.pop("blocks")
+            what = (f"{params['float']} FMA" if kind == "fma"
+                    else f"int{params['ab_bits']} MAC, int{params['acc_bits']} accumulator")
+            rows.append({"design": kind, "name": spec.name, "what": what, "latency": lat,
+                         **res})
+    return rows
+
+
+def hybrid_rows(formats, *, workdir=None) -> list[dict]:
+    """The ELMA-style hybrid MAC (LNS multiply, exact linear accumulate) of every format."""
+    from lnsgen.spec import UnitSpec
+
+    workdir = pathlib.Path(workdir) if workdir is not None else paths.build_dir() / "breakdown"
+    rows = []
+    for fmt in formats:
+        spec = UnitSpec("hybrid", fmt=fmt)
+        comp = spec.build()
+        res = asic_run(comp, workdir / spec.name, hierarchy="unit")
+        res.pop("blocks")
+        rows.append({"design": "hybrid", "name": spec.name, "format": fmt.name,
+                     "what": f"LNS multiply, {comp.acc_bits}-bit exact accumulate",
+                     "latency": comp.latency, **res})
+    return rows
+
+
+def versus(rows: list[dict], baselines: list[dict]) -> list[dict]:
+    """Every multiply-add of ``rows`` (LNS ``mac`` and ``hybrid``) against the fp16 FMA of the
+    same pipeline depth (the deepest one built when none is as deep) and the int8 MAC.
+
+    Area, flip-flops and energy are the designs' own in both (the port register ring is left
+    out of every unit alike), at one operation per cycle and the same clock.
+    """
+    fmas = {b["latency"]: b for b in baselines if b["name"].startswith("fma_fp16")}
+    ints = sorted((b for b in baselines if b["design"] == "int-mac"),
+                  key=lambda b: b["latency"])
     out = []
     for r in rows:
-        if r["design"] != "mac" or r["latency"] != 1:
+        if r["design"] not in ("mac", "hybrid") or not fmas:
             continue
-        width = LNSFormat(*_format_bits(r["format"])).width
-        share = 3 * width / r["ring_ff"]
-        area = r["area_um2"] + share * r["ring_area_um2"]
-        energy = r["pj_per_op"] + share * r["ring_pj_per_op"]
-        out.append({"format": r["format"], "method": r["method"],
-                    "registered_area_um2": round(area), "registered_pj_per_op": round(energy, 1),
-                    "critical_path_ns": r["critical_path_ns"],
-                    "area_ratio": round(area / yardstick["area_um2"], 3),
-                    "energy_ratio": round(energy / yardstick["pj_per_op"], 3)})
+        lat = r["latency"] if r["latency"] in fmas else max(fmas)
+        fma = fmas[lat]
+        row = {"format": r["format"], "design": r["design"], "method": r.get("method", ""),
+               "latency": r["latency"], "area_um2": r["area_um2"], "pj_per_op": r["pj_per_op"],
+               "critical_path_ns": r["critical_path_ns"], "fma_latency": lat,
+               "area_vs_fp16_fma": round(r["area_um2"] / fma["area_um2"], 3),
+               "energy_vs_fp16_fma": round(r["pj_per_op"] / fma["pj_per_op"], 3)}
+        if ints:
+            base = ints[0]
+            row.update(area_vs_int8_mac=round(r["area_um2"] / base["area_um2"], 3),
+                       energy_vs_int8_mac=round(r["pj_per_op"] / base["pj_per_op"], 3))
+        out.append(row)
     return out
 
 
-def _format_bits(name: str) -> tuple[int, int]:
-    """``"lns16_i5f10"`` -> ``(5, 10)``."""
-    match = re.fullmatch(r"lns\d+_i(\d+)f(\d+)", name)
-    return int(match.group(1)), int(match.group(2))
-
-
 # Command line ------------------------------------------------------------------------------
-
-def _format(text: str) -> LNSFormat:
-    try:
-        i, f = (int(x) for x in text.split(":"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a format is INT:FRAC (e.g. 5:10), not {text!r}") \
-            from None
-    try:
-        return LNSFormat(int_bits=i, frac_bits=f)
-    except (TypeError, ValueError) as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
 
 def _print_breakdown(title: str, rows: list[dict]) -> None:
     print(f"\n{title}")
@@ -438,54 +483,103 @@ def _print_methods(rows: list[dict]) -> None:
               f"{p['table_bits']:,} + {q['table_bits']:,} |")
 
 
+def _print_others(rows: list[dict]) -> None:
+    print("\n| design | what | latency | area um^2 | FF | critical path ns | pJ/op |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['name']} | {r['what']} | {r['latency']} | {r['area_um2']:,.0f} | "
+              f"{r['ff']} | {r['critical_path_ns']:.2f} | {r['pj_per_op']:.1f} |")
+
+
+def _print_versus(rows: list[dict]) -> None:
+    print("\n| format | design | method | latency | area um^2 | pJ/op | vs fp16 FMA (its "
+          "latency): area, energy | vs int8 MAC: area, energy |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['format']} | {r['design']} | {r['method']} | {r['latency']} | "
+              f"{r['area_um2']:,.0f} | {r['pj_per_op']:.1f} | {r['area_vs_fp16_fma']:.2f}x, "
+              f"{r['energy_vs_fp16_fma']:.2f}x ({r['fma_latency']}) | "
+              f"{r.get('area_vs_int8_mac', 0):.2f}x, {r.get('energy_vs_int8_mac', 0):.2f}x |")
+
+
+def _formats(parser, int_bits: list[int], frac_bits: list[int]) -> list[LNSFormat]:
+    """``--int-bits`` and ``--frac-bits`` taken in pairs; a single value goes with every value
+    of the other option."""
+    if len(int_bits) != len(frac_bits) and 1 not in (len(int_bits), len(frac_bits)):
+        parser.error(f"--int-bits and --frac-bits pair up: give as many of each, or one of "
+                     f"either (got {len(int_bits)} and {len(frac_bits)})")
+    n = max(len(int_bits), len(frac_bits))
+    pairs = zip(int_bits * (n if len(int_bits) == 1 else 1),
+                frac_bits * (n if len(frac_bits) == 1 else 1))
+    out = []
+    for i, f in pairs:
+        try:
+            out.append(check_format(LNSFormat(int_bits=i, frac_bits=f)))
+        except (TypeError, ValueError) as exc:
+            parser.error(str(exc))
+    return out
+
+
 def main(argv=None, *, prog: str = "lnsgen breakdown") -> int:
-    """``[--format 5:10 ...] [--method ...] [--breakdown METHOD:LATENCY ...] [--json F]``: the
-    block breakdowns, the method table and the comparison with the fp16 FMA yardstick (the
+    """``[--int-bits I ...] [--frac-bits F ...] [--method ...] [--breakdown METHOD:LATENCY ...]
+    [--json F]``: the block breakdowns, the method table, the baselines and the comparison (the
     entry point of a delegated ``lnsgen`` command)."""
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.split("\n\n")[0])
-    parser.add_argument("--format", type=_format, nargs="+", dest="formats",
-                        default=[_format("5:10"), _format("3:4"), _format("5:6")])
+    from lnsgen.cli import _Parser
+
+    parser = _Parser(prog=prog, description=__doc__.split("\n\n")[0])
+    parser.add_argument("--int-bits", type=int, nargs="+", default=[5, 5, 3], metavar="I",
+                        help="integer bits of each format (default 5 5 3)")
+    parser.add_argument("--frac-bits", type=int, nargs="+", default=[10, 6, 4], metavar="F",
+                        help="fractional bits of each format, paired with --int-bits "
+                             "(default 10 6 4: lns16_i5f10, lns12_i5f6, lns8_i3f4)")
     parser.add_argument("--method", nargs="+", choices=METHODS, default=list(METHODS))
     parser.add_argument("--breakdown", nargs="*", default=None, metavar="METHOD:LATENCY",
                         help="designs to break down by block at the first format "
                              "(default interp:3 and every other method at latency 1)")
-    parser.add_argument("--no-mac", action="store_true", help="leave the multiply-adds out")
-    parser.add_argument("--json", type=pathlib.Path, default=None)
-    parser.add_argument("--workdir", type=pathlib.Path, default=None)
+    parser.add_argument("--no-mac", action="store_true",
+                        help="leave the multiply-adds and the baselines out")
+    parser.add_argument("--json", type=pathlib.Path, default=None, metavar="FILE",
+                        help="where the results go (default build/reports/breakdown.json)")
+    parser.add_argument("--workdir", type=pathlib.Path, default=None, metavar="DIR",
+                        help="the tools' files (default build/breakdown)")
     args = parser.parse_args(argv)
-    from lnsgen.hdl import LNSAdder
-
-    workdir = args.workdir or paths.build_dir() / "breakdown"
-    fmt0 = args.formats[0]
+    formats = _formats(parser, args.int_bits, args.frac_bits)
     specs = args.breakdown
     if specs is None:
         specs = [f"{m}:{3 if m == 'interp' else 1}" for m in args.method]
-    out = {"breakdown": {}, "methods": []}
     for spec in specs:
         method, _, lat = spec.partition(":")
         if method not in METHODS or not lat.isdigit():
             parser.error(f"--breakdown takes METHOD:LATENCY with a method of {METHODS}, "
                          f"not {spec!r}")
-        comp = LNSAdder(fmt0, method=method, latency=int(lat))
-        rows = breakdown(comp, workdir / f"blocks-{method}-l{lat}-{fmt0.name}")
-        out["breakdown"][spec] = rows
-        _print_breakdown(f"add, {method}, latency {lat}, {fmt0.name}", rows)
-    out["methods"] = method_table(args.formats, args.method, mac=not args.no_mac,
-                                  workdir=workdir)
-    _print_methods(out["methods"])
-    out["versus_fma"] = versus_fma(out["methods"])
-    if out["versus_fma"]:
-        y = FMA_YARDSTICK
-        print(f"\nLatency-1 multiply-adds with their input registers against the {y['name']}: "
-              f"{y['area_um2']:,.0f} um^2, {y['pj_per_op']:g} pJ/op, {y['critical_path_ns']} ns")
-        print("| format | method | area um^2 | pJ/op | critical path ns | area ratio | "
-              "energy ratio |")
-        print("|---|---|---|---|---|---|---|")
-        for r in out["versus_fma"]:
-            print(f"| {r['format']} | {r['method']} | {r['registered_area_um2']:,} | "
-                  f"{r['registered_pj_per_op']} | {r['critical_path_ns']:.2f} | "
-                  f"{r['area_ratio']:.2f}x | {r['energy_ratio']:.2f}x |")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(out, indent=1))
+    from lnsgen.hdl import LNSAdder
+
+    workdir = args.workdir or paths.build_dir() / "breakdown"
+    out_json = args.json or paths.reports_dir() / "breakdown.json"
+    fmt0 = formats[0]
+    out = {"settings": {"clock_mhz": CLOCK_MHZ, "activity": ACTIVITY, "liberty": "OSU 0.18 um",
+                        "formats": [f.name for f in formats]},
+           "breakdown": {}, "methods": [], "baselines": [], "hybrid": [], "versus": []}
+    try:
+        for spec in specs:
+            method, _, lat = spec.partition(":")
+            comp = LNSAdder(fmt0, method=method, latency=int(lat))
+            rows = breakdown(comp, workdir / f"blocks-{method}-l{lat}-{fmt0.name}")
+            out["breakdown"][spec] = rows
+            _print_breakdown(f"add, {method}, latency {lat}, {fmt0.name}", rows)
+        out["methods"] = method_table(formats, args.method, mac=not args.no_mac,
+                                      workdir=workdir)
+        _print_methods(out["methods"])
+        if not args.no_mac:
+            out["baselines"] = baseline_rows(workdir=workdir)
+            out["hybrid"] = hybrid_rows(formats, workdir=workdir)
+            _print_others(out["baselines"] + out["hybrid"])
+            out["versus"] = versus(out["methods"] + out["hybrid"], out["baselines"])
+            _print_versus(out["versus"])
+    except (SynthError, ValueError) as exc:
+        print(f"{prog}: {exc}")
+        return 1
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(out, indent=1) + "\n")
+    print(f"\nwrote {out_json}")
     return 0

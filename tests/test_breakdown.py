@@ -13,14 +13,13 @@ from lnsgen.golden import LNSFormat
 from lnsgen.hdl import LNSAdder, LNSMultiplier
 from lnsgen.synth.asic import find_liberty, find_sta
 from lnsgen.synth.breakdown import (
-    FMA_YARDSTICK,
     _block_name,
     _instance_block,
     _local_stats,
     asic_run,
     breakdown,
     main,
-    versus_fma,
+    versus,
 )
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -52,29 +51,47 @@ def test_local_area_leaves_submodules_out():
     assert local["\\top.unit.order"][0] == 20.0
 
 
-def test_versus_fma_adds_the_input_registers_share():
-    row = {"design": "mac", "latency": 1, "format": "lns16_i5f10", "method": "cotrans",
-           "area_um2": 60000.0, "pj_per_op": 40.0, "ring_ff": 68, "ring_area_um2": 6800.0,
-           "ring_pj_per_op": 17.0, "critical_path_ns": 14.0}
-    other = dict(row, design="add")
-    (out,) = versus_fma([row, other, dict(row, latency=3)])
-    # 48 of the 68 ring flip-flops hold the three 16-bit operands.
-    assert out["registered_area_um2"] == 60000 + 4800
-    assert out["registered_pj_per_op"] == 52.0
-    assert out["area_ratio"] == round(64800 / FMA_YARDSTICK["area_um2"], 3)
+def test_versus_takes_the_fma_of_the_same_depth_and_the_int8_mac():
+    def unit(design, latency, area, pj, **kw):
+        return {"design": design, "latency": latency, "area_um2": area, "pj_per_op": pj,
+                "critical_path_ns": 5.0, **kw}
+    baselines = [unit("fma", 1, 80000.0, 50.0, name="fma_fp16_l1"),
+                 unit("fma", 6, 100000.0, 80.0, name="fma_fp16_l6"),
+                 unit("fma", 1, 70000.0, 40.0, name="fma_bf16_l1"),
+                 unit("int-mac", 3, 30000.0, 30.0, name="int_mac_l3"),
+                 unit("int-mac", 1, 20000.0, 10.0, name="int_mac_l1")]
+    rows = [unit("mac", 1, 40000.0, 25.0, format="lns16_i5f10", method="cotrans"),
+            unit("add", 1, 1.0, 1.0, format="lns16_i5f10", method="cotrans"),
+            unit("mac", 6, 150000.0, 160.0, format="lns16_i5f10", method="interp"),
+            unit("hybrid", 12, 50000.0, 40.0, format="lns16_i5f10")]
+    out = versus(rows, baselines)
+    assert [(r["design"], r["latency"], r["fma_latency"]) for r in out] == [
+        ("mac", 1, 1), ("mac", 6, 6), ("hybrid", 12, 6)]
+    assert (out[0]["area_vs_fp16_fma"], out[0]["energy_vs_fp16_fma"]) == (0.5, 0.5)
+    assert (out[1]["area_vs_fp16_fma"], out[1]["energy_vs_fp16_fma"]) == (1.5, 2.0)
+    assert (out[2]["area_vs_int8_mac"], out[2]["energy_vs_int8_mac"]) == (2.5, 4.0)
+    assert versus(rows, []) == []
 
 
 def test_cli_rejects_a_bad_breakdown_spec(capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["--format", "3:4", "--breakdown", "cordic:1", "--no-mac"])
+        main(["--int-bits", "3", "--frac-bits", "4", "--breakdown", "cordic:1", "--no-mac"])
     assert exc.value.code == 2
     assert "--breakdown takes METHOD:LATENCY" in capsys.readouterr().err
 
 
-def test_cli_rejects_a_bad_format(capsys):
-    with pytest.raises(SystemExit):
-        main(["--format", "5-10"])
-    assert "a format is INT:FRAC (e.g. 5:10), not '5-10'" in capsys.readouterr().err
+@pytest.mark.parametrize("argv, message", [
+    (["--int-bits", "5", "3", "--frac-bits", "10", "4", "6"],
+     "--int-bits and --frac-bits pair up: give as many of each, or one of either (got 2 and 3)"),
+    (["--int-bits", "12", "--frac-bits", "3"], "int_bits must be an integer in [1, 10], not 12"),
+    (["--frac-bits", "x"], "argument --frac-bits: invalid int value: 'x'"),
+])
+def test_cli_rejects_bad_formats(argv, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
 
 
 def test_asic_run_rejects_an_unknown_hierarchy():
