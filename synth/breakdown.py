@@ -34,7 +34,6 @@ to the int8 MAC. :func:`main` (``lnsgen breakdown``) prints them and writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import re

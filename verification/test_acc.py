@@ -20,8 +20,11 @@ LNS16 = LNSFormat(int_bits=5, frac_bits=10)
 def test_accumulator(unit, fmt, values, sim):
     summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=values, seed=fmt.width)
     assert summary["received"] == summary["expected_beats"] > 10
+    assert summary["mismatches"] == 0
 
 
 def test_accumulator_under_backpressure():
-    run_bench(resolve("acc-kahan", fmt=LNS16), sim="icarus", vectors=1500, idle=0.5, stall=0.8,
-              tag="stalls")
+    summary = run_bench(resolve("acc-kahan", fmt=LNS16), sim="icarus", vectors=1500, idle=0.5, stall=0.8,
+                        tag="stalls")
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0

@@ -18,6 +18,7 @@ def test_exhaustive_8bit(unit, sim):
     summary = run_bench(resolve(unit, fmt=LNS8), sim=sim, vectors=None)
     assert summary["vectors"] == 2 * 256 * 256
     assert summary["received"] == summary["vectors"]
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
@@ -27,7 +28,10 @@ def test_random(unit, fmt, sim):
     """200,000 weighted random vectors: near cancellation, region edges of d, zeros."""
     summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=200_000, seed=fmt.width + 1)
     assert summary["received"] == summary["vectors"] >= 200_000
+    assert summary["mismatches"] == 0
 
 
 def test_adder_under_heavy_backpressure():
-    run_bench(resolve("add", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.85, tag="slow-sink")
+    summary = run_bench(resolve("add", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.85, tag="slow-sink")
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0

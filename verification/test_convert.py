@@ -17,6 +17,7 @@ def test_every_16bit_word(unit, sim):
     """All 65,536 words: normals, subnormals, zeros, infinities and NaNs of both signs."""
     summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=None)
     assert summary["received"] == summary["vectors"] == 1 << 16
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
@@ -24,26 +25,32 @@ def test_every_16bit_word(unit, sim):
 def test_every_16bit_code(unit, sim):
     summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=None)
     assert summary["received"] == summary["vectors"] == 1 << 16
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("unit", ["from-fp16", "to-fp16", "from-bf16", "to-bf16"])
 def test_every_8bit_combination(unit):
     summary = run_bench(resolve(unit, fmt=LNS8), sim="icarus", vectors=None)
     assert summary["received"] == summary["vectors"]
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_random_fp32_words(sim):
     """fp32 in: the interpolated table on 14 of 23 fraction bits (lns16)."""
     summary = run_bench(resolve("from-fp32", fmt=LNS16), sim=sim, vectors=100_000, seed=32)
-    assert summary["vectors"] >= 100_000
+    assert summary["received"] == summary["vectors"] >= 100_000
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("unit", ["from-fp32", "to-fp32"])
 def test_random_24bit(unit):
     """lns24_i7f16: interpolated tables in both directions (fp32 in: 20 fraction bits)."""
-    run_bench(resolve(unit, fmt=LNS24), sim="verilator", vectors=100_000, seed=24)
+    summary = run_bench(resolve(unit, fmt=LNS24), sim="verilator", vectors=100_000, seed=24)
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 def test_bench_catches_a_converter_with_the_wrong_rounding():

@@ -17,3 +17,4 @@ def test_random_muladd(fmt, sim):
     or sits at the Gaussian-log region edges (2**24 triples of lns8: the formal proof)."""
     summary = run_bench(resolve("mac", fmt=fmt), sim=sim, vectors=100_000, seed=fmt.width)
     assert summary["received"] == summary["vectors"] >= 100_000
+    assert summary["mismatches"] == 0

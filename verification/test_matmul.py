@@ -21,11 +21,14 @@ LNS16 = LNSFormat(int_bits=5, frac_bits=10)
 def test_random_shapes(unit, sim):
     summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=3000, seed=5)
     assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 def test_heavy_backpressure():
     """A mostly stalled consumer: the array must stop without losing or corrupting a row."""
-    run_bench(resolve("mm2x2", fmt=LNS8), sim="icarus", vectors=1500, idle=0.0, stall=0.8, tag="slow-sink")
+    summary = run_bench(resolve("mm2x2", fmt=LNS8), sim="icarus", vectors=1500, idle=0.0, stall=0.8, tag="slow-sink")
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 def test_wrong_accumulation_order_fails():
@@ -41,3 +44,4 @@ def test_wrong_accumulation_order_fails():
 def test_random_shapes_large_arrays(unit, sim):
     summary = run_bench(resolve(unit, fmt=LNS16), sim=sim, vectors=6000, seed=9)
     assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0

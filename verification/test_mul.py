@@ -17,24 +17,33 @@ def test_exhaustive_8bit(unit, sim):
     summary = run_bench(resolve(unit, fmt=LNS8), sim=sim, vectors=None)
     assert summary["vectors"] == 256 * 256
     assert summary["received"] == summary["vectors"]
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 @pytest.mark.parametrize("fmt", [LNS16, LNS32], ids=lambda f: f.name)
 def test_random_mul(fmt, sim):
     summary = run_bench(resolve("mul", fmt=fmt), sim=sim, vectors=100_000, seed=fmt.width)
-    assert summary["vectors"] >= 100_000
+    assert summary["received"] == summary["vectors"] >= 100_000
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
 def test_random_div_16bit(sim):
-    run_bench(resolve("div", fmt=LNS16), sim=sim, vectors=20_000, seed=7)
+    summary = run_bench(resolve("div", fmt=LNS16), sim=sim, vectors=20_000, seed=7)
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 def test_backpressure_extremes():
     """Back-to-back input with a consumer that is almost never ready, and the reverse."""
-    run_bench(resolve("mul", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.9, tag="slow-sink")
-    run_bench(resolve("mul", fmt=LNS16), sim="icarus", vectors=3000, idle=0.9, stall=0.0, tag="slow-source")
+    summary = run_bench(resolve("mul", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.9, tag="slow-sink")
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
+    summary = run_bench(resolve("mul", fmt=LNS16), sim="icarus", vectors=3000, idle=0.9, stall=0.0, tag="slow-source")
+    assert summary["received"] == summary["expected_beats"] > 0
+    assert summary["mismatches"] == 0
 
 
 def test_bench_catches_a_broken_golden_model():
