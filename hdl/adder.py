@@ -95,6 +95,9 @@ class LNSAdder(wiring.Component):
         ``a + b`` or ``a - b``.
     latency : int
         Cycles from an accepted input to its valid output when not stalled.
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     latency = 2 + funcapprox.STAGES
@@ -113,6 +116,7 @@ class LNSAdder(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         p = self.i.payload
         m.d.comb += self.o.payload.eq(self.path.build(m, pipe, p.a, p.b, p.op))
         return m

@@ -62,6 +62,9 @@ class FloatToLNSConverter(wiring.Component):
     model : golden.converters.FloatToLNS
         The golden model, tables included (``model.method`` is the method in use).
     latency : int
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     latency = 2 + funcapprox.STAGES
@@ -80,6 +83,7 @@ class FloatToLNSConverter(wiring.Component):
         F, M = fmt.frac_bits, src.man_bits
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         w = self.i.payload
 
         # Stage 1: the exponent e and fraction f of 2**e * (1 + f).
@@ -156,6 +160,9 @@ class LNSToFloatConverter(wiring.Component):
     o : Out(stream.Signature(float_layout(dst)))
     model : golden.converters.LNSToFloat
     latency : int
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     latency = 2 + funcapprox.STAGES
@@ -174,6 +181,7 @@ class LNSToFloatConverter(wiring.Component):
         F, M, X = fmt.frac_bits, dst.man_bits, EXTRA_BITS
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         code = self.i.payload
 
         # Stages 1-3: q = floor(L / 2**F) (an arithmetic shift) and the table at r.

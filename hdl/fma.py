@@ -112,6 +112,9 @@ class FloatMultiplyAdd(wiring.Component):
     latency : int
     cuts : tuple of str
         The steps followed by a register stage.
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     def __init__(self, fmt: FloatFormat, *, latency: int = 6):
@@ -129,6 +132,7 @@ class FloatMultiplyAdd(wiring.Component):
         p, W, K = mb + 1, window_bits(ffmt), far_shift(ffmt)
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
 
         def cut(step: str, **values):
             """``values`` after ``step``: registered if ``step`` is a cut point, else named

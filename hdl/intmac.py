@@ -57,6 +57,9 @@ class IntMultiplyAdd(wiring.Component):
     o : Out(stream.Signature(intmac_output_layout(acc_bits)))
         The result ``{value}``, its two's complement code.
     latency : int
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     def __init__(self, *, ab_bits: int = 8, acc_bits: int = 32, latency: int = 2):
@@ -70,6 +73,7 @@ class IntMultiplyAdd(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         a, b, c = self.i.payload.a, self.i.payload.b, self.i.payload.c
         if self.latency >= 3:
             a, b, c = (pipe.stage(v, name=f"{n}_in") for v, n in ((a, "a"), (b, "b"), (c, "c")))

@@ -43,6 +43,9 @@ class LNSMultiplyAdd(wiring.Component):
     i : In(stream.Signature(muladd_input_layout(fmt)))
     o : Out(stream.Signature(lns_layout(fmt)))
     latency : int
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     latency = 1 + AddSubPath.latency
@@ -62,6 +65,7 @@ class LNSMultiplyAdd(wiring.Component):
         fmt = self.fmt
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         p = self.i.payload
         product, addend = lns_product(fmt, p.a, p.b), p.c
         if self.pipelined_product:

@@ -39,6 +39,9 @@ class LNSMultiplier(wiring.Component):
         Products (quotients).
     latency : int
         Cycles from an accepted input to its valid output when not stalled.
+    stage_valid : list of Signal
+        Available after elaboration: the valid bit of each register stage, input side first
+        (:attr:`~lnsgen.hdl.pipeline.StallPipeline.stage_valid`).
     """
 
     latency = 1
@@ -57,6 +60,7 @@ class LNSMultiplier(wiring.Component):
         fmt = self.fmt
         m = Module()
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
+        self.stage_valid = pipe.stage_valid
         a, b = self.i.payload.a, self.i.payload.b
 
         result = pipe.stage(lns_product(fmt, a, b, divide=self.divide), name="result")

@@ -79,6 +79,10 @@ class LNSProcessingElement(wiring.Component):
         Independent sums in flight; term ``n`` of a pass belongs to slot ``n % slots``.
     latency : int
         Enabled cycles from a term's arrival to the end of its step.
+    last_stages : list of Value
+        Available after elaboration: for each of the :attr:`latency` register stages a term
+        passes (the product register, then the ``slots`` stages of its step), whether it holds
+        a valid term marked ``last``; the final one is ``sum.valid``.
     """
 
     def __init__(self, fmt: LNSFormat, *, compensated: bool = False, method: str = "interp",
@@ -134,7 +138,8 @@ class LNSProcessingElement(wiring.Component):
         # Whether the value leaving the ring now is an open sum (to continue) or a finished
         # one (to emit); both are known when its term entered, T enabled cycles earlier.
         ring_open = pipe.flag(valid & ~last, T, name="ring_open")
-        ring_done = pipe.flag(valid & last, T, name="ring_done")
+        self.last_stages = [valid & last, *pipe.flags(valid & last, T, name="ring_done")]
+        ring_done = self.last_stages[-1]
 
         cores = []
         for k in range(4 if self.compensated else 1):

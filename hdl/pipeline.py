@@ -49,12 +49,19 @@ class Pipeline:
     def flag(self, value, stages: int, *, name: str):
         """A control bit after ``stages`` stages, in registers cleared by reset (data
         registers need no reset because such flags qualify them)."""
+        regs = self.flags(value, stages, name=name)
+        return regs[-1] if regs else value
+
+    def flags(self, value, stages: int, *, name: str) -> list[Signal]:
+        """The registers of :meth:`flag`, every stage in order (``[]`` for 0 stages)."""
+        regs = []
         for k in range(stages):
             reg = Signal(name=f"{name}_{k + 1}")
             with self._m.If(self.enable):
                 self._m.d.sync += reg.eq(value)
+            regs.append(reg)
             value = reg
-        return value
+        return regs
 
 
 class StallPipeline(Pipeline):
@@ -73,6 +80,9 @@ class StallPipeline(Pipeline):
     ----------
     enable : Signal
         High when every stage moves one step forward this cycle.
+    stage_valid : list of Signal
+        The valid bit of each of the ``latency`` stages, input side first (named
+        ``stage<k>_valid``); the last one is ``o.valid``.
     """
 
     def __init__(self, m: Module, i, o, *, latency: int):
@@ -80,7 +90,7 @@ class StallPipeline(Pipeline):
             raise ValueError(f"latency must be at least 1, not {latency}")
         super().__init__(m, Signal())
         self.latency = latency
-        valid = [Signal(name=f"stage{k}_valid") for k in range(latency)]
+        self.stage_valid = valid = [Signal(name=f"stage{k}_valid") for k in range(latency)]
         m.d.comb += [
             self.enable.eq(~o.valid | o.ready),
             i.ready.eq(self.enable),

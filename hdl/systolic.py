@@ -22,7 +22,7 @@ and a row of results is due, the array stops, so backpressure never loses a resu
 depth is chosen so that this stop can never wait on the row the output is waiting for.
 """
 
-from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -94,6 +94,23 @@ class LNSSystolicArray(wiring.Component):
     latency : int
         Upper bound on the cycles from a pass's final beat to its final output row, with a
         consumer that is always ready and no pass before it still draining.
+    grid_en : Signal
+        The enable every register of the grid (input and skew registers, PEs, deskew) moves
+        on: high when no row of results is due at a full FIFO and the input offers a beat
+        or no pass is open.
+    out_row, out_count : Signal
+        The output's position in a tile: rows are read from FIFO ``out_row``, ``out_count``
+        of its ``slots`` rows read so far this round.
+    fifos : list of amaranth.lib.fifo.SyncFIFOBuffered
+        Available after elaboration: each array row's result FIFO, of depth ``fifo_depth``.
+    pes : list of list of LNSProcessingElement
+        Available after elaboration: ``pes[r][c]`` is the PE of row ``r``, column ``c``.
+    last_paths : list of list of Value
+        Available after elaboration (the array's and its PEs'): for each row, whether each
+        register stage of its path from the input register to its FIFO (the input register,
+        ``r`` skew stages, the east links of the row's PEs, then the last PE's
+        :attr:`~lnsgen.hdl.LNSProcessingElement.last_stages`) holds a valid beat marked
+        ``last``; the final one is the row's FIFO write request.
     """
 
     def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
@@ -115,6 +132,10 @@ class LNSSystolicArray(wiring.Component):
         self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2))
         # input register, skew, product register, one step, deskew, FIFO, then every row
         self.latency = 1 + rows + cols + 1 + T + 3 + self.tile_rows
+        self.grid_en = Signal()
+        # (At least one bit: a one-row array's counter would be a zero-width signal.)
+        self.out_row = Signal(range(max(rows, 2)), name="row")
+        self.out_count = Signal(range(max(T, 2)), name="count")
         super().__init__({
             "i": In(stream.Signature(array_input_layout(fmt, rows, cols))),
             "o": Out(stream.Signature(array_output_layout(fmt, cols))),
@@ -123,7 +144,7 @@ class LNSSystolicArray(wiring.Component):
     def elaborate(self, platform):
         fmt, R, C, T = self.fmt, self.rows, self.cols, self.slots
         m = Module()
-        en = Signal(name="grid_en")  # named for the formal bench (verification.formal.tiles)
+        en = self.grid_en
         pipe = Pipeline(m, en)
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
@@ -148,17 +169,23 @@ class LNSSystolicArray(wiring.Component):
         a_in = [pipe.stage(Mux(accept, beat.a[r], fmt.zero), name=f"in_a{r}") for r in range(R)]
         b_in = [pipe.stage(beat.b[c], name=f"in_b{c}") for c in range(C)]
 
-        pes = [[LNSProcessingElement(fmt, **self._pe_args) for _ in range(C)] for _ in range(R)]
+        self.pes = pes = [[LNSProcessingElement(fmt, **self._pe_args) for _ in range(C)]
+                          for _ in range(R)]
+        self._skew_last = []  # (valid and last) of row r's input register and skew stages
         for r in range(R):
             for c in range(C):
                 pe = pes[r][c]
                 m.submodules[f"pe_{r}_{c}"] = pe
                 m.d.comb += pe.en.eq(en)
                 if c == 0:
+                    west_value = pipe.delay(a_in[r], r, name=f"skew_a{r}")
+                    west_valid = [valid_in, *pipe.flags(valid_in, r, name=f"skew_v{r}")]
+                    west_last = [last_in, *pipe.flags(last_in, r, name=f"skew_l{r}")]
+                    self._skew_last.append([v & lst for v, lst in zip(west_valid, west_last)])
                     m.d.comb += [
-                        pe.west.value.eq(pipe.delay(a_in[r], r, name=f"skew_a{r}")),
-                        pe.west.valid.eq(pipe.flag(valid_in, r, name=f"skew_v{r}")),
-                        pe.west.last.eq(pipe.flag(last_in, r, name=f"skew_l{r}")),
+                        pe.west.value.eq(west_value),
+                        pe.west.valid.eq(west_valid[-1]),
+                        pe.west.last.eq(west_last[-1]),
                     ]
                 else:
                     m.d.comb += pe.west.eq(pes[r][c - 1].east)
@@ -168,7 +195,7 @@ class LNSSystolicArray(wiring.Component):
                     m.d.comb += pe.north.eq(pes[r - 1][c].south)
 
         # Results: deskew each row (column c is c cycles early), then one FIFO per row.
-        fifos = []
+        self.fifos = fifos = []
         row_due = []
         for r in range(R):
             values = [pipe.delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
@@ -182,9 +209,7 @@ class LNSSystolicArray(wiring.Component):
         m.d.comb += out_ok.eq(~Cat(*row_due).any())
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
-        # (At least one bit: a one-row array's counter would be a zero-width signal.)
-        row = Signal(range(max(R, 2)))
-        count = Signal(range(max(T, 2)))
+        row, count = self.out_row, self.out_count
         for r, fifo in enumerate(fifos):
             with m.If(row == r):
                 m.d.comb += [
@@ -198,3 +223,13 @@ class LNSSystolicArray(wiring.Component):
             with m.If(count == T - 1):
                 m.d.sync += row.eq(Mux(row == R - 1, 0, row + 1))
         return m
+
+    @property
+    def last_paths(self) -> list[list[Value]]:
+        """The (valid and last) bit of every stage of each row's path (see the class)."""
+        if not hasattr(self, "_skew_last"):
+            raise AttributeError("last_paths is available after the array is elaborated")
+        C = self.cols
+        return [[*self._skew_last[r],
+                 *(pe.east.valid & pe.east.last for pe in self.pes[r][:C - 1]),
+                 *self.pes[r][C - 1].last_stages] for r in range(self.rows)]

@@ -49,10 +49,13 @@ def run(proof: Proof):
                                           ("to-fp32", 5)])
 def test_stage_valid_bits_are_found(unit, stages):
     dut = resolve(unit, fmt=F8).build()
-    bits = pipeline_valid_bits(Fragment.get(dut, None))
+    Fragment.get(dut, None)
+    bits = pipeline_valid_bits(dut)
     assert [b.name for b in bits] == [f"stage{k}_valid" for k in range(stages)]
     wrapped = DropValidOnStall(resolve(unit, fmt=F8).build())
-    assert len(pipeline_valid_bits(Fragment.get(wrapped, None))) == stages
+    Fragment.get(wrapped, None)
+    assert pipeline_valid_bits(wrapped) == wrapped.unit.stage_valid
+    assert len(pipeline_valid_bits(wrapped)) == stages
 
 
 def test_formal_top_validates_arguments():
@@ -200,16 +203,22 @@ def test_array_tiles_need_the_invariants():
     assert "no_deadlock" in result.failed
 
 
-def test_array_invariants_find_the_grid_signals():
-    """The invariants name the array's and PEs' flags; a renamed one must be an error."""
-    from lnsgen.verification.formal.tiles import find_signal
-    frag = Fragment.get(resolve("mm2x2", fmt=F8).build(), None)
-    assert find_signal(frag, "pe_1_1.ring_done_5").name == "ring_done_5"
-    assert find_signal(frag, "fifo1.inner_level").name == "inner_level"
-    with pytest.raises(LookupError, match="0 signals 'pe_1_1.ring_done_6'"):
-        find_signal(frag, "pe_1_1.ring_done_6")
-    with pytest.raises(LookupError, match="no submodule 'pe_2_0'"):
-        find_signal(frag, "pe_2_0.valid_1")
+def test_array_exposes_what_the_invariants_read():
+    """The tiles invariants read the array's documented attributes: its enable and output
+    counters from construction, its FIFOs, PEs and each row's path once elaborated."""
+    array = resolve("mm2x2", fmt=F8).build()
+    R, C, T = array.rows, array.cols, array.slots
+    assert [array.grid_en.name, array.out_row.name, array.out_count.name] == [
+        "grid_en", "row", "count"]
+    with pytest.raises(AttributeError, match="available after the array is elaborated"):
+        _ = array.last_paths
+    Fragment.get(array, None)
+    assert len(array.fifos) == R and all(f.depth == array.fifo_depth for f in array.fifos)
+    pe = array.pes[1][1]
+    assert len(pe.last_stages) == pe.latency == T + 1
+    assert pe.last_stages[-1].name == f"ring_done_{T}"
+    # input register, r skew stages, C - 1 east links, the last PE's stages
+    assert [len(p) for p in array.last_paths] == [1 + r + C - 1 + T + 1 for r in range(R)]
 
 
 # Proofs that must fail ---------------------------------------------------------------------

@@ -101,7 +101,8 @@ def test_soak_catches_state_that_survives_reset(monkeypatch):
 def test_soak_catches_array_state_that_survives_reset(monkeypatch):
     """The array's valid and last bits in flight must be cleared by a reset: when a reset only
     freezes them, the sums of a cut pass come out after it (stale or misaligned rows)."""
-    def reset_less_flag(self, value, stages, *, name):
+    def reset_less_flags(self, value, stages, *, name):
+        regs = []
         for k in range(stages):
             reg = Signal(name=f"{name}_{k + 1}", reset_less=True)
             with self._m.If(self.enable):
@@ -110,9 +111,11 @@ def test_soak_catches_array_state_that_survives_reset(monkeypatch):
             # (a plain reset-less flag reads X there, a failure of the simulation, not the soak).
             with self._m.If(ResetSignal()):
                 self._m.d.sync += reg.eq(reg)
+            regs.append(reg)
             value = reg
-        return value
-    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flag", reset_less_flag)
+        return regs
+    # `flag` is built on `flags`: this makes every flag of the array reset-less.
+    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flags", reset_less_flags)
     with pytest.raises(BenchFailure, match="beat|mismatches|lost|extra"):
         run_soak(resolve("mm2x2", fmt=LNS8), operands=3000, resets=8, sim="icarus", seed=1,
                  tag="reset-bug")

@@ -19,12 +19,25 @@ class DropValidOnStall(wiring.Component):
     A design bug of the kind a hand-written output register produces: the beat is not lost
     (the wrapped unit still holds it), but a consumer may see ``valid`` fall before it took the
     beat, which the stream rules forbid. ``hold`` must fail.
+
+    Attributes
+    ----------
+    unit : wiring.Component
+        The wrapped unit.
+    latency : int
+        The wrapped unit's.
+    stage_valid : list of Signal
+        The wrapped unit's (after elaboration), so the bench keeps its stage invariant.
     """
 
     def __init__(self, unit):
         self.unit = unit
         self.latency = unit.latency
         super().__init__(unit.signature)
+
+    @property
+    def stage_valid(self):
+        return self.unit.stage_valid
 
     def elaborate(self, platform):
         m = Module()

@@ -23,8 +23,8 @@ Property sets
     ``inv_count`` and ``inv_stages`` strengthen the others for k-induction; they are true
     properties too. ``inv_count``: the counter equals the number of valid bits in the shadow
     chain (the counter is state of the bench, unconstrained in an induction step).
-    ``inv_stages``: the unit's own stage valid bits (found by name, ``stage<k>_valid``, as
-    :class:`lnsgen.hdl.pipeline.StallPipeline` names them) equal the shadow chain. Without it
+    ``inv_stages``: the unit's own stage valid bits (its ``stage_valid`` attribute, those of
+    its :class:`lnsgen.hdl.pipeline.StallPipeline`) equal the shadow chain. Without it
     k-induction cannot prove ``latency`` for a unit with more than one stage at any depth: an
     arbitrarily long stall freezes any unreachable state of the hidden stages.
 ``equiv`` (``mode prove``)
@@ -51,8 +51,6 @@ Property sets
 
 from __future__ import annotations
 
-import re
-
 from amaranth.asserts import Initial
 from amaranth.back import rtlil
 from amaranth.hdl import (
@@ -77,43 +75,14 @@ __all__ = ["PROPERTY_SETS", "FormalTop", "pipeline_valid_bits"]
 PROPERTY_SETS = {"protocol": "prove", "equiv": "prove", "cover": "cover", "sums": "prove",
                  "tiles": "prove"}
 
-_STAGE_VALID = re.compile(r"stage(\d+)_valid")
 
+def pipeline_valid_bits(unit) -> list[Signal]:
+    """The stage valid bits of an elaborated ``unit``, first stage first.
 
-def pipeline_valid_bits(fragment: Fragment) -> list[Signal]:
-    """The stage valid bits ``stage0_valid, stage1_valid, ...`` of an elaborated unit.
-
-    Searches ``fragment`` and its subfragments for signals with those names assigned in the
-    ``sync`` domain. Returns them in stage order, or ``[]`` when there are none.
-
-    Raises
-    ------
-    ValueError
-        If two fragments both hold stage valid bits, or the stage numbers have a gap.
+    Its ``stage_valid`` attribute (the valid bits of its
+    :class:`~lnsgen.hdl.pipeline.StallPipeline`), or ``[]`` for a unit without one.
     """
-    found = {}
-
-    def walk(frag, path):
-        bits = {}
-        for stmt in getattr(frag, "statements", {}).get("sync", []):
-            for sig in stmt._lhs_signals():
-                match = _STAGE_VALID.fullmatch(sig.name)
-                if match:
-                    bits[int(match.group(1))] = sig
-        if bits:
-            found[path] = bits
-        for sub, name, *_ in getattr(frag, "subfragments", []):
-            walk(sub, f"{path}.{name}")
-
-    walk(fragment, "top")
-    if not found:
-        return []
-    if len(found) > 1:
-        raise ValueError(f"stage valid bits in more than one module: {sorted(found)}")
-    (bits,) = found.values()
-    if sorted(bits) != list(range(len(bits))):
-        raise ValueError(f"stage valid bits are not numbered 0..n-1: {sorted(bits)}")
-    return [bits[k] for k in range(len(bits))]
+    return list(getattr(unit, "stage_valid", []))
 
 
 class FormalTop(Elaboratable):
@@ -122,7 +91,9 @@ class FormalTop(Elaboratable):
     Parameters
     ----------
     unit : wiring.Component
-        The unit under test: streams ``i`` and ``o``, attribute ``latency``.
+        The unit under test: streams ``i`` and ``o``, attribute ``latency``; for
+        ``inv_stages``, ``stage_valid`` (set when it is elaborated); for ``tiles``, the
+        attributes of an :class:`lnsgen.hdl.LNSSystolicArray` (see :mod:`.tiles`).
     checks : iterable of str
         Property sets to add, a subset of :data:`PROPERTY_SETS`.
     latency : int or None
@@ -180,12 +151,15 @@ class FormalTop(Elaboratable):
         return rtlil.convert(self, name="top", ports=self.ports())
 
     # Properties carry their caller's source location, which SymbiYosys prints on failure.
-    def _assert(self, m, name, test):
+    def add_assert(self, m: Module, name: str, test) -> None:
+        """Assert ``test`` in ``m`` on every cycle as property ``name`` (see
+        :attr:`properties`; the caller's line is the property's location)."""
         prop = Assert(test, src_loc_at=1)
         self.properties[prop.src_loc] = name
         m.d.comb += prop
 
-    def _cover(self, m, name, test):
+    def add_cover(self, m: Module, name: str, test) -> None:
+        """Cover ``test`` in ``m`` as property ``name``, like :meth:`add_assert`."""
         prop = Cover(test, src_loc_at=1)
         self.properties[prop.src_loc] = name
         m.d.comb += prop
@@ -193,10 +167,10 @@ class FormalTop(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         unit, L = self.unit, self.latency
-        frag = Fragment.get(unit, platform)
+        # Elaborated first: the invariants read attributes the unit sets when elaborated.
+        m.submodules.dut = Fragment.get(unit, platform)
         # The stage invariant belongs to the one-pipeline stream units of ``protocol``.
-        unit_valid = pipeline_valid_bits(frag) if "protocol" in self.checks else []
-        m.submodules.dut = frag
+        unit_valid = pipeline_valid_bits(unit) if "protocol" in self.checks else []
         m.d.comb += [
             unit.i.valid.eq(self.i_valid),
             unit.i.payload.eq(self.i_payload),
@@ -226,29 +200,29 @@ class FormalTop(Elaboratable):
                      past_payload.eq(self.o_payload)]
 
         if {"protocol", "sums", "tiles"} & set(self.checks):
-            self._assert(m, "hold", ~(past_stalled & ~past_rst) |
-                         (self.o_valid & (self.o_payload == past_payload)))
-            self._assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
+            self.add_assert(m, "hold", ~(past_stalled & ~past_rst) |
+                            (self.o_valid & (self.o_payload == past_payload)))
+            self.add_assert(m, "reset_empty", ~(past_rst | Initial()) | ~self.o_valid)
 
         if "protocol" in self.checks:
-            self._assert(m, "count_range", (count >= 0) & (count <= L))
-            self._assert(m, "valid_needs_input", ~self.o_valid | (count >= 1))
-            self._assert(m, "latency", self.o_valid == shadow[-1])
-            self._assert(m, "inv_count", count == sum(shadow))
+            self.add_assert(m, "count_range", (count >= 0) & (count <= L))
+            self.add_assert(m, "valid_needs_input", ~self.o_valid | (count >= 1))
+            self.add_assert(m, "latency", self.o_valid == shadow[-1])
+            self.add_assert(m, "inv_count", count == sum(shadow))
             if self.strengthen and unit_valid:
-                self._assert(m, "inv_stages",
-                             Cat(a == b for a, b in zip(unit_valid, shadow)).all())
+                self.add_assert(m, "inv_stages",
+                                Cat(a == b for a, b in zip(unit_valid, shadow)).all())
 
         if "sums" in self.checks:
             owed = Signal(range(-1, 3), name="sums_owed")
             m.d.sync += owed.eq(owed + (accepted & unit.i.payload.last) - delivered)
-            self._assert(m, "sum_count_range", (owed >= 0) & (owed <= 1))
-            self._assert(m, "valid_needs_sum", ~self.o_valid | (owed == 1))
+            self.add_assert(m, "sum_count_range", (owed >= 0) & (owed <= 1))
+            self.add_assert(m, "valid_needs_sum", ~self.o_valid | (owed == 1))
             if self.strengthen:
-                self._assert(m, "inv_busy", (owed == 1) == ~self.i_ready)
+                self.add_assert(m, "inv_busy", (owed == 1) == ~self.i_ready)
 
         if "tiles" in self.checks:
-            add_tile_properties(self, m, frag)
+            add_tile_properties(self, m)
 
         if "equiv" in self.checks:
             expected = [Signal.like(self.o_payload, name=f"expected{k}", reset_less=True)
@@ -256,15 +230,15 @@ class FormalTop(Elaboratable):
             with m.If(enable):
                 m.d.sync += expected[0].eq(self.spec(self.i_payload))
                 m.d.sync += [expected[k].eq(expected[k - 1]) for k in range(1, L)]
-            self._assert(m, "equiv", ~self.o_valid | (self.o_payload == expected[-1]))
+            self.add_assert(m, "equiv", ~self.o_valid | (self.o_payload == expected[-1]))
 
         if "cover" in self.checks:
             if isinstance(unit, LNSSystolicArray):
                 add_tile_covers(self, m)
             else:
-                self._cover(m, "full_and_stalled", (count == L) & stalled)
-            self._cover(m, "delivery_after_stall", past_stalled & ~past_rst & delivered)
+                self.add_cover(m, "full_and_stalled", (count == L) & stalled)
+            self.add_cover(m, "delivery_after_stall", past_stalled & ~past_rst & delivered)
             past_delivered = Signal(reset_less=True)
             m.d.sync += past_delivered.eq(delivered)
-            self._cover(m, "back_to_back", past_delivered & ~past_rst & delivered)
+            self.add_cover(m, "back_to_back", past_delivered & ~past_rst & delivered)
         return m

@@ -27,7 +27,9 @@ Properties (asserted on every cycle; the bench's counters reset with the array):
     As for the other stream units (see :mod:`.harness`).
 
 Strengthening invariants (true properties as well; k-induction needs them because a stall
-can freeze any unreachable state of the grid for as long as the solver likes):
+can freeze any unreachable state of the grid for as long as the solver likes). They read
+what the array exposes as attributes: ``grid_en``, ``last_paths``, ``fifos``, ``out_row`` and
+``out_count`` (see :class:`lnsgen.hdl.LNSSystolicArray`).
 
 ``inv_shadow``
     A shadow shift register of accepted ``last`` beats, advanced by the array's enable, equals
@@ -36,7 +38,8 @@ can freeze any unreachable state of the grid for as long as the solver likes):
 ``inv_owed``
     ``owed`` equals the ``last`` beats on the rows' paths plus the rows held in the FIFOs.
 ``inv_fifo``
-    Each FIFO's internal level is in range.
+    Each FIFO's memory holds at most ``depth - 1`` rows: ``level`` counts them plus the row
+    in its output register (``r_rdy``), so ``r_rdy <= level <= depth - 1 + r_rdy``.
 ``inv_output``
     The output's row and slot counters equal the bench's count of delivered rows.
 ``inv_skew``
@@ -48,66 +51,18 @@ can freeze any unreachable state of the grid for as long as the solver likes):
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Fragment, Module, Mux, Signal
-from amaranth.hdl._ast import SignalSet
+from amaranth.hdl import Cat, Module, Mux, Signal
 
-__all__ = ["TILE_PROPERTIES", "add_tile_covers", "add_tile_properties", "find_signal"]
+__all__ = ["TILE_PROPERTIES", "add_tile_covers", "add_tile_properties"]
 
 TILE_PROPERTIES = ("rows_owed_range", "valid_needs_rows", "no_overflow", "no_deadlock",
                    "tile_order")
 
 
-def _subfragment(fragment: Fragment, path: str) -> Fragment:
-    for name in filter(None, path.split(".")):
-        for sub, sub_name, *_ in fragment.subfragments:
-            if sub_name == name:
-                fragment = sub
-                break
-        else:
-            raise LookupError(f"no submodule {name!r} (in {path!r})")
-    return fragment
-
-
-def find_signal(fragment: Fragment, path: str) -> Signal:
-    """The signal ``path`` (``"sub.sub.name"``) assigned in ``fragment``'s hierarchy.
-
-    Raises
-    ------
-    LookupError
-        If no submodule, or not exactly one signal of that name, is assigned there (the
-        unit's naming changed: the invariants must follow it).
-    """
-    *subs, name = path.split(".")
-    frag = _subfragment(fragment, ".".join(subs))
-    found = SignalSet(sig for stmts in frag.statements.values() for stmt in stmts
-                      for sig in stmt._lhs_signals() if sig.name == name)
-    if len(found) != 1:
-        raise LookupError(f"{len(found)} signals {path!r} assigned in the unit, not one")
-    return next(iter(found))
-
-
-def _stage_bits(frag: Fragment, unit, r: int) -> list:
-    """(valid and last) of every stage on row ``r``'s path, input register to the FIFO.
-
-    The names are those :class:`lnsgen.hdl.pipeline.Pipeline` gives the array's and the PEs' flags.
-    """
-    C, T = unit.cols, unit.slots
-
-    def both(valid, last):
-        return find_signal(frag, valid) & find_signal(frag, last)
-
-    bits = [both("in_valid_1", "in_last_1")]
-    bits += [both(f"skew_v{r}_{k}", f"skew_l{r}_{k}") for k in range(1, r + 1)]
-    bits += [both(f"pe_{r}_{c}.east_valid_1", f"pe_{r}_{c}.east_last_1") for c in range(C - 1)]
-    bits.append(both(f"pe_{r}_{C - 1}.valid_1", f"pe_{r}_{C - 1}.last_1"))
-    bits += [find_signal(frag, f"pe_{r}_{C - 1}.ring_done_{k}") for k in range(1, T + 1)]
-    return bits
-
-
-def add_tile_properties(top, m: Module, frag: Fragment) -> None:
+def add_tile_properties(top, m: Module) -> None:
     """Add the ``tiles`` properties of :class:`~.harness.FormalTop` ``top`` to ``m``.
 
-    ``frag`` is the elaborated array (an :class:`lnsgen.hdl.LNSSystolicArray`), already a submodule.
+    ``top.unit`` is the array (an :class:`lnsgen.hdl.LNSSystolicArray`), already elaborated.
     """
     unit = top.unit
     # No property here depends on a sum's value, only on valid/last flags, FIFO levels and
@@ -116,14 +71,14 @@ def add_tile_properties(top, m: Module, frag: Fragment) -> None:
     top.cutpoints.append("top.dut.pe_*.adder*")
     R, T, depth = unit.rows, unit.slots, unit.fifo_depth
     tile_rows = unit.tile_rows
-    en = find_signal(frag, "grid_en")
-    paths = [_stage_bits(frag, unit, r) for r in range(R)]
+    en = unit.grid_en
+    # (valid and last) at every stage of each row's path, input register to the FIFO
+    paths = unit.last_paths
     longest = max(len(p) for p in paths)
-    fifos = [f"fifo{r}" for r in range(R)]
-    level = [find_signal(frag, f"{f}.level") for f in fifos]
-    inner_level = [find_signal(frag, f"{f}.inner_level") for f in fifos]
-    w_rdy = [find_signal(frag, f"{f}.w_rdy") for f in fifos]
-    out_row, out_count = find_signal(frag, "row"), find_signal(frag, "count")
+    fifos = unit.fifos
+    level = [f.level for f in fifos]
+    w_rdy = [f.w_rdy for f in fifos]
+    out_row, out_count = unit.out_row, unit.out_count
 
     accepted = top.i_valid & top.i_ready
     delivered = top.o_valid & top.o_ready
@@ -140,28 +95,34 @@ def add_tile_properties(top, m: Module, frag: Fragment) -> None:
         m.d.sync += shadow[0].eq(accepted & unit.i.payload.last)
         m.d.sync += [shadow[k].eq(shadow[k - 1]) for k in range(1, longest)]
 
-    top._assert(m, "rows_owed_range", (owed >= 0) & (owed <= bound))
-    top._assert(m, "valid_needs_rows", ~top.o_valid | (owed >= 1))
+    top.add_assert(m, "rows_owed_range", (owed >= 0) & (owed <= bound))
+    top.add_assert(m, "valid_needs_rows", ~top.o_valid | (owed >= 1))
     # A row is written when its path's last stage holds a result and the grid moves.
-    top._assert(m, "no_overflow", ~Cat(p[-1] & en & ~ok for p, ok in zip(paths, w_rdy)).any())
-    top._assert(m, "no_deadlock", top.i_ready | top.o_valid)
-    top._assert(m, "tile_order", ~top.o_valid | (unit.o.payload.last == (j == tile_rows - 1)))
+    top.add_assert(m, "no_overflow",
+                   ~Cat(p[-1] & en & ~ok for p, ok in zip(paths, w_rdy)).any())
+    top.add_assert(m, "no_deadlock", top.i_ready | top.o_valid)
+    top.add_assert(m, "tile_order",
+                   ~top.o_valid | (unit.o.payload.last == (j == tile_rows - 1)))
 
     if not top.strengthen:
         return
     on_path = [sum(shadow[:len(p)]) for p in paths]  # last beats still on row r's path
-    top._assert(m, "inv_shadow", Cat(bit == shadow[k] for p in paths
-                                     for k, bit in enumerate(p)).all())
-    top._assert(m, "inv_owed", owed == sum(on_path) + sum(level))
-    top._assert(m, "inv_fifo", Cat(lv <= depth - 1 for lv in inner_level).all())
-    top._assert(m, "inv_output", (j < tile_rows) & (out_row == j // T) & (out_count == j % T))
+    top.add_assert(m, "inv_shadow", Cat(bit == shadow[k] for p in paths
+                                        for k, bit in enumerate(p)).all())
+    top.add_assert(m, "inv_owed", owed == sum(on_path) + sum(level))
+    # The memory's own level is not a public attribute of the FIFO; it is level - r_rdy (the
+    # first comparison rules out an unreachable level that wrapped round to 0).
+    top.add_assert(m, "inv_fifo", Cat((f.level >= f.r_rdy) & (f.level - f.r_rdy <= depth - 1)
+                                      for f in fifos).all())
+    top.add_assert(m, "inv_output",
+                   (j < tile_rows) & (out_row == j // T) & (out_count == j % T))
 
     def read(r):  # rows read from FIFO r in the current round of T rows per FIFO
         return Mux(out_row > r, T, Mux(out_row == r, out_count, 0))
 
     for r in range(1, R):
-        top._assert(m, "inv_skew",
-                    level[r] - level[0] == (on_path[0] - on_path[r]) - (read(r) - read(0)))
+        top.add_assert(m, "inv_skew",
+                       level[r] - level[0] == (on_path[0] - on_path[r]) - (read(r) - read(0)))
 
 
 def add_tile_covers(top, m: Module) -> None:
@@ -169,5 +130,5 @@ def add_tile_covers(top, m: Module) -> None:
     grid stopped by a full FIFO while the consumer stalls, and the final row of a tile
     delivered, so the ``tiles`` proofs are not vacuous about either."""
     unit = top.unit
-    top._cover(m, "grid_stopped", ~top.i_ready & top.o_valid & ~top.o_ready)
-    top._cover(m, "tile_delivered", top.o_valid & top.o_ready & unit.o.payload.last)
+    top.add_cover(m, "grid_stopped", ~top.i_ready & top.o_valid & ~top.o_ready)
+    top.add_cover(m, "tile_delivered", top.o_valid & top.o_ready & unit.o.payload.last)
