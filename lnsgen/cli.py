@@ -357,7 +357,7 @@ def cmd_synth(p, args) -> int:
             try:
                 entry = synthesize(spec, targets=args.targets, nodsp=args.nodsp,
                                    ecp5_device=args.ecp5_device, package=args.package,
-                                   freq_mhz=args.freq)
+                                   freq_mhz=args.freq, ports=args.ports)
             except SynthError as exc:
                 _say(f"{p.prog}: error: {exc}")
                 return 1
@@ -558,7 +558,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .synth.flow import ECP5_DEVICES, TARGETS
+    from .synth.flow import ECP5_DEVICES, PORTS, TARGETS
     from .verification.formal.bugs import BUGS
     from .verification.formal.harness import PROPERTY_SETS
     from .verification.soak import DEFAULT_OPERANDS, DEFAULT_RESETS, SOAK_PRESETS
@@ -655,6 +655,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ecp5-device", choices=ECP5_DEVICES, default="25k", metavar="DEV",
                    help="nextpnr-ecp5 device (default 25k)")
     p.add_argument("--package", default="CABGA381", help="ECP5 package (default CABGA381)")
+    p.add_argument("--ports", choices=PORTS, default="pins",
+                   help="pins: every port bit a pin (default); scan: the port registers "
+                        "loaded and read through two scan chains, for units with more port "
+                        "bits than a package has pins (large arrays)")
 
     p = command("sweep", cmd_sweep, "evaluate a grid of units on Dask: golden accuracy, FPGA "
                 "resources and Fmax, OSU 0.18 um area (cached)", units="any")

@@ -32,7 +32,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Value
 from amaranth.lib import wiring
 
-from .wrapper import RegisteredPorts
+from .wrapper import RegisteredPorts, ScanPorts
 
 __all__ = [
     "ECP5_DEVICES", "TARGETS", "SynthError", "entry_key", "synthesize", "tool_versions",
@@ -141,15 +141,20 @@ def port_bits(component: wiring.Component) -> int:
     return sum(len(Value.cast(value)) for _, _, value in component.signature.flatten(component))
 
 
-def write_top(spec, workdir: pathlib.Path) -> RegisteredPorts:
+#: How the wrapped unit meets the pins: every port bit a pin (:class:`RegisteredPorts`), or the
+#: same register ring loaded and read through scan chains (:class:`ScanPorts`).
+PORTS = ("pins", "scan")
+
+
+def write_top(spec, workdir: pathlib.Path, *, ports: str = "pins") -> RegisteredPorts | ScanPorts:
     """Write ``workdir/top.v``: the unit of ``spec`` in a register ring, module ``top``.
 
     Returns
     -------
-    RegisteredPorts
-        The wrapper, whose ``unit`` attribute is the built unit.
+    RegisteredPorts or ScanPorts
+        The wrapper (see :data:`PORTS`), whose ``unit`` attribute is the built unit.
     """
-    top = RegisteredPorts(spec.build())
+    top = (ScanPorts if ports == "scan" else RegisteredPorts)(spec.build())
     (workdir / "top.v").write_text(verilog.convert(top, name="top", emit_src=False))
     return top
 
@@ -314,7 +319,7 @@ def _check_targets(targets) -> tuple[str, ...]:
 def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
                ecp5_device: str = "25k", package: str = "CABGA381", freq_mhz: float = 100.0,
                ice40_device: str = "hx8k", ice40_package: str = "ct256", seed: int = 1,
-               jobs: int | None = None) -> dict:
+               jobs: int | None = None, ports: str = "pins") -> dict:
     """Synthesize (and place and route) the unit of ``spec``.
 
     Parameters
@@ -341,6 +346,10 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
         nextpnr placer seed, fixed so that runs are repeatable.
     jobs : int or None
         Targets run at the same time (default: one per CPU, at most one per target).
+    ports : {"pins", "scan"}
+        Every port bit a pin, or the port registers behind two scan chains (for units with
+        more port bits than the package has pins; the chains add ``ring_ff`` flip-flops more
+        and touch no path of the unit). See :data:`PORTS`.
 
     Returns
     -------
@@ -368,6 +377,8 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
     if ice40_device not in ICE40_DEVICES:
         raise ValueError(f"ice40_device must be one of {list(ICE40_DEVICES)}, "
                          f"not {ice40_device!r}")
+    if ports not in PORTS:
+        raise ValueError(f"ports must be one of {list(PORTS)}, not {ports!r}")
     if not (isinstance(freq_mhz, (int, float)) and freq_mhz > 0):
         raise ValueError(f"freq_mhz must be a positive number, not {freq_mhz!r}")
     if workdir is None:
@@ -376,7 +387,7 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
 
     start = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
-    top = write_top(spec, workdir)
+    top = write_top(spec, workdir, ports=ports)
     options = {"nodsp": nodsp, "ecp5_device": ecp5_device, "package": package,
                "freq_mhz": freq_mhz, "ice40_device": ice40_device,
                "ice40_package": ice40_package, "seed": seed}
@@ -398,7 +409,8 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
         "width": fmt.width,
         "latency": getattr(top.unit, "latency", None),
         "nodsp": nodsp,
-        "ring_ff": port_bits(top.unit),
+        "ports": ports,
+        "ring_ff": port_bits(top.unit) * (2 if ports == "scan" else 1),
         **results,
         "runtime_s": round(time.monotonic() - start, 2),
         "workdir": _display_path(workdir),

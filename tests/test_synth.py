@@ -109,6 +109,7 @@ def test_flow_counts_match_yosys_stat(small_mul):
     ({"targets": ("vivado",)}, ValueError, "targets must be"),
     ({"ecp5_device": "5k"}, ValueError, "ecp5_device must be"),
     ({"freq_mhz": 0}, ValueError, "freq_mhz must be"),
+    ({"ports": "jtag"}, ValueError, r"ports must be one of \[.pins., .scan.\], not .jtag."),
 ])
 def test_flow_rejects_bad_options_before_running_tools(kwargs, error, match):
     workdir = BUILD / "never-created"
