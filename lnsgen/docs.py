@@ -346,8 +346,8 @@ def _render_compare(doc: dict) -> str:
              for r in d["baselines"] + d["hybrid"]]
     versus = [[f"`{r['format']}`", f"`{r['design']}`", r["method"] or "–", r["latency"],
                _num(r["area_um2"], 0), f"{r['pj_per_op']:.1f}",
-               f"{_ratio(r['area_vs_fp16_fma'])} / {_ratio(r['energy_vs_fp16_fma'])} "
-               f"(latency {r['fma_latency']})",
+               (f"{_ratio(r['area_vs_fp16_fma'])} / {_ratio(r['energy_vs_fp16_fma'])} "
+                f"(latency {r['fma_latency']})"),
                f"{_ratio(r.get('area_vs_int8_mac'))} / {_ratio(r.get('energy_vs_int8_mac'))}"]
               for r in d["versus"]]
     return (f"OSU 0.18 um, the same flow for every unit (area and energy without the port "
