@@ -172,8 +172,7 @@ def parse_netlist(path) -> dict:
     Raises
     ------
     ValueError
-        If the netlist has an ``assign`` or a cell pin connection that is not one bit of a net
-        or a constant.
+        If a cell pin's connection is not one bit of a net or a constant.
     """
     modules, current, cell = {}, None, None
     for line in pathlib.Path(path).read_text().splitlines():
@@ -188,8 +187,9 @@ def parse_netlist(path) -> dict:
             current = None
             continue
         if stripped.startswith("assign "):
-            raise ValueError(f"netlist has an assign statement: {stripped!r} (write_verilog "
-                             "-simple-lhs of a mapped netlist should have none)")
+            # A constant or an alias: the simulation gives the net its value, and every pin
+            # reads its own net's toggles, so nothing to do here.
+            continue
         if cell is not None:
             if stripped == ");":
                 current.cells.append(cell)
@@ -366,6 +366,11 @@ def count_toggles(path) -> Toggles:
 
 # Simulation ----------------------------------------------------------------------------------
 
+def _port_width(port) -> int:
+    _, msb, lsb = port
+    return 1 if msb is None else abs(msb - lsb) + 1
+
+
 def _port_decl(kind: str, name: str, port) -> str:
     _, msb, lsb = port
     rng = "" if msb is None else f"[{msb}:{lsb}] "
@@ -381,7 +386,7 @@ def _testbench(top, scopes, n_beats: int, warmup: int, period_ns: float) -> str:
         if ports.get(name, (None,))[0] != direction:
             raise ValueError(f"the ring has no {direction} port {name!r}: the unit needs a "
                              f"stream input 'i' and a stream output 'o' (ports: {sorted(ports)})")
-    width = ports["i__payload"][1] - ports["i__payload"][2] + 1
+    width = _port_width(ports["i__payload"])
     decls, conns = [], []
     for name, port in ports.items():
         if name in ("clk", "rst", "i__valid", "i__payload"):
@@ -431,21 +436,22 @@ def _testbench(top, scopes, n_beats: int, warmup: int, period_ns: float) -> str:
 
 
 def _simulate(workdir: pathlib.Path, modules: dict, scopes, payload, warmup: int,
-              period_ns: float, cell_models: pathlib.Path) -> list:
-    """Write the stimulus and testbench, run Icarus; the logged outputs (ints, or None for a
-    word with ``x``/``z``)."""
+              period_ns: float, cell_models: pathlib.Path, delays: bool) -> list:
+    """Write the stimulus and testbench, run Icarus (with the cells' ``specify`` delays, or
+    none); the logged outputs (ints, or None for a word with ``x``/``z``)."""
     tools = find_iverilog()
     if tools is None:
         raise SynthError("Icarus Verilog (iverilog, vvp) is not installed: "
                          "sudo apt-get install iverilog")
     iverilog, vvp = tools
     top = modules["top"]
-    width = top.ports["i__payload"][1] - top.ports["i__payload"][2] + 1
+    width = _port_width(top.ports["i__payload"])
     digits = (width + 3) // 4
     (workdir / "stimulus.hex").write_text("".join(f"{int(w):0{digits}x}\n" for w in payload))
     (workdir / "tb.v").write_text(_testbench(top, scopes, len(payload), warmup, period_ns))
     shutil.copyfile(cell_models, workdir / "cells.v")
-    for args, log in (([iverilog, "-g2012", "-gspecify", "-Ttyp", "-s", "lnsgen_energy_tb",
+    specify = ["-gspecify"] if delays else []
+    for args, log in (([iverilog, "-g2012", *specify, "-Ttyp", "-s", "lnsgen_energy_tb",
                         "-o", "sim.vvp", "cells.v", "netlist.v", "tb.v"], "iverilog.log"),
                       ([vvp, "-n", "sim.vvp"], "vvp.log")):
         proc = subprocess.run(args, cwd=workdir, capture_output=True, text=True,
@@ -567,7 +573,7 @@ def _sta_power(workdir: pathlib.Path, sta: str, pins: dict, ports: dict, types: 
 
 def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
                    warmup: int = DEFAULT_WARMUP, expected=None, activity: float | None = None,
-                   cell_models=None, keep_vcd: bool = False) -> dict:
+                   delays: bool = True, cell_models=None, keep_vcd: bool = False) -> dict:
     """Energy per operation of the ring netlist in ``netdir`` under the beats ``payload``.
 
     Parameters
@@ -589,6 +595,11 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
     activity : float or None
         Give every pin and input port this activity instead of its toggles (the cross-check
         against ``report_power`` at a global activity); the simulation still runs.
+    delays : bool
+        Simulate with the cells' ``specify`` path delays (glitches shorter than a cell's delay
+        are filtered, longer ones are toggles), or with none: then a net toggles only when its
+        settled value changes from one cycle to the next (the functional activity, a lower
+        bound).
     cell_models : path-like or None
         The cells' Verilog models (default :func:`lnsgen.synth.asic.find_cell_models`).
     keep_vcd : bool
@@ -638,7 +649,8 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
         raise SynthError(f"{workdir / 'netlist.v'} has no module top")
     _, scopes = _leaf_cells(modules)
     period = 1000.0 / clock_mhz
-    outputs = _simulate(workdir, modules, scopes, payload, warmup, period, cell_models)
+    outputs = _simulate(workdir, modules, scopes, payload, warmup, period, cell_models,
+                        delays)
     toggles = count_toggles(workdir / "activity.vcd")
     if not keep_vcd:
         (workdir / "activity.vcd").unlink()
@@ -660,14 +672,15 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
         "mean_activity": round(float(np.mean(unit_out)), 5) if unit_out else 0.0,
         "max_activity": round(float(np.max(unit_out)), 5) if unit_out else 0.0,
         "outputs": len(outputs), "output_mismatches": mismatches,
-        "activity_override": activity,
+        "activity_override": activity, "delays": delays,
         "runtime_s": round(time.monotonic() - start, 1)})
     return result
 
 
 def toggle_energy(component, stimulus, workdir, *, clock_mhz: float = CLOCK_MHZ,
                   warmup: int = DEFAULT_WARMUP, expected=None, activity: float | None = None,
-                  liberty=None, cell_models=None, keep_vcd: bool = False) -> dict:
+                  delays: bool = True, liberty=None, cell_models=None,
+                  keep_vcd: bool = False) -> dict:
     """Energy per operation of ``component`` from the toggles of a gate-level simulation.
 
     Synthesizes like :func:`lnsgen.synth.breakdown.asic_run` (``hierarchy="unit"``), then
@@ -683,7 +696,7 @@ def toggle_energy(component, stimulus, workdir, *, clock_mhz: float = CLOCK_MHZ,
         brings the expected outputs.
     workdir : path-like
         Folder of every file of the run (inside the project); created if missing.
-    clock_mhz, warmup, expected, activity, cell_models, keep_vcd
+    clock_mhz, warmup, expected, activity, delays, cell_models, keep_vcd
         As for :func:`netlist_energy` (``expected`` defaults to the stimulus's).
     liberty : path-like or None
         Default :func:`lnsgen.synth.asic.find_liberty`.
@@ -705,8 +718,8 @@ def toggle_energy(component, stimulus, workdir, *, clock_mhz: float = CLOCK_MHZ,
         raise SynthError("Icarus Verilog (iverilog, vvp) is not installed")
     asic = asic_run(component, workdir, hierarchy="unit", liberty=liberty, clock_mhz=clock_mhz)
     res = netlist_energy(workdir, stimulus, workdir, clock_mhz=clock_mhz, warmup=warmup,
-                         expected=expected, activity=activity, cell_models=cell_models,
-                         keep_vcd=keep_vcd)
+                         expected=expected, activity=activity, delays=delays,
+                         cell_models=cell_models, keep_vcd=keep_vcd)
     return {**_synthesis_keys(asic), **res}
 
 
@@ -881,7 +894,8 @@ REFERENCE_UNIT = "fp16-fma"
 
 
 def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = DEFAULT_WARMUP,
-                 clock_mhz: float = CLOCK_MHZ, seed: int = 0, progress=None) -> list[dict]:
+                 clock_mhz: float = CLOCK_MHZ, seed: int = 0, zero_delay: bool = True,
+                 progress=None) -> list[dict]:
     """Toggle-based energy of every unit under every workload (one synthesis per unit).
 
     Parameters
@@ -894,6 +908,8 @@ def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = 
         Measured cycles per run (``warmup`` more beats are simulated first).
     workdir : path-like
         One folder per unit inside, one per workload inside that.
+    zero_delay : bool
+        Also simulate without the cells' delays: the functional (glitch-free) activity.
     progress : callable or None
         Called with each finished row.
 
@@ -901,8 +917,10 @@ def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = 
     -------
     list of dict
         Per unit and workload: ``unit``, ``spec``, ``workload`` and the keys of
-        :func:`toggle_energy`, plus ``vs_fp16_fma`` (``pj_per_op`` over the fp16 FMA's under
-        the same workload, when it is among the units).
+        :func:`toggle_energy`; with ``zero_delay`` the same run's ``functional_pj_per_op``,
+        ``functional_dynamic_pj_per_op``, ``functional_mean_activity`` and
+        ``functional_output_mismatches``; ``vs_fp16_fma`` (``pj_per_op`` over the fp16 FMA's
+        under the same workload, when it is among the units).
     """
     n_beats = _check_positive_int("n_beats", n_beats)
     names = [workload_names] if isinstance(workload_names, str) else list(workload_names)
@@ -931,6 +949,14 @@ def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = 
                                  warmup=warmup, expected=stim.expected)
             row = {"unit": label, "spec": spec.name, "workload": name, **_synthesis_keys(asic),
                    **res}
+            if zero_delay:
+                res0 = netlist_energy(unit_dir, stim.payload, unit_dir / f"{name}-zero-delay",
+                                      clock_mhz=clock_mhz, warmup=warmup,
+                                      expected=stim.expected, delays=False)
+                row.update({f"functional_{key}": res0[key] for key in
+                            ("pj_per_op", "dynamic_pj_per_op", "datapath_pj_per_op",
+                             "mean_activity", "output_mismatches")})
+                row["runtime_s"] = round(res["runtime_s"] + res0["runtime_s"], 1)
             rows.append(row)
             if progress is not None:
                 progress(row)
@@ -945,17 +971,22 @@ def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = 
 
 
 def _print_table(rows: list[dict]) -> None:
-    print("\n| unit | workload | cycles | dynamic pJ/op (datapath + registers) | leakage pJ/op "
-          "(uW) | toggles/cycle (mean) | uniform-0.1 pJ/op | vs fp16 FMA | outputs ok |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| unit | workload | cycles | dynamic pJ/op: datapath + registers | zero-delay "
+          "dynamic pJ/op | leakage pJ/op (uW) | toggles/cycle, zero-delay | uniform-0.1 pJ/op | "
+          "vs fp16 FMA | outputs ok |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = f"{r['vs_fp16_fma']:.2f}x" if r.get("vs_fp16_fma") is not None else ""
-        ok = ("yes" if r["output_mismatches"] == 0
-              else f"NO ({r['output_mismatches']} of {r['outputs']})")
-        print(f"| {r['unit']} | {r['workload']} | {r['cycles']} | {r['dynamic_pj_per_op']:.2f} "
-              f"({r['datapath_pj_per_op']:.2f} + {r['registers_pj_per_op']:.2f}) | "
-              f"{r['leakage_pj_per_op']:.5f} ({r['leakage_uw']:.3f}) | {r['mean_activity']:.3f} | "
-              f"{r['uniform_pj_per_op']:.2f} | {ratio} | {ok} |")
+        bad = r["output_mismatches"] + (r.get("functional_output_mismatches") or 0)
+        ok = "yes" if bad == 0 else f"NO ({bad} mismatches)"
+        functional = r.get("functional_dynamic_pj_per_op")
+        zd_pj = "" if functional is None else f"{functional:.2f}"
+        zd_act = "" if functional is None else f", {r['functional_mean_activity']:.3f}"
+        print(f"| {r['unit']} | {r['workload']} | {r['cycles']} | {r['dynamic_pj_per_op']:.2f}: "
+              f"{r['datapath_pj_per_op']:.2f} + {r['registers_pj_per_op']:.2f} | {zd_pj} | "
+              f"{r['leakage_pj_per_op']:.5f} ({r['leakage_uw']:.3f}) | "
+              f"{r['mean_activity']:.3f}{zd_act} | {r['uniform_pj_per_op']:.2f} | {ratio} | "
+              f"{ok} |")
 
 
 def main(argv=None, *, prog: str = "lnsgen energy") -> int:
@@ -1006,4 +1037,5 @@ def main(argv=None, *, prog: str = "lnsgen energy") -> int:
     out_json.parent.mkdir(parents=True, exist_ok=True)
     out_json.write_text(json.dumps(out, indent=1) + "\n")
     print(f"\nwrote {out_json}")
-    return 0 if all(r["output_mismatches"] == 0 for r in rows) else 1
+    return 0 if all(r["output_mismatches"] == 0 and not r.get("functional_output_mismatches")
+                    for r in rows) else 1
