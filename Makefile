@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization breakdown docs clean
+        train-sweep study error utilization breakdown energy docs clean
 
 all: setup setup-asic bench synth report
 
@@ -109,6 +109,12 @@ train-sweep: setup
 # same-flow fp16/bf16 FMA, int8 MAC and hybrid baselines (OSU 0.18 um + OpenSTA, ~30 min).
 breakdown: setup setup-asic
 	$(LNSGEN) breakdown
+
+# Energy per operation from gate-level toggles (Icarus with the cells' delays, OpenSTA per-pin
+# activities) of the compact multiply-adds and their fp16/bf16/int8 baselines, dot-product and
+# uniform workloads, 2000 cycles each; build/reports/energy.json.
+energy: setup setup-asic
+	$(LNSGEN) energy
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup
