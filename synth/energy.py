@@ -583,8 +583,9 @@ def _sta_power(workdir: pathlib.Path, sta: str, pins: dict, ports: dict, types: 
 
 
 def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
-                   warmup: int = DEFAULT_WARMUP, expected=None, activity: float | None = None,
-                   delays: bool = True, cell_models=None, keep_vcd: bool = False) -> dict:
+                   warmup: int = DEFAULT_WARMUP, expected=None, latency: int | None = None,
+                   activity: float | None = None, delays: bool = True, cell_models=None,
+                   keep_vcd: bool = False) -> dict:
     """Energy per operation of the ring netlist in ``netdir`` under the beats ``payload``.
 
     Parameters
@@ -603,6 +604,9 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
     expected : sequence of int or None
         The output payloads the golden model gives, in order: the outputs of the simulation
         are compared with them (``output_mismatches``).
+    latency : int or None
+        The unit's latency: with ``expected``, an expected output still missing more than
+        ``latency + 2`` cycles (the ring's) after the last beat counts as a mismatch too.
     activity : float or None
         Give every pin and input port this activity instead of its toggles (the cross-check
         against ``report_power`` at a global activity); the simulation still runs.
@@ -624,7 +628,8 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
         ``leakage_uw``, ``leakage_pj_per_op``, ``pj_per_op`` (dynamic + leakage) and
         ``power_mw``; ``ring_pj_per_op``; ``total_power_mw`` (ring included);
         ``mean_activity`` (toggles per cycle of the unit's cell outputs) and ``max_activity``;
-        ``outputs`` and ``output_mismatches``; ``sta_propagated_pins``; ``runtime_s``.
+        ``outputs``, ``expected_outputs`` and ``output_mismatches``; ``sta_propagated_pins``;
+        ``runtime_s``.
 
     Raises
     ------
@@ -679,10 +684,13 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
         expected = [int(w) for w in expected]
         mismatches = sum(o != e for o, e in zip(outputs, expected, strict=False))
         mismatches += max(0, len(outputs) - len(expected))
+        if latency is not None:
+            mismatches += max(0, len(expected) - len(outputs) - (latency + 2))
     result.update({
         "mean_activity": round(float(np.mean(unit_out)), 5) if unit_out else 0.0,
         "max_activity": round(float(np.max(unit_out)), 5) if unit_out else 0.0,
         "outputs": len(outputs), "output_mismatches": mismatches,
+        "expected_outputs": None if expected is None else len(expected),
         "activity_override": activity, "delays": delays,
         "runtime_s": round(time.monotonic() - start, 1)})
     return result
@@ -729,7 +737,8 @@ def toggle_energy(component, stimulus, workdir, *, clock_mhz: float = CLOCK_MHZ,
         raise SynthError("Icarus Verilog (iverilog, vvp) is not installed")
     asic = asic_run(component, workdir, hierarchy="unit", liberty=liberty, clock_mhz=clock_mhz)
     res = netlist_energy(workdir, stimulus, workdir, clock_mhz=clock_mhz, warmup=warmup,
-                         expected=expected, activity=activity, delays=delays,
+                         expected=expected, latency=getattr(component, "latency", None),
+                         activity=activity, delays=delays,
                          cell_models=cell_models, keep_vcd=keep_vcd)
     return {**_synthesis_keys(asic), **res}
 
@@ -953,17 +962,19 @@ def energy_table(units, workload_names, n_beats: int, workdir, *, warmup: int = 
     rows = []
     for label, spec in pairs:
         unit_dir = workdir / spec.name
-        asic = asic_run(spec.build(), unit_dir, hierarchy="unit", clock_mhz=clock_mhz)
+        comp = spec.build()
+        asic = asic_run(comp, unit_dir, hierarchy="unit", clock_mhz=clock_mhz)
         for name in names:
             stim = workload(spec, name, warmup + n_beats, seed=seed)
             res = netlist_energy(unit_dir, stim.payload, unit_dir / name, clock_mhz=clock_mhz,
-                                 warmup=warmup, expected=stim.expected)
+                                 warmup=warmup, expected=stim.expected, latency=comp.latency)
             row = {"unit": label, "spec": spec.name, "workload": name, **_synthesis_keys(asic),
                    **res}
             if zero_delay:
                 res0 = netlist_energy(unit_dir, stim.payload, unit_dir / f"{name}-zero-delay",
                                       clock_mhz=clock_mhz, warmup=warmup,
-                                      expected=stim.expected, delays=False)
+                                      expected=stim.expected, latency=comp.latency,
+                                      delays=False)
                 row.update({f"functional_{key}": res0[key] for key in
                             ("pj_per_op", "dynamic_pj_per_op", "datapath_pj_per_op",
                              "mean_activity", "output_mismatches")})
