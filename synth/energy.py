@@ -43,8 +43,9 @@ What OpenSTA 2.0.17 accepts, and what it does with it:
 * It still propagates activities from the input ports through the combinational logic to the
   first registers, overwriting the activities given to those pins with probabilistic estimates
   (a later OpenSTA fixed that). Inside the unit that cone is the logic fed by ``rst`` (the
-  synchronous reset, held low: the estimate passes the other inputs' measured activities
-  through); the pins it overwrote are counted in the result (``sta_propagated_pins``).
+  synchronous reset, held low: given duty 0, like every port that stays put, the estimate
+  passes the other inputs' measured activities through an AND or OR); the pins it overwrote
+  are counted in the result with their total change (``sta_propagated_pins``).
 * A clock pin's activity is always 2 transitions per period. Internal power is OpenSTA 2.0.17's
   model: per input-to-output arc, the table energies of both edges *summed* (later versions
   average them) times the input's activity and the probability that the other inputs let it
@@ -253,9 +254,11 @@ class Toggles:
         First and last time stamps of the file (its time unit).
     """
 
-    def __init__(self, variables: dict, counts: dict, start_ps: int, end_ps: int):
+    def __init__(self, variables: dict, counts: dict, start_ps: int, end_ps: int,
+                 last: dict | None = None):
         self._variables = variables
         self._counts = counts
+        self._last = last or {}
         self.start_ps = start_ps
         self.end_ps = end_ps
 
@@ -266,6 +269,31 @@ class Toggles:
         """Variable names of ``scope`` (dotted, e.g. ``"tb.dut.unit"``)."""
         return sorted(name for s, name in self._variables if s == scope)
 
+    def _position(self, scope: str, name: str, bit: int | None):
+        try:
+            code, msb, lsb = self._variables[(scope, name)]
+        except KeyError:
+            raise KeyError(f"no variable {name!r} in scope {scope!r} of the VCD") from None
+        width = len(self._counts[code])
+        if bit is None:
+            if width != 1:
+                raise KeyError(f"{scope}.{name} is {width} bits wide: give a bit")
+            return code, 0
+        if msb is None:
+            if bit != 0:
+                raise KeyError(f"{scope}.{name} is a scalar: no bit {bit}")
+            return code, 0
+        pos = msb - bit if msb >= lsb else bit - msb
+        if not 0 <= pos < width:
+            raise KeyError(f"{scope}.{name} [{msb}:{lsb}] has no bit {bit}")
+        return code, pos
+
+    def value(self, scope: str, name: str, bit: int | None = None) -> str:
+        """Last value (``"0"``, ``"1"``, ``"x"`` or ``"z"``) of a bit, as for :meth:`count`."""
+        code, pos = self._position(scope, name, bit)
+        last = self._last.get(code)
+        return "x" if last is None else last[pos]
+
     def count(self, scope: str, name: str, bit: int | None = None) -> int:
         """Toggles of bit ``bit`` (None: a scalar, or the one bit of a 1-bit vector) of
         variable ``name`` in ``scope``.
@@ -275,23 +303,8 @@ class Toggles:
         KeyError
             If the VCD has no such variable or bit.
         """
-        try:
-            code, msb, lsb = self._variables[(scope, name)]
-        except KeyError:
-            raise KeyError(f"no variable {name!r} in scope {scope!r} of the VCD") from None
-        counts = self._counts[code]
-        if bit is None:
-            if len(counts) != 1:
-                raise KeyError(f"{scope}.{name} is {len(counts)} bits wide: give a bit")
-            return counts[0]
-        if msb is None:
-            if bit != 0:
-                raise KeyError(f"{scope}.{name} is a scalar: no bit {bit}")
-            return counts[0]
-        pos = msb - bit if msb >= lsb else bit - msb
-        if not 0 <= pos < len(counts):
-            raise KeyError(f"{scope}.{name} [{msb}:{lsb}] has no bit {bit}")
-        return counts[pos]
+        code, pos = self._position(scope, name, bit)
+        return self._counts[code][pos]
 
 
 _RANGE_RE = re.compile(r"^\[(-?\d+)(?::(-?\d+))?\]$")
@@ -372,7 +385,7 @@ def count_toggles(path) -> Toggles:
                         low = diff & -diff
                         bits[width - low.bit_length()] += 1
                         diff ^= low
-    return Toggles(variables, counts, start or 0, end or 0)
+    return Toggles(variables, counts, start or 0, end or 0, last)
 
 
 # Simulation ----------------------------------------------------------------------------------
@@ -483,8 +496,9 @@ def _simulate(workdir: pathlib.Path, modules: dict, scopes, payload, warmup: int
 # Activities and power ------------------------------------------------------------------------
 
 def _pin_activities(modules: dict, toggles: Toggles, cycles: int, tb_scope: str):
-    """``({pin: activity}, {input port bit: activity}, {instance: cell type})`` from toggles;
-    clock pins and the ``clk`` port are left out (OpenSTA gives clocks their own activity)."""
+    """``({pin: activity}, {input port bit: (activity, duty)}, {instance: cell type})`` from
+    toggles; clock pins and the ``clk`` port are left out (OpenSTA gives clocks their own
+    activity)."""
     leaves, _ = _leaf_cells(modules)
     pins, types = {}, {}
     for inst, scope, ctype, conns in leaves:
@@ -501,11 +515,16 @@ def _pin_activities(modules: dict, toggles: Toggles, cycles: int, tb_scope: str)
     for name, (direction, msb, lsb) in modules["top"].ports.items():
         if direction != "input" or name == "clk":
             continue
-        if msb is None:
-            ports[name] = toggles.count(tb_scope, name) / cycles
-        else:
-            for bit in range(min(msb, lsb), max(msb, lsb) + 1):
-                ports[f"{name}[{bit}]"] = toggles.count(tb_scope, name, bit) / cycles
+        bits = [None] if msb is None else range(min(msb, lsb), max(msb, lsb) + 1)
+        for bit in bits:
+            port = name if bit is None else f"{name}[{bit}]"
+            count = toggles.count(tb_scope, name, bit)
+            # A port that stays put (rst, valid, ready) has the duty of its value: OpenSTA
+            # propagates from the ports, and a gate fed by rst = 0 then passes its other
+            # inputs' activities through.
+            value = toggles.value(tb_scope, name, bit)
+            duty = float(value) if count == 0 and value in "01" else DUTY
+            ports[port] = (count / cycles, duty)
     return pins, ports, types
 
 
@@ -516,11 +535,11 @@ def _activity_tcl(pins: dict, ports: dict) -> str:
              "proc pin_activity {name activity} {",
              f"  ::sta::set_power_pin_activity [get_pins $name] $activity {DUTY}",
              "}",
-             "proc port_activity {name activity} {",
-             ("  set_power_activity -input_ports [get_ports $name] -activity $activity "
-              f"-duty {DUTY}"),
+             "proc port_activity {name activity duty} {",
+             "  set_power_activity -input_ports [get_ports $name] -activity $activity -duty $duty",
              "}"]
-    lines += [f"port_activity {{{name}}} {act:.9g}" for name, act in ports.items()]
+    lines += [f"port_activity {{{name}}} {act:.9g} {duty:g}"
+              for name, (act, duty) in ports.items()]
     lines += [f"pin_activity {{{name}}} {act:.9g}" for name, act in pins.items()]
     return "\n".join(lines) + "\n"
 
@@ -676,7 +695,7 @@ def netlist_energy(netdir, payload, workdir, *, clock_mhz: float = CLOCK_MHZ,
                 if name.startswith("unit/") and name.rsplit("/", 1)[1] in OUTPUT_PINS]
     if activity is not None:
         pins = dict.fromkeys(pins, float(activity))
-        ports = dict.fromkeys(ports, float(activity))
+        ports = dict.fromkeys(ports, (float(activity), DUTY))
     result = {"cycles": cycles, "warmup": warmup, "clock_mhz": clock_mhz,
               **_sta_power(workdir, sta, pins, ports, types, period)}
     mismatches = None
