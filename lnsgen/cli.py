@@ -538,6 +538,7 @@ DELEGATED = {
     "breakdown": ("lnsgen.synth.breakdown", ("standard-cell area and energy of each block of "
                   "the LNS adder, per Gaussian-log method, beside same-flow fp16/bf16 FMA, "
                   "int8 MAC and hybrid baselines (OSU 0.18 um)")),
+    "energy": ("lnsgen.synth.energy", "energy per operation from gate-level toggles (OSU 0.18 um)"),
     "speed": ("lnsgen.golden.speed", ("the golden model's speed against the peer Python LNS "
               "library xlns (pip install 'lnsgen[bench]'), in one process")),
 }

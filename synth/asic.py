@@ -35,8 +35,9 @@ import time
 
 from .flow import SynthError, _run, read_cell_counts, write_top
 
-__all__ = ["ABC_DELAY_PS", "DRIVING_CELL", "LIBERTY_ENV", "LIBERTY_NAME", "OUTPUT_LOAD_PF",
-           "asic_versions", "constraints", "find_liberty", "find_sta", "run_asic"]
+__all__ = ["ABC_DELAY_PS", "CELL_MODELS_ENV", "CELL_MODELS_NAME", "DRIVING_CELL", "LIBERTY_ENV",
+           "LIBERTY_NAME", "OUTPUT_LOAD_PF", "asic_versions", "constraints", "find_cell_models",
+           "find_iverilog", "find_liberty", "find_sta", "run_asic"]
 
 #: Environment variable naming a liberty file to use instead of the searched ones.
 LIBERTY_ENV = "LNSGEN_LIBERTY"
@@ -45,6 +46,11 @@ LIBERTY_NAME = "osu018_stdcells.lib"
 #: Where Debian's package installs it, and where ``make setup-asic`` unpacks it.
 SYSTEM_LIBERTY = pathlib.Path("/usr/share/qflow/tech/osu018") / LIBERTY_NAME
 VENV_LIBERTY_DIR = pathlib.Path("share") / "lnsgen" / "osu018"
+#: Environment variable naming a Verilog file of the cells' simulation models.
+CELL_MODELS_ENV = "LNSGEN_CELL_MODELS"
+#: File name of the OSU 0.18 um cells' Verilog models in ``qflow-tech-osu018`` (primitives and
+#: ``specify`` path delays, for gate-level simulation of a mapped netlist).
+CELL_MODELS_NAME = "osu018_stdcells.v"
 #: Clock period given to OpenSTA; only the slack's reference, the critical path does not depend
 #: on it.
 STA_PERIOD_NS = 20.0
@@ -71,6 +77,28 @@ def find_liberty() -> pathlib.Path | None:
         if path.is_file():
             return path.resolve()
     return None
+
+
+def find_cell_models() -> pathlib.Path | None:
+    """The OSU 0.18 um cells' Verilog models, or ``None`` when they are not installed.
+
+    Looks at ``$LNSGEN_CELL_MODELS``, then ``<venv>/share/lnsgen/osu018/`` (``make
+    setup-asic`` copies them beside the liberty), then Debian's ``/usr/share/qflow/tech/osu018/``.
+    """
+    env = os.environ.get(CELL_MODELS_ENV)
+    candidates = [pathlib.Path(env)] if env else []
+    candidates += [pathlib.Path(sys.prefix) / VENV_LIBERTY_DIR / CELL_MODELS_NAME,
+                   SYSTEM_LIBERTY.with_name(CELL_MODELS_NAME)]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    return None
+
+
+def find_iverilog() -> tuple[str, str] | None:
+    """Paths of Icarus Verilog's ``iverilog`` and ``vvp``, or ``None`` if either is missing."""
+    iverilog, vvp = shutil.which("iverilog"), shutil.which("vvp")
+    return (iverilog, vvp) if iverilog and vvp else None
 
 
 def find_sta() -> str | None:

@@ -54,8 +54,8 @@ from .flow import SynthError, _run, port_bits
 from .wrapper import RegisteredPorts
 
 __all__ = ["ACTIVITY", "BASELINES", "BASELINE_LATENCIES", "CLOCK_MHZ", "asic_run",
-           "baseline_rows", "breakdown", "ecp5_run", "hybrid_rows", "main", "method_table",
-           "versus"]
+           "baseline_rows", "breakdown", "ecp5_run", "hybrid_rows", "instance_powers", "main",
+           "method_table", "run_sta", "sta_preamble", "versus"]
 
 #: Clock of the power report (the one op per cycle of every unit); the HardFloat figures of
 #: the issue were taken at the same clock.
@@ -115,6 +115,55 @@ def _local_stats(stat: dict) -> dict:
             if sub is not None:
                 area -= int(count) * float(sub.get("area", 0.0))
         out[name] = (area, cells)
+    return out
+
+
+def sta_preamble(period_ns: float) -> list[str]:
+    """OpenSTA commands up to the power report, shared by :func:`asic_run` and
+    :mod:`lnsgen.synth.energy`: read ``cells.lib`` and ``netlist.v``, the critical path at
+    :data:`STA_PERIOD_NS` (ideal clock, zero input and output delays, so the input ports are
+    clocked and their cones get the clock's period), then the clock of the power report."""
+    return ["read_liberty cells.lib", "read_verilog netlist.v", "link_design top",
+            f"create_clock -name clk -period {STA_PERIOD_NS} [get_ports clk]",
+            "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]",
+            "set_output_delay 0 -clock clk [all_outputs]",
+            "report_checks -path_delay max -digits 3",
+            f"create_clock -name clk -period {period_ns} [get_ports clk]"]
+
+
+def run_sta(sta: str, script: str, workdir: pathlib.Path, log: str):
+    """Run OpenSTA's ``script`` in ``workdir``, its output saved in ``log``.
+
+    Raises
+    ------
+    SynthError
+        If it fails, prints an ``Error`` line or makes a black box (an unknown cell).
+    """
+    proc = subprocess.run([sta, "-no_init", "-exit", script], cwd=workdir,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
+    (workdir / log).write_text(proc.stdout + proc.stderr)
+    errors = [line for line in (proc.stdout + proc.stderr).splitlines()
+              if line.startswith("Error") or "Creating black box" in line]
+    if proc.returncode != 0 or errors:
+        tail = "\n".join(errors or (proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise SynthError(f"sta failed in {workdir}:\n{tail}")
+    return proc
+
+
+def instance_powers(path) -> dict:
+    """``{instance path: (internal, switching, leakage, total)}`` in watts from a ``report_power
+    -instances`` listing (OpenSTA 2.0.17's five columns, the name last)."""
+    leaf = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
+    out = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        match = leaf.match(line)
+        if not match:
+            continue
+        try:
+            values = tuple(float(match.group(k)) for k in range(1, 5))
+        except ValueError:
+            continue
+        out[match.group(5)] = values
     return out
 
 
@@ -183,38 +232,18 @@ def asic_run(component, workdir, *, hierarchy: str = "unit", liberty=None,
         blk["ff"] += sum(int(cells.get(c, 0)) for c in _FLIP_FLOPS)
     period = 1000.0 / clock_mhz
     (workdir / "sta.tcl").write_text("\n".join([
-        "read_liberty cells.lib", "read_verilog netlist.v", "link_design top",
-        f"create_clock -name clk -period {STA_PERIOD_NS} [get_ports clk]",
-        "set_input_delay 0 -clock clk [delete_from_list [all_inputs] [get_ports clk]]",
-        "set_output_delay 0 -clock clk [all_outputs]",
-        "report_checks -path_delay max -digits 3",
-        f"create_clock -name clk -period {period} [get_ports clk]",
+        *sta_preamble(period),
         f"set_power_activity -global -activity {activity}",
         "report_power -digits 6",
         "report_power -instances [get_cells -hierarchical *] -digits 6 > instances.txt",
         "exit", ""]))
-    proc = subprocess.run([sta, "-no_init", "-exit", "sta.tcl"], cwd=workdir,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
-    (workdir / "sta.log").write_text(proc.stdout + proc.stderr)
+    proc = run_sta(sta, "sta.tcl", workdir, "sta.log")
     slack = re.search(r"^\s*(-?[\d.]+)\s+slack \((MET|VIOLATED)\)", proc.stdout, re.MULTILINE)
     total = re.search(r"^Total\s+\S+\s+\S+\s+\S+\s+(\S+)", proc.stdout, re.MULTILINE)
-    errors = [line for line in (proc.stdout + proc.stderr).splitlines()
-              if line.startswith("Error") or "Creating black box" in line]
-    if proc.returncode != 0 or not slack or not total or errors:
-        tail = "\n".join(errors or (proc.stdout + proc.stderr).strip().splitlines()[-15:])
+    if not slack or not total:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise SynthError(f"sta failed in {workdir}:\n{tail}")
-    leaf = re.compile(r"^\s*(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$")
-    hier_cells = set()
-    for line in (workdir / "instances.txt").read_text().splitlines():
-        match = leaf.match(line)
-        if not match:
-            continue
-        try:
-            watts = float(match.group(4))
-        except ValueError:
-            continue
-        name = match.group(5)
-        hier_cells.add(name)
+    for name, (_, _, _, watts) in instance_powers(workdir / "instances.txt").items():
         blk = blocks.setdefault(_instance_block(name),
                                 {"area_um2": 0.0, "ff": 0, "power_mw": 0.0})
         blk["power_mw"] += watts * 1e3
