@@ -5,7 +5,8 @@ Standard cells (OSU 0.18 um, :mod:`lnsgen.synth.asic`), one flow for every desig
 1. ``top.v``: the design inside the port register ring of
    :class:`lnsgen.synth.wrapper.RegisteredPorts`, so every timed path is register to register;
 2. Yosys: ``synth`` (see ``hierarchy`` below), ``dfflibmap``, ``abc -D 10000 -constr`` (input
-   driver :data:`DRIVING_CELL`, output load :data:`OUTPUT_LOAD_PF`; without ``-constr`` the
+   driver :data:`~lnsgen.synth.asic.DRIVING_CELL`, output load
+   :data:`~lnsgen.synth.asic.OUTPUT_LOAD_PF`; without ``-constr`` the
    enable nets of the stall logic, fanout 100+, are left unbuffered and the timing is
    meaningless), ``stat -liberty``;
 3. OpenSTA: the critical path (clock period minus worst slack, flip-flop clock-to-Q and
@@ -49,7 +50,13 @@ from lnsgen.golden.checks import check_format
 from lnsgen.golden.error import measure
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
-from .asic import find_liberty, find_sta
+from .asic import (
+    ABC_DELAY_PS,
+    STA_PERIOD_NS,
+    constraints,
+    find_liberty,
+    find_sta,
+)
 from .flow import SynthError, _run, port_bits
 from .wrapper import RegisteredPorts
 
@@ -62,12 +69,6 @@ __all__ = ["ACTIVITY", "BASELINES", "BASELINE_LATENCIES", "CLOCK_MHZ", "asic_run
 CLOCK_MHZ = 50.0
 #: Toggles per clock cycle of every net (uniform; see the module docstring).
 ACTIVITY = 0.1
-#: ABC's delay target (ps) and the constraints it buffers for.
-ABC_DELAY_PS = 10000
-DRIVING_CELL = "BUFX2"
-OUTPUT_LOAD_PF = 0.02
-#: The period OpenSTA times against (the critical path does not depend on it).
-STA_PERIOD_NS = 20.0
 #: Cell names of the OSU library's flip-flops.
 _FLIP_FLOPS = ("DFFPOSX1", "DFFNEGX1", "DFFSR")
 
@@ -212,8 +213,7 @@ def asic_run(component, workdir, *, hierarchy: str = "unit", liberty=None,
     start = time.monotonic()
     top = _write_top(component, workdir)
     shutil.copyfile(liberty, workdir / "cells.lib")
-    (workdir / "constr.sdc").write_text(
-        f"set_driving_cell {DRIVING_CELL}\nset_load {OUTPUT_LOAD_PF}\n")
+    (workdir / "constr.sdc").write_text(constraints())
     synth = (["hierarchy -top top", "setattr -mod -set keep_hierarchy 1 top.unit",
               "synth -flatten -top top"] if hierarchy == "unit" else ["synth -top top"])
     (workdir / "asic.ys").write_text("\n".join([
