@@ -85,6 +85,7 @@ DATA = {
                     "lnsgen utilization --rows 4 --cols 4 --k 1 2 4 8 16 32 64 128"),
     "speed": ("speed.json", "lnsgen speed"),
     "breakdown": ("breakdown.json", "lnsgen breakdown"),
+    "energy": ("energy.json", "lnsgen energy"),
     "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
                               "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
 }
@@ -362,12 +363,31 @@ def _render_compare(doc: dict) -> str:
             + "\n" + _source(doc))
 
 
+def _render_energy(doc: dict) -> str:
+    d = doc["data"]
+    st = d["settings"]
+    rows = [[f"`{r['spec']}`", r["workload"], _num(r["area_um2"], 0),
+             f"{r['mean_activity']:.2f} / {r.get('functional_mean_activity', 0):.2f}",
+             f"{r['pj_per_op']:.1f}", _num(r.get("functional_pj_per_op")),
+             f"{r['uniform_pj_per_op']:.1f}",
+             f"{_ratio(r.get('vs_fp16_fma'))} / {_ratio(r.get('functional_vs_fp16_fma'))}",
+             r["output_mismatches"]]
+            for r in d["rows"]]
+    return (f"{st['simulator']} on the mapped OSU 0.18 um netlist, {st['beats']:,} measured "
+            f"beats at {st['clock_mhz']:g} MHz after {st['warmup']} warm-up beats, seed "
+            f"{st['seed']}; power by {st['power']} from every pin's measured toggles.\n\n"
+            + _table(["unit", "workload", "OSU um²", "toggles/net/cycle (delays / zero-delay)",
+                      "pJ/op, cell delays", "pJ/op, zero-delay", "pJ/op, uniform 0.1",
+                      "vs fp16 FMA (delays / zero-delay)", "output mismatches"], rows)
+            + "\n" + _source(doc))
+
+
 #: Generated tables that render a data file of another name (table -> data).
 TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
 
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
-    "compare": _render_compare, "arrays": _render_synthesis,
+    "compare": _render_compare, "arrays": _render_synthesis, "energy": _render_energy,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
     "utilization": _render_utilization, "speed": _render_speed,
