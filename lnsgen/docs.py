@@ -302,8 +302,15 @@ def _render_speed(doc: dict) -> str:
     rows = d["rows"] if isinstance(d, dict) else d
     if not rows:
         return _source(doc)
-    head = list(rows[0])
-    return _table(head, [[r[k] for k in head] for r in rows]) + "\n" + _source(doc)
+    body = [[r["operation"], f"{r['golden']:.3g} {r['unit']}",
+             "not installed" if r.get("xlns") is None else f"{r['xlns']:.3g} {r['unit']}",
+             _ratio(r.get("ratio"))] for r in rows]
+    head = ""
+    if isinstance(d, dict) and "format" in d:
+        head = (f"golden `{d['format']}` against xlns {d.get('xlns')}, {d['n']:,} operands, "
+                f"best of {d['repeat']} runs, numpy {d['numpy']}, one core.\n\n")
+    return head + _table(["operation", "golden", "xlns", "golden / xlns"], body) + "\n" \
+        + _source(doc)
 
 
 def _render_breakdown(doc: dict) -> str:
