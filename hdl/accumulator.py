@@ -29,6 +29,7 @@ from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from .adder import LNSAdder, adder_path
 from .number import lns_layout
+from .pipeline import Pipeline
 
 __all__ = ["LNSAccumulator", "accumulator_input_layout"]
 
@@ -36,19 +37,6 @@ __all__ = ["LNSAccumulator", "accumulator_input_layout"]
 def accumulator_input_layout(fmt: LNSFormat) -> data.StructLayout:
     """``{value, last}``: the value in the low ``fmt.width`` bits, ``last`` above it."""
     return data.StructLayout({"value": lns_layout(fmt), "last": unsigned(1)})
-
-
-def _delay(m: Module, value, cycles: int, name: str, *, valid: bool = False):
-    """``value`` delayed by ``cycles`` clock cycles (the step chain never stalls).
-
-    Data delays are reset-less (a valid bit qualifies them); with ``valid`` the registers are
-    reset, so a step in flight when ``rst`` rises is cancelled rather than written back later.
-    """
-    for k in range(cycles):
-        reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=not valid)
-        m.d.sync += reg.eq(value)
-        value = reg
-    return value
 
 
 class LNSAccumulator(wiring.Component):
@@ -104,6 +92,10 @@ class LNSAccumulator(wiring.Component):
         fmt, L, lanes = self.fmt, self.adder_latency, self.lanes
         W = fmt.width
         m = Module()
+        # The step chain never stalls. Its data delays are reset-less (valid bits qualify them);
+        # its valid bits are flags, cleared by reset, so a step in flight when `rst` rises is
+        # cancelled rather than written back later.
+        pipe = Pipeline(m, 1)
         adders = [LNSAdder(fmt, **self._adder_args) for _ in range(self.depth)]
         for k, adder in enumerate(adders):
             m.submodules[f"adder{k}"] = adder
@@ -129,8 +121,8 @@ class LNSAccumulator(wiring.Component):
         # The step chain: inputs at issue time, outputs (lane, s', c') `depth * L` cycles later.
         step = Signal()
         s_in, c_in, x = Signal(W), Signal(W), Signal(W)
-        out_valid = _delay(m, step, self.depth * L, "step_valid", valid=True)
-        out_lane = _delay(m, lane, self.depth * L, "step_lane")
+        out_valid = pipe.flag(step, self.depth * L, name="step_valid")
+        out_lane = pipe.delay(lane, self.depth * L, name="step_lane")
         reduce_op = Signal()
         reduce_a, reduce_b = Signal(W), Signal(W)
         first = adders[0]
@@ -150,15 +142,16 @@ class LNSAccumulator(wiring.Component):
                 m.d.comb += [a_op.eq(reduce_a), b_op.eq(reduce_b)]
             issue(first, a_op, b_op, ~reduce_op, step | reduce_op)
             y = result(first)
-            s_l = _delay(m, s_in, L, "s_l")
-            valid_l = _delay(m, step, L, "valid_l", valid=True)
+            s_l = pipe.delay(s_in, L, name="s_l")
+            valid_l = pipe.flag(step, L, name="valid_l")
             issue(adders[1], s_l, y, 0, valid_l)
             t = result(adders[1])
-            s_2l = _delay(m, s_l, L, "s_2l")
-            issue(adders[2], t, s_2l, 1, _delay(m, valid_l, L, "valid_2l", valid=True))
-            y_3l = _delay(m, y, 2 * L, "y_3l")
-            issue(adders[3], result(adders[2]), y_3l, 1, _delay(m, valid_l, 2 * L, "valid_3l", valid=True))
-            out_s, out_c = _delay(m, t, 2 * L, "t_4l"), result(adders[3])
+            s_2l = pipe.delay(s_l, L, name="s_2l")
+            issue(adders[2], t, s_2l, 1, pipe.flag(valid_l, L, name="valid_2l"))
+            y_3l = pipe.delay(y, 2 * L, name="y_3l")
+            issue(adders[3], result(adders[2]), y_3l, 1,
+                  pipe.flag(valid_l, 2 * L, name="valid_3l"))
+            out_s, out_c = pipe.delay(t, 2 * L, name="t_4l"), result(adders[3])
 
         # Write back finished steps; forward a result that lands in the cycle its lane issues.
         with m.If(out_valid):
@@ -175,7 +168,7 @@ class LNSAccumulator(wiring.Component):
             with m.If(forward):
                 m.d.comb += [s_in.eq(out_s), c_in.eq(out_c)]
 
-        in_flight = _any_in_flight(m, step, self.depth * L)
+        in_flight = _any_in_flight(m, step, out_valid, self.depth * L)
 
         # Handshakes are plain assignments from the state (not statements inside the FSM): an
         # `always @*` that reads only initialized registers never runs in Icarus until one of
@@ -219,10 +212,12 @@ class LNSAccumulator(wiring.Component):
         return m
 
 
-def _any_in_flight(m: Module, step, cycles: int):
-    """High while a step issued earlier has not been written back (``cycles`` later)."""
+def _any_in_flight(m: Module, step, done, cycles: int):
+    """High while a step issued earlier has not been written back (``done``, ``step`` delayed
+    by ``cycles``)."""
     count = Signal(range(cycles + 2), name="in_flight")
-    # The delay line is reset with the counter: otherwise steps issued before a reset would
-    # leave it afterwards and drive the count below zero (the accumulator then never drains).
-    m.d.sync += count.eq(count + step - _delay(m, step, cycles, "flight", valid=True))
+    # `done` must come from a flag (a delay line reset with the counter): otherwise steps
+    # issued before a reset would leave it afterwards and drive the count below zero (the
+    # accumulator then never drains).
+    m.d.sync += count.eq(count + step - done)
     return count != 0
