@@ -7,7 +7,8 @@ so every cycle can start a step:
 
 * value ``k`` of a sum goes to lane ``k % lanes``; each lane holds ``(s, c)``;
 * a step is ``s + x`` (plain: one adder, ``lanes = L``) or Kahan's
-  ``y = x - c; t = s + y; c = (t - s) - y; s = t`` (four adders in a chain, ``lanes = 4 L``);
+  ``y = x - c; t = s + y; c = (t - s) - y; s = t`` (four adders in a chain, ``lanes = 4 L``),
+  :class:`~lnsgen.hdl.step.AccumulationStep` in a pipeline that never stalls;
   a lane's next value issues ``lanes`` cycles after its previous one, exactly when that step's
   result leaves the chain, and is forwarded from there;
 * after the value marked ``last``, the chain drains and the lane values are added in lane order,
@@ -19,7 +20,7 @@ Throughput: one value per cycle within a sum; between sums the input stalls for 
 the reduction (about ``L + 1`` cycles per used lane) and the output handshake.
 """
 
-from amaranth.hdl import Array, Const, Module, Signal, unsigned
+from amaranth.hdl import Array, Module, Signal, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -27,8 +28,10 @@ from lnsgen.golden import LNSFormat
 from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
-from .adder import LNSAdder, adder_path
+from .adder import adder_path
 from .number import lns_layout
+from .pipeline import Pipeline
+from .step import AccumulationStep
 
 __all__ = ["LNSAccumulator", "accumulator_input_layout"]
 
@@ -36,19 +39,6 @@ __all__ = ["LNSAccumulator", "accumulator_input_layout"]
 def accumulator_input_layout(fmt: LNSFormat) -> data.StructLayout:
     """``{value, last}``: the value in the low ``fmt.width`` bits, ``last`` above it."""
     return data.StructLayout({"value": lns_layout(fmt), "last": unsigned(1)})
-
-
-def _delay(m: Module, value, cycles: int, name: str, *, valid: bool = False):
-    """``value`` delayed by ``cycles`` clock cycles (the step chain never stalls).
-
-    Data delays are reset-less (a valid bit qualifies them); with ``valid`` the registers are
-    reset, so a step in flight when ``rst`` rises is cancelled rather than written back later.
-    """
-    for k in range(cycles):
-        reg = Signal.like(value, name=f"{name}_d{k + 1}", reset_less=not valid)
-        m.d.sync += reg.eq(value)
-        value = reg
-    return value
 
 
 class LNSAccumulator(wiring.Component):
@@ -86,7 +76,8 @@ class LNSAccumulator(wiring.Component):
         if not isinstance(compensated, bool):
             raise TypeError(f"compensated must be a bool, not {compensated!r}")
         self.compensated = compensated
-        self._adder_args = {"method": method, "max_error": max_error, "latency": adder_latency}
+        self._adder_args = {"method": method, "max_error": max_error,
+                            "adder_latency": adder_latency}
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error, builds the tables once
@@ -104,17 +95,10 @@ class LNSAccumulator(wiring.Component):
         fmt, L, lanes = self.fmt, self.adder_latency, self.lanes
         W = fmt.width
         m = Module()
-        adders = [LNSAdder(fmt, **self._adder_args) for _ in range(self.depth)]
-        for k, adder in enumerate(adders):
-            m.submodules[f"adder{k}"] = adder
-            m.d.comb += adder.o.ready.eq(1)  # the chain never stalls; results are always taken
-
-        def issue(adder, a, b, op, valid):
-            m.d.comb += [adder.i.payload.a.eq(a), adder.i.payload.b.eq(b),
-                         adder.i.payload.op.eq(op), adder.i.valid.eq(valid)]
-
-        def result(adder):
-            return adder.o.payload.as_value()
+        # The step chain never stalls. Its data delays are reset-less (valid bits qualify them);
+        # its valid bits are flags, cleared by reset, so a step in flight when `rst` rises is
+        # cancelled rather than written back later.
+        pipe = Pipeline(m, 1)
 
         # Lane state and control.
         s_regs = [Signal(W, name=f"s{j}", init=fmt.zero) for j in range(lanes)]
@@ -129,36 +113,18 @@ class LNSAccumulator(wiring.Component):
         # The step chain: inputs at issue time, outputs (lane, s', c') `depth * L` cycles later.
         step = Signal()
         s_in, c_in, x = Signal(W), Signal(W), Signal(W)
-        out_valid = _delay(m, step, self.depth * L, "step_valid", valid=True)
-        out_lane = _delay(m, lane, self.depth * L, "step_lane")
+        chain = AccumulationStep(fmt, compensated=self.compensated, **self._adder_args)
+        out_s, out_c = chain.build(m, pipe, s=s_in, c=c_in, x=x)
+        out_valid = pipe.flag(step, chain.latency, name="step_valid")
+        out_lane = pipe.delay(lane, chain.latency, name="step_lane")
+
+        # The final reduction shares the chain's first adder (idle then: the chain has drained).
+        first = chain.cores[0]
         reduce_op = Signal()
         reduce_a, reduce_b = Signal(W), Signal(W)
-        first = adders[0]
-        if not self.compensated:
-            a_op, b_op = Signal(W), Signal(W)
-            m.d.comb += [a_op.eq(s_in), b_op.eq(x)]
-            with m.If(reduce_op):
-                m.d.comb += [a_op.eq(reduce_a), b_op.eq(reduce_b)]
-            issue(first, a_op, b_op, 0, step | reduce_op)
-            out_s, out_c = result(first), Const(fmt.zero, W)
-        else:
-            # y = x - c ; t = s + y ; u = t - s ; c' = u - y ; s' = t
-            a_op = Signal(W)
-            b_op = Signal(W)
-            m.d.comb += [a_op.eq(x), b_op.eq(c_in)]
-            with m.If(reduce_op):
-                m.d.comb += [a_op.eq(reduce_a), b_op.eq(reduce_b)]
-            issue(first, a_op, b_op, ~reduce_op, step | reduce_op)
-            y = result(first)
-            s_l = _delay(m, s_in, L, "s_l")
-            valid_l = _delay(m, step, L, "valid_l", valid=True)
-            issue(adders[1], s_l, y, 0, valid_l)
-            t = result(adders[1])
-            s_2l = _delay(m, s_l, L, "s_2l")
-            issue(adders[2], t, s_2l, 1, _delay(m, valid_l, L, "valid_2l", valid=True))
-            y_3l = _delay(m, y, 2 * L, "y_3l")
-            issue(adders[3], result(adders[2]), y_3l, 1, _delay(m, valid_l, 2 * L, "valid_3l", valid=True))
-            out_s, out_c = _delay(m, t, 2 * L, "t_4l"), result(adders[3])
+        with m.If(reduce_op):
+            m.d.comb += [first.a.eq(reduce_a), first.b.eq(reduce_b), first.op.eq(0)]
+        reduce_done = pipe.flag(reduce_op, L, name="reduce_done")
 
         # Write back finished steps; forward a result that lands in the cycle its lane issues.
         with m.If(out_valid):
@@ -175,7 +141,7 @@ class LNSAccumulator(wiring.Component):
             with m.If(forward):
                 m.d.comb += [s_in.eq(out_s), c_in.eq(out_c)]
 
-        in_flight = _any_in_flight(m, step, self.depth * L)
+        in_flight = _any_in_flight(m, step, out_valid, chain.latency)
 
         # Handshakes are plain assignments from the state (not statements inside the FSM): an
         # `always @*` that reads only initialized registers never runs in Icarus until one of
@@ -197,8 +163,8 @@ class LNSAccumulator(wiring.Component):
             with m.State("REDUCE"):
                 m.d.comb += [reduce_a.eq(total), reduce_b.eq(Array(s_regs)[r])]
                 with m.If(busy):
-                    with m.If(first.o.valid):
-                        m.d.sync += [total.eq(result(first)), busy.eq(0), r.eq(r + 1)]
+                    with m.If(reduce_done):
+                        m.d.sync += [total.eq(first.result), busy.eq(0), r.eq(r + 1)]
                 with m.Elif(r == lanes):
                     m.next = "OUTPUT"
                 with m.Elif(touched.bit_select(r, 1)):
@@ -219,10 +185,12 @@ class LNSAccumulator(wiring.Component):
         return m
 
 
-def _any_in_flight(m: Module, step, cycles: int):
-    """High while a step issued earlier has not been written back (``cycles`` later)."""
+def _any_in_flight(m: Module, step, done, cycles: int):
+    """High while a step issued earlier has not been written back (``done``, ``step`` delayed
+    by ``cycles``)."""
     count = Signal(range(cycles + 2), name="in_flight")
-    # The delay line is reset with the counter: otherwise steps issued before a reset would
-    # leave it afterwards and drive the count below zero (the accumulator then never drains).
-    m.d.sync += count.eq(count + step - _delay(m, step, cycles, "flight", valid=True))
+    # `done` must come from a flag (a delay line reset with the counter): otherwise steps
+    # issued before a reset would leave it afterwards and drive the count below zero (the
+    # accumulator then never drains).
+    m.d.sync += count.eq(count + step - done)
     return count != 0

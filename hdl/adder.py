@@ -197,11 +197,9 @@ class AddSubPath:
         y_zero = pipe.stage(Mux(swap, a_zero, b_zero), name="y_zero")
         d1 = pipe.stage(d, name="d")
 
-        # Stages 2-4: the tables evaluate; the last stage picks the one that applies.
-        def delayed(value, name):
-            for k in range(funcapprox.STAGES):
-                value = pipe.stage(value, name=f"{name}_{k + 2}")
-            return value
+        # Stages 2-4: the tables evaluate; the last stage picks the one that applies. What it
+        # needs beside them is delayed by the tables' STAGES.
+        S = funcapprox.STAGES
 
         # phi+ (same signs), phi- (opposite signs) and the near-zero term g (opposite signs,
         # -1 < d < 0) are never needed for the same beat: they share one multiplier.
@@ -225,17 +223,19 @@ class AddSubPath:
         y = {name: out for (_, _, name, _), out in zip(tables, ys)}
 
         def used(phi, name):
-            return delayed(d1 >= phi.zero_below, f"{name}_used") if phi.table is not None else 0
+            if phi.table is None:
+                return 0
+            return pipe.delay(d1 >= phi.zero_below, S, name=f"{name}_used")
 
         plus_y, plus_used = y.get("phi_plus", 0), used(plus, "phi_plus")
         minus_y, minus_used = y.get("phi_minus", 0), used(minus, "phi_minus")
-        near_phi, near_used = self._near(m, pipe, d1, delayed, y.get("near_g"))
+        near_phi, near_used = self._near(m, pipe, d1, y.get("near_g"))
 
-        lx4, sx4 = delayed(lx, "lx"), delayed(sx, "sx")
-        opposite4 = delayed(opposite, "opposite")
-        cancel4 = delayed(opposite & (d1 == 0), "cancel")
-        zero_in4 = delayed(zero_in, "both_zero")
-        y_zero4 = delayed(y_zero, "y_zero")
+        lx4, sx4 = pipe.delay(lx, S, name="lx"), pipe.delay(sx, S, name="sx")
+        opposite4 = pipe.delay(opposite, S, name="opposite")
+        cancel4 = pipe.delay(opposite & (d1 == 0), S, name="cancel")
+        zero_in4 = pipe.delay(zero_in, S, name="both_zero")
+        y_zero4 = pipe.delay(y_zero, S, name="y_zero")
 
         # Last stage: the tables' results already hold Lx; where phi rounds to 0, Lx alone.
         log = Signal(range(*self.sum_log_range()), name="sum_log")
@@ -263,7 +263,7 @@ class AddSubPath:
         phi_hi = max(0, int(self.phi_plus.evaluate(self.phi_plus.d_max)))
         return fmt.zero_log + min(0, phi_lo), fmt.log_max + phi_hi + 1
 
-    def _near(self, m, pipe, d, delayed, g):
+    def _near(self, m, pipe, d, g):
         """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``
         (``g`` evaluated by the caller, ``Lx`` already added to it)."""
         phi = self.phi_minus
@@ -291,5 +291,5 @@ class AddSubPath:
         total = Signal(signed(width), name="near_total")
         m.d.comb += total.eq(g + l2)
         near_phi = total >> G
-        used = delayed(d > phi.near_above, "near_used")
+        used = pipe.delay(d > phi.near_above, funcapprox.STAGES, name="near_used")
         return near_phi, used

@@ -11,7 +11,8 @@ registers themselves; there is no register file and no stall.
 * plain: one adder, ``slots = L``; the step is ``s + p``.
 * Kahan-compensated: four adders in a chain, ``slots = 4 L``; the step is Kahan's
   ``y = p - c; t = s + y; c = (t - s) - y; s = t``, the correction ``c`` travelling round the
-  ring with its sum. This is the accumulate-in-place form of :class:`lnsgen.hdl.LNSAccumulator`'s step.
+  ring with its sum. This is the accumulate-in-place form of :class:`lnsgen.hdl.LNSAccumulator`'s step
+  (both build it with :class:`~lnsgen.hdl.step.AccumulationStep`).
 
 Each operand carries ``valid`` (a real term; a bubble adds nothing) and ``last`` (the final term
 of its sum). A slot whose previous term was ``last`` (or that holds no sum) starts from exact
@@ -27,10 +28,11 @@ from lnsgen.golden import LNSFormat
 from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
-from .adder import LNSAddCore, adder_path
+from .adder import adder_path
 from .mul import lns_product
 from .number import lns_layout
 from .pipeline import Pipeline
+from .step import AccumulationStep
 
 __all__ = ["LNSProcessingElement", "operand_layout", "sum_layout"]
 
@@ -91,7 +93,8 @@ class LNSProcessingElement(wiring.Component):
         self.slots = self.slots_for(fmt, compensated=compensated, method=method,
                                     max_error=max_error, adder_latency=adder_latency)
         self.compensated = compensated
-        self._adder_args = {"method": method, "max_error": max_error, "latency": adder_latency}
+        self._adder_args = {"method": method, "max_error": max_error,
+                            "adder_latency": adder_latency}
         self.adder_latency = self.slots // (4 if compensated else 1)
         self.latency = 1 + self.slots  # the product register, then one accumulation step
         super().__init__({
@@ -141,34 +144,15 @@ class LNSProcessingElement(wiring.Component):
         self.last_stages = [valid & last, *pipe.flags(valid & last, T, name="ring_done")]
         ring_done = self.last_stages[-1]
 
-        cores = []
-        for k in range(4 if self.compensated else 1):
-            core = LNSAddCore(fmt, **self._adder_args)
-            m.submodules[f"adder{k}"] = core
-            m.d.comb += core.en.eq(self.en)
-            cores.append(core)
-
-        def issue(core, a, b, op):
-            m.d.comb += [core.a.eq(a), core.b.eq(b), core.op.eq(op)]
-
-        L = self.adder_latency
+        # The accumulation step; its result goes straight back in (an open sum) or restarts
+        # from exact zero.
+        step = AccumulationStep(fmt, compensated=self.compensated, **self._adder_args)
         s_in = Signal(lns_layout(fmt), name="s_in")
-        if not self.compensated:
-            issue(cores[0], s_in, product, 0)
-            s_out = cores[0].result
-            m.d.comb += s_in.eq(Mux(ring_open, s_out, fmt.zero))
-        else:
-            c_in = Signal(lns_layout(fmt), name="c_in")
-            issue(cores[0], product, c_in, 1)                       # y = p - c
-            y = cores[0].result
-            s_l = pipe.delay(s_in, L, name="s_l")
-            issue(cores[1], s_l, y, 0)                              # t = s + y
-            t = cores[1].result
-            issue(cores[2], t, pipe.delay(s_l, L, name="s_2l"), 1)  # u = t - s
-            issue(cores[3], cores[2].result, pipe.delay(y, 2 * L, name="y_3l"), 1)  # c = u - y
-            s_out = pipe.delay(t, 2 * L, name="t_4l")
-            m.d.comb += [s_in.eq(Mux(ring_open, s_out, fmt.zero)),
-                         c_in.eq(Mux(ring_open, cores[3].result, fmt.zero))]
+        c_in = Signal(lns_layout(fmt), name="c_in") if self.compensated else None
+        s_out, c_out = step.build(m, pipe, s=s_in, c=c_in, x=product)
+        m.d.comb += s_in.eq(Mux(ring_open, s_out, fmt.zero))
+        if self.compensated:
+            m.d.comb += c_in.eq(Mux(ring_open, c_out, fmt.zero))
         m.d.comb += [self.sum.value.eq(s_out), self.sum.valid.eq(ring_done)]
         return m
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from amaranth.hdl import ResetSignal, Signal
 
-import lnsgen.hdl.accumulator
 import lnsgen.hdl.pipeline
 from lnsgen.golden import LNSFormat
 from lnsgen.spec import resolve
@@ -90,9 +89,9 @@ def test_soak_catches_a_wrong_array_model():
 def test_soak_catches_state_that_survives_reset(monkeypatch):
     """Steps in flight must be cancelled by a reset; with reset-less valid delay lines (the
     accumulator before the first soak) the step counter goes below zero and the unit hangs."""
-    delay = lnsgen.hdl.accumulator._delay
-    monkeypatch.setattr(lnsgen.hdl.accumulator, "_delay",
-                        lambda m, value, cycles, name, valid=False: delay(m, value, cycles, name))
+    def reset_less_flag(self, value, stages, *, name):
+        return self.delay(value, stages, name=name)  # data registers: no reset
+    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flag", reset_less_flag)
     with pytest.raises(BenchFailure, match="stuck|mismatches|lost|beat"):
         run_soak(resolve("acc-kahan", fmt=LNS8), operands=3000, resets=12, sim="icarus", seed=5,
                  tag="reset-bug")
