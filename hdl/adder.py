@@ -9,6 +9,7 @@ from lnsgen.golden.checks import check_format
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 
 from . import funcapprox
+from .bits import highest_one
 from .compact import COMPACT_LATENCIES, CompactAddSubPath
 from .number import lns_layout
 from .pipeline import Pipeline, StallPipeline
@@ -273,9 +274,7 @@ class AddSubPath:
         u = Signal(unsigned(F), name="near_u")
         m.d.comb += u.eq(-d)
         e = Signal(range(F), name="near_e")
-        for bit in range(1, F):  # priority encoder: the last assignment (highest bit) wins
-            with m.If(u[bit]):
-                m.d.comb += e.eq(bit)
+        m.d.comb += e.eq(highest_one(u))
         shift = Signal(range(F), name="near_shift")
         mant = Signal(unsigned(F - 1), name="near_m")
         m.d.comb += [shift.eq(F - 1 - e), mant.eq((u << shift)[:F - 1])]

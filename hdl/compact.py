@@ -29,6 +29,8 @@ from lnsgen.golden.checks import check_format
 from lnsgen.golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
 from lnsgen.golden.gaussian import gaussian_logs
 
+from .bits import highest_one
+
 __all__ = ["COMPACT_LATENCIES", "CompactAddSubPath", "Cuts", "block", "rom"]
 
 #: Latencies :class:`CompactAddSubPath` builds.
@@ -252,9 +254,7 @@ class CompactAddSubPath:
         lod = block(m, "lod")
         u = drive(lod, (-d)[:F], "near_u")
         e = Signal(range(F), name="near_e")
-        for bit in range(1, F):  # priority encoder: the highest set bit wins
-            with lod.If(u[bit]):
-                lod.d.comb += e.eq(bit)
+        lod.d.comb += e.eq(highest_one(u))
         shift = drive(lod, F - 1 - e, "near_shift")
         mant = drive(lod, (u << shift[:len(Const(F - 1))])[:F - 1], "near_m")
         out = {"near_e": e}

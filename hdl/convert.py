@@ -13,6 +13,7 @@ from lnsgen.golden.converters import EXTRA_BITS, FloatToLNS, LNSToFloat
 from lnsgen.golden.ieee import FloatFormat
 
 from . import funcapprox
+from .bits import highest_one
 from .number import lns_layout
 from .pipeline import StallPipeline
 
@@ -95,9 +96,7 @@ class FloatToLNSConverter(wiring.Component):
         if model.subnormals:
             zero = (w.exp == 0) & (w.man == 0)
             lead = Signal(range(max(M, 2)), name="lead")  # one fraction bit: still 1 bit wide
-            for bit in range(1, M):  # priority encoder: the highest set bit wins
-                with m.If(w.man[bit]):
-                    m.d.comb += lead.eq(bit)
+            m.d.comb += lead.eq(highest_one(w.man))
             shift = Signal(range(M + 1), name="shift")
             m.d.comb += shift.eq(M - lead)
             with m.If(w.exp == 0):

@@ -16,7 +16,8 @@ A conventional single-path FMA datapath, transcribing the window of :mod:`lnsgen
     ``P << GUARD`` plus or minus the aligned addend; the magnitude and its sign (both
     differences are formed and the non-negative one kept).
 ``lzc``
-    leading- and trailing-zero counts of the magnitude (trees); the result's last-bit position
+    leading- and trailing-zero counts of the magnitude (:func:`lnsgen.hdl.bits.leading_zeros`
+    trees); the result's last-bit position
     ``rp = max(msb - man_bits, emin - man_bits - base)`` as one compare and a mux (the terms
     of ``base`` alone are formed beside the adders of ``add``).
 ``normalize``
@@ -41,10 +42,11 @@ from lnsgen.golden.converters import check_float_format
 from lnsgen.golden.fma import GUARD, far_shift, quiet_nan, window_bits
 from lnsgen.golden.ieee import FloatFormat
 
+from .bits import leading_zeros
 from .convert import float_layout
 from .pipeline import StallPipeline
 
-__all__ = ["CUTS", "FloatMultiplyAdd", "fma_input_layout", "leading_zeros"]
+__all__ = ["CUTS", "FloatMultiplyAdd", "fma_input_layout"]
 
 #: Steps followed by a register stage, for each latency (the output register is always there).
 CUTS = {
@@ -65,22 +67,6 @@ def fma_input_layout(ffmt: FloatFormat) -> data.StructLayout:
     then ``c``."""
     return data.StructLayout({"a": float_layout(ffmt), "b": float_layout(ffmt),
                               "c": float_layout(ffmt)})
-
-
-def leading_zeros(value) -> Value:
-    """Leading zeros of ``value`` (``len(value)`` when it is 0), as a balanced tree of
-    half-width counts: ``depth = ceil(log2(width))`` levels of a mux and a small add."""
-    value = Value.cast(value)
-
-    def count(lo: int, hi: int):  # bits [lo, hi) -> (count, all zero)
-        if hi - lo == 1:
-            return ~value[lo], ~value[lo]
-        mid = (lo + hi) // 2
-        c_hi, z_hi = count(mid, hi)
-        c_lo, z_lo = count(lo, mid)
-        return Mux(z_hi, (hi - mid) + c_lo, c_hi), z_hi & z_lo
-
-    return count(0, len(value))[0]
 
 
 class FloatMultiplyAdd(wiring.Component):

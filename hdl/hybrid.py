@@ -13,6 +13,7 @@ from lnsgen.golden.checks import check_format
 from lnsgen.golden.hybrid import HybridMAC
 
 from . import funcapprox
+from .bits import leading_zeros
 from .mul import lns_product
 from .number import lns_layout
 from .pipeline import StallPipeline
@@ -143,7 +144,6 @@ class HybridMultiplyAccumulator(wiring.Component):
         flags6 = pipe.stage(Cat(neg, sum5 == 0, last), name="flags_6")
 
         # 7. Leading zeros.
-        from .fma import leading_zeros  # a shared tree
         lz = Signal(range(A + 1), name="lz")
         m.d.comb += lz.eq(leading_zeros(mag6))
         lz7 = pipe.stage(lz, name="lz_7")
