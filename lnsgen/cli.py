@@ -297,6 +297,7 @@ def cmd_formal(p, args) -> int:
 
     from .verification.formal.proofs import format_trace, plan
     from .verification.formal.sby import missing_tools
+    from .verification.soak import merge_rows
 
     specs = specs_from_args(p, args, args.units)
     try:
@@ -336,9 +337,10 @@ def cmd_formal(p, args) -> int:
                 print("\n".join(result.log.splitlines()[-15:]))
         name = ("formal-bug.json" if args.inject_bug else
                 "formal-weak.json" if args.no_strengthen else "formal.json")
+        # Merged by proof, so that the two runs of `make formal` (8 and 16 bits) fill one report.
         report = paths.reports_dir() / name
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(json.dumps(rows, indent=2) + "\n")
+        merge_rows(report, rows, fields=("unit", "props", "mode", "bug", "strengthen"),
+                   sort=False)
     print(f"\n{len(proofs) - len(failures)}/{len(proofs)} passed; report: {report}")
     return 1 if failures else 0
 

@@ -360,6 +360,14 @@ def test_cli_prints_table_and_writes_report(tmp_path, capsys):
     assert [(r["unit"], r["format"], r["props"], r["mode"], r["depth"], r["result"])
             for r in rows] == [("mul_i3f4", "lns8_i3f4", "protocol", "prove", 3, "PASS"),
                                ("mul_i3f4", "lns8_i3f4", "equiv", "prove", 3, "PASS")]
+    # A second run (another format, one proof again) adds to the report and replaces its row.
+    assert main(["formal", "mul", "--int-bits", "2", "--frac-bits", "3", "--props", "protocol",
+                 "-o", str(tmp_path)]) == 0
+    assert main(["formal", "mul", "--int-bits", "3", "--frac-bits", "4", "--props", "equiv",
+                 "-o", str(tmp_path)]) == 0
+    rows = json.loads((tmp_path / "reports" / "formal.json").read_text())
+    assert [(r["unit"], r["props"]) for r in rows] == [
+        ("mul_i3f4", "protocol"), ("mul_i2f3", "protocol"), ("mul_i3f4", "equiv")]
 
 
 @needs_tools

@@ -107,14 +107,19 @@ def run_soak(spec, *, operands: int, resets: int, sim: str = "verilator", seed: 
     return summary
 
 
-def merge_rows(report: pathlib.Path, rows: list[dict]) -> None:
-    """Replace the rows of the same (unit, simulator) in ``report``, keep the others."""
+def merge_rows(report: pathlib.Path, rows: list[dict], fields=("unit", "sim"), *,
+               sort: bool = True) -> None:
+    """Replace the rows of ``report`` with the same ``fields`` (default: unit and simulator)
+    by ``rows``, keep the others: several commands fill one report. ``sort``: order the
+    result by ``fields``; otherwise the kept rows come first, then ``rows`` in their order."""
     old = json.loads(report.read_text()) if report.exists() else []
-    key = lambda r: (r["unit"], r["sim"])
+
+    def key(r):
+        return tuple(str(r[f]) for f in fields)
     new = {key(r) for r in rows}
     merged = [r for r in old if key(r) not in new] + rows
     report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(sorted(merged, key=key), indent=1) + "\n")
+    report.write_text(json.dumps(sorted(merged, key=key) if sort else merged, indent=1) + "\n")
 
 
 COLUMNS = [("unit", 18), ("operands", 10), ("values", 10), ("results", 9), ("resets", 6),
