@@ -561,6 +561,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .docs import DATA as DOC_DATA
     from .synth.flow import ECP5_DEVICES, PORTS, TARGETS
     from .verification.formal.bugs import BUGS
     from .verification.formal.harness import PROPERTY_SETS
@@ -720,8 +721,7 @@ def build_parser() -> argparse.ArgumentParser:
                 "from docs/data and the code; --collect copies fresh reports into docs/data")
     p.add_argument("--collect", nargs="+", metavar="NAME",
                    help="copy these reports from the build folder's reports (with their "
-                        "provenance) into docs/data first: train, train_sweep, sumstudy, "
-                        "synthesis, soak, formal, utilization, speed")
+                        f"provenance) into docs/data first: {', '.join(DOC_DATA)}")
     p.add_argument("--docs", type=pathlib.Path, default=pathlib.Path("docs"), metavar="DIR",
                    help="the documentation folder (default ./docs)")
     p.add_argument("--no-computed", action="store_true",
