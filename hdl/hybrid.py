@@ -18,7 +18,8 @@ from .mul import lns_product
 from .number import lns_layout
 from .pipeline import StallPipeline
 
-__all__ = ["HybridMultiplyAccumulator", "hybrid_input_layout"]
+__all__ = ["LINEAR_STAGES", "ROUNDING_STAGES", "HybridMultiplyAccumulator", "hybrid_input_layout",
+           "linear_product", "round_to_lns"]
 
 
 def hybrid_input_layout(fmt: LNSFormat) -> data.StructLayout:
@@ -96,7 +97,7 @@ class HybridMultiplyAccumulator(wiring.Component):
 
     def elaborate(self, platform):
         fmt, model = self.fmt, self.model
-        F, T, K, A = fmt.frac_bits, model.lin_frac_bits, model.log_bits_in, model.acc_bits
+        A = model.acc_bits
         m = Module()
         # The pipeline's own output handshake; the unit's output shows only the beats that
         # close a sum, and beats that do not are always taken.
@@ -106,28 +107,10 @@ class HybridMultiplyAccumulator(wiring.Component):
         p = self.i.payload
         last = p.last
 
-        # 1. Product.
-        product = pipe.stage(lns_product(fmt, p.a, p.b), name="product")
-        prod = data.View(lns_layout(fmt), product)
-        last = pipe.stage(last, name="last_1")
-
-        # 2.-3. E[r] from the ROM, then its output register.
-        cols = funcapprox._rom(m, pipe, "exp2", model.exp2.tables, prod.log[:F])
-        e3 = pipe.stage(cols["y"], name="exp2_y")
-        q3 = pipe.delay(prod.log[F:].as_signed(), 2, name="q")
-        zero = prod.log == fmt.zero_log
-        flags3 = pipe.delay(Cat(prod.sign, zero, last), 2, name="flags")
-        sign3, zero3, last = flags3[0], flags3[1], flags3[2]
-
-        # 4. The linear value, in units of 2**(q_min - T).
-        shift = Signal(range(model.q_max - model.q_min + 1), name="lin_shift")
-        m.d.comb += shift.eq(q3 - model.q_min)
-        mag = Signal(unsigned(T + 1 + model.q_max - model.q_min), name="lin_mag")
-        m.d.comb += mag.eq(e3 << shift)
-        lin = Mux(zero3, 0, Mux(sign3, -mag, mag))
-        lin4 = pipe.stage(lin[:A].as_signed(), name="lin")
-        last = pipe.stage(last, name="last_4")
-        valid4 = pipe.flag(self.i.valid, 4, name="valid")
+        # 1.-4. The product's linear value, its last flag beside it.
+        lin4 = linear_product(m, pipe, model, p.a, p.b)
+        last = pipe.delay(last, LINEAR_STAGES, name="last")
+        valid4 = pipe.flag(self.i.valid, LINEAR_STAGES, name="valid")
 
         # 5. The accumulator (wraps modulo 2**A).
         acc = Signal(signed(A), name="acc")
@@ -138,36 +121,9 @@ class HybridMultiplyAccumulator(wiring.Component):
         sum5 = pipe.stage(total, name="sum")
         last = pipe.stage(last, name="last_5")
 
-        # 6. Magnitude and sign (|-2**(A-1)| = 2**(A-1) still fits A unsigned bits).
-        neg = sum5 < 0
-        mag6 = pipe.stage(Mux(neg, -sum5, sum5)[:A], name="sum_mag")
-        flags6 = pipe.stage(Cat(neg, sum5 == 0, last), name="flags_6")
-
-        # 7. Leading zeros.
-        lz = Signal(range(A + 1), name="lz")
-        m.d.comb += lz.eq(leading_zeros(mag6))
-        lz7 = pipe.stage(lz, name="lz_7")
-        mag7 = pipe.stage(mag6, name="sum_mag_7")
-        flags7 = pipe.stage(flags6, name="flags_7")
-
-        # 8. The K bits after the leading one (zeros below a short magnitude) and the exponent
-        #    n + q_min - T of the leading one, n = A - 1 - lz.
-        normed = Signal(unsigned(A + K), name="normed")
-        m.d.comb += normed.eq(Cat(Const(0, K), mag7) << lz7)
-        f8 = pipe.stage(normed[A - 1:A - 1 + K], name="frac")
-        exp8 = pipe.stage((A - 1 + model.q_min - T) - lz7, name="exp")
-        flags8 = pipe.stage(flags7, name="flags_8")
-
-        # 9.-11. log = exp * 2**F + log2(1 + f) in ulps.
-        log = funcapprox.evaluate(m, pipe, model.log2, f8, name="log2p1", offset=exp8 << F)
-        flags11 = pipe.delay(flags8, funcapprox.STAGES, name="flags")
-        neg11, zero11, last = flags11[0], flags11[1], flags11[2]
-
-        # 12. Saturate, flush, pack.
-        out_zero = zero11 | (log < fmt.log_min)
-        res_log = Mux(out_zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
-        result = pipe.stage(Cat(res_log[:fmt.log_bits], neg11 & ~out_zero), name="result")
-        last = pipe.stage(last, name="last_12")
+        # 6.-12. One rounding back to LNS.
+        result = round_to_lns(m, pipe, model, sum5)
+        last = pipe.delay(last, ROUNDING_STAGES, name="last_round")
 
         m.d.comb += [
             self.o.payload.eq(result),
@@ -175,3 +131,75 @@ class HybridMultiplyAccumulator(wiring.Component):
             inner.ready.eq(self.o.ready | ~last),
         ]
         return m
+
+
+#: Register stages of :func:`linear_product` and of :func:`round_to_lns`.
+LINEAR_STAGES = 4
+ROUNDING_STAGES = 3 + funcapprox.STAGES + 1
+
+
+def linear_product(m: Module, pipe, model: HybridMAC, a, b):
+    """The linear value of the LNS product ``a * b`` (signed, ``model.acc_bits`` wide, in units
+    of ``2 ** (q_min - lin_frac_bits)``), :data:`LINEAR_STAGES` stages of ``pipe`` later:
+    the product (stage 1), the ``2 ** (r / 2 ** F)`` table (ROM read and output register,
+    stages 2-3), the shift and negation (stage 4). Bit-exact with
+    :meth:`~lnsgen.golden.hybrid.HybridMAC.linear` of :func:`~lnsgen.golden.mul`."""
+    fmt = model.fmt
+    F, T, A = fmt.frac_bits, model.lin_frac_bits, model.acc_bits
+    # 1. Product.
+    product = pipe.stage(lns_product(fmt, a, b), name="product")
+    prod = data.View(lns_layout(fmt), product)
+
+    # 2.-3. E[r] from the ROM, then its output register.
+    cols = funcapprox._rom(m, pipe, "exp2", model.exp2.tables, prod.log[:F])
+    e3 = pipe.stage(cols["y"], name="exp2_y")
+    q3 = pipe.delay(prod.log[F:].as_signed(), 2, name="q")
+    zero = prod.log == fmt.zero_log
+    flags3 = pipe.delay(Cat(prod.sign, zero), 2, name="flags")
+    sign3, zero3 = flags3[0], flags3[1]
+
+    # 4. The linear value, in units of 2**(q_min - T).
+    shift = Signal(range(model.q_max - model.q_min + 1), name="lin_shift")
+    m.d.comb += shift.eq(q3 - model.q_min)
+    mag = Signal(unsigned(T + 1 + model.q_max - model.q_min), name="lin_mag")
+    m.d.comb += mag.eq(e3 << shift)
+    lin = Mux(zero3, 0, Mux(sign3, -mag, mag))
+    return pipe.stage(lin[:A].as_signed(), name="lin")
+
+
+def round_to_lns(m: Module, pipe, model: HybridMAC, total):
+    """The LNS code of an accumulator value ``total`` (signed, ``model.acc_bits`` wide),
+    :data:`ROUNDING_STAGES` stages of ``pipe`` later: magnitude and sign, leading zeros,
+    normalization, the ``log2(1 + f)`` table, then saturate/flush and pack. Bit-exact with
+    :meth:`~lnsgen.golden.hybrid.HybridMAC.to_lns`."""
+    fmt = model.fmt
+    F, T, K, A = fmt.frac_bits, model.lin_frac_bits, model.log_bits_in, model.acc_bits
+    # 6. Magnitude and sign (|-2**(A-1)| = 2**(A-1) still fits A unsigned bits).
+    neg = total < 0
+    mag6 = pipe.stage(Mux(neg, -total, total)[:A], name="sum_mag")
+    flags6 = pipe.stage(Cat(neg, total == 0), name="flags_6")
+
+    # 7. Leading zeros.
+    lz = Signal(range(A + 1), name="lz")
+    m.d.comb += lz.eq(leading_zeros(mag6))
+    lz7 = pipe.stage(lz, name="lz_7")
+    mag7 = pipe.stage(mag6, name="sum_mag_7")
+    flags7 = pipe.stage(flags6, name="flags_7")
+
+    # 8. The K bits after the leading one (zeros below a short magnitude) and the exponent
+    #    n + q_min - T of the leading one, n = A - 1 - lz.
+    normed = Signal(unsigned(A + K), name="normed")
+    m.d.comb += normed.eq(Cat(Const(0, K), mag7) << lz7)
+    f8 = pipe.stage(normed[A - 1:A - 1 + K], name="frac")
+    exp8 = pipe.stage((A - 1 + model.q_min - T) - lz7, name="exp")
+    flags8 = pipe.stage(flags7, name="flags_8")
+
+    # 9.-11. log = exp * 2**F + log2(1 + f) in ulps.
+    log = funcapprox.evaluate(m, pipe, model.log2, f8, name="log2p1", offset=exp8 << F)
+    flags11 = pipe.delay(flags8, funcapprox.STAGES, name="flags")
+    neg11, zero11 = flags11[0], flags11[1]
+
+    # 12. Saturate, flush, pack.
+    out_zero = zero11 | (log < fmt.log_min)
+    res_log = Mux(out_zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
+    return pipe.stage(Cat(res_log[:fmt.log_bits], neg11 & ~out_zero), name="result")

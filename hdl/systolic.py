@@ -1,4 +1,8 @@
-"""A systolic array of LNS processing elements: C = A x B, one MAC per PE per cycle.
+"""A systolic array of processing elements: C = A x B, one MAC per PE per cycle.
+
+The array is generic over its arithmetic (:mod:`lnsgen.hdl.arithmetic`: LNS plain or Kahan,
+the hybrid LNS/fixed-point one, IEEE fused multiply-add, integers); :class:`LNSSystolicArray`
+is the LNS one. Everything below holds for each.
 
 Dataflow: output-stationary with time-interleaved rows. PE ``(r, c)`` owns ``T = slots``
 elements of the output tile, ``C[r T + t, c]`` for ``t < T``, one per interleaved sum of its
@@ -22,7 +26,7 @@ and a row of results is due, the array stops, so backpressure never loses a resu
 depth is chosen so that this stop can never wait on the row the output is waiting for.
 """
 
-from amaranth.hdl import Cat, Module, Mux, Signal, Value, unsigned
+from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
@@ -30,27 +34,30 @@ from amaranth.lib.wiring import In, Out
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.checks import check_format
 
-from .number import lns_layout
-from .pe import LNSProcessingElement
+from .arithmetic import PEArithmetic
+from .pe import LNSProcessingElement, ProcessingElement, _value_shape
 from .pipeline import Pipeline
 
-__all__ = ["MAX_ARRAY_DIM", "LNSSystolicArray", "array_input_layout", "array_output_layout"]
+__all__ = ["MAX_ARRAY_DIM", "LNSSystolicArray", "SystolicArray", "array_input_layout",
+           "array_output_layout"]
 
 #: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
 #: the FPGAs the synthesis flow targets).
 MAX_ARRAY_DIM = 32
 
 
-def array_input_layout(fmt: LNSFormat, rows: int, cols: int) -> data.StructLayout:
-    """``{a, b, last}``: ``a[r]`` for array row ``r`` (lowest bits), ``b[c]`` for column ``c``."""
-    return data.StructLayout({"a": data.ArrayLayout(lns_layout(fmt), rows),
-                              "b": data.ArrayLayout(lns_layout(fmt), cols),
+def array_input_layout(fmt_or_shape, rows: int, cols: int) -> data.StructLayout:
+    """``{a, b, last}``: ``a[r]`` for array row ``r`` (lowest bits), ``b[c]`` for column ``c``;
+    each an LNS code of a format, or of the given operand shape."""
+    shape = _value_shape(fmt_or_shape)
+    return data.StructLayout({"a": data.ArrayLayout(shape, rows),
+                              "b": data.ArrayLayout(shape, cols),
                               "last": unsigned(1)})
 
 
-def array_output_layout(fmt: LNSFormat, cols: int) -> data.StructLayout:
+def array_output_layout(fmt_or_shape, cols: int) -> data.StructLayout:
     """``{c, last}``: one row of the output tile; ``last`` on the final row of a pass."""
-    return data.StructLayout({"c": data.ArrayLayout(lns_layout(fmt), cols),
+    return data.StructLayout({"c": data.ArrayLayout(_value_shape(fmt_or_shape), cols),
                               "last": unsigned(1)})
 
 
@@ -62,31 +69,27 @@ def _check_dim(value, name: str) -> int:
     return value
 
 
-class LNSSystolicArray(wiring.Component):
-    """``rows x cols`` LNS multiply-accumulate array computing tiles of ``C = A x B``.
+class SystolicArray(wiring.Component):
+    """``rows x cols`` multiply-accumulate array computing tiles of ``C = A x B`` in any
+    :class:`~lnsgen.hdl.arithmetic.PEArithmetic`.
 
     Parameters
     ----------
-    fmt : golden.LNSFormat
+    arithmetic : PEArithmetic
+        The PEs' number system.
     rows, cols : int
         Array size, each in ``[1, MAX_ARRAY_DIM]``.
-    compensated : bool
-        Kahan-compensated sums in every PE (4 adders per PE, 4 times the slots).
-    method, max_error :
-        The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
-    adder_latency : int or None
-        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
-        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
-        follow it (fewer stages, fewer slots or lanes).
 
     Attributes
     ----------
-    i : In(stream.Signature(array_input_layout(fmt, rows, cols)))
+    arithmetic : PEArithmetic
+    i : In(stream.Signature(array_input_layout(arithmetic.operand_shape, rows, cols)))
         Operand beats of tile passes (see the module documentation for their order).
-    o : Out(stream.Signature(array_output_layout(fmt, cols)))
+    o : Out(stream.Signature(array_output_layout(arithmetic.result_shape, cols)))
         Output tile rows, ``tile_rows`` per pass, in order.
     slots : int
-        Interleaved sums per PE (``T``): 5 plain, 20 compensated.
+        Interleaved sums per PE (``T``): e.g. 5 LNS plain, 20 compensated, 6 for a 6-stage
+        FMA, 1 for the integer and hybrid ones.
     tile_rows : int
         Rows of C per pass, ``rows * slots``.
     fifo_depth : int
@@ -103,46 +106,46 @@ class LNSSystolicArray(wiring.Component):
         of its ``slots`` rows read so far this round.
     fifos : list of amaranth.lib.fifo.SyncFIFOBuffered
         Available after elaboration: each array row's result FIFO, of depth ``fifo_depth``.
-    pes : list of list of LNSProcessingElement
+    pes : list of list of ProcessingElement
         Available after elaboration: ``pes[r][c]`` is the PE of row ``r``, column ``c``.
     last_paths : list of list of Value
         Available after elaboration (the array's and its PEs'): for each row, whether each
         register stage of its path from the input register to its FIFO (the input register,
         ``r`` skew stages, the east links of the row's PEs, then the last PE's
-        :attr:`~lnsgen.hdl.LNSProcessingElement.last_stages`) holds a valid beat marked
+        :attr:`~lnsgen.hdl.pe.ProcessingElement.last_stages`) holds a valid beat marked
         ``last``; the final one is the row's FIFO write request.
     """
 
-    def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
-                 method: str = "interp", max_error: float = 1.0,
-                 adder_latency: int | None = None):
-        self.fmt = check_format(fmt)
+    def __init__(self, arithmetic: PEArithmetic, *, rows: int, cols: int):
+        if not isinstance(arithmetic, PEArithmetic):
+            raise TypeError(f"arithmetic must be a PEArithmetic, not {arithmetic!r}")
+        self.arithmetic = arithmetic
         self.rows = _check_dim(rows, "rows")
         self.cols = _check_dim(cols, "cols")
-        self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error,
-                         "adder_latency": adder_latency}
-        self.slots = LNSProcessingElement.slots_for(fmt, **self._pe_args)
-        self.compensated = compensated
-        self.tile_rows = rows * self.slots
-        T = self.slots
+        self.slots = T = arithmetic.slots
+        self.tile_rows = rows * T
         # Rows whose results are written before row q of a pass has all of its results: at
         # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap.
         # (At least 3: a buffered FIFO of depth 2 has a one-entry core with zero-width
         # addresses, which lint rejects; a deeper FIFO only adds slack.)
         self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2))
-        # input register, skew, product register, one step, deskew, FIFO, then every row
-        self.latency = 1 + rows + cols + 1 + T + 3 + self.tile_rows
+        # input register, skew, one PE, deskew, FIFO, then every row
+        pe_latency = arithmetic.term_stages + T + arithmetic.finish_stages
+        self.latency = 1 + rows + cols + pe_latency + 3 + self.tile_rows
         self.grid_en = Signal()
         # (At least one bit: a one-row array's counter would be a zero-width signal.)
         self.out_row = Signal(range(max(rows, 2)), name="row")
         self.out_count = Signal(range(max(T, 2)), name="count")
         super().__init__({
-            "i": In(stream.Signature(array_input_layout(fmt, rows, cols))),
-            "o": Out(stream.Signature(array_output_layout(fmt, cols))),
+            "i": In(stream.Signature(array_input_layout(arithmetic.operand_shape, rows, cols))),
+            "o": Out(stream.Signature(array_output_layout(arithmetic.result_shape, cols))),
         })
 
+    def _processing_element(self) -> ProcessingElement:
+        return ProcessingElement(self.arithmetic)
+
     def elaborate(self, platform):
-        fmt, R, C, T = self.fmt, self.rows, self.cols, self.slots
+        arith, R, C, T = self.arithmetic, self.rows, self.cols, self.slots
         m = Module()
         en = self.grid_en
         pipe = Pipeline(m, en)
@@ -166,10 +169,10 @@ class LNSSystolicArray(wiring.Component):
         beat = self.i.payload
         valid_in = pipe.flag(accept, 1, name="in_valid")
         last_in = pipe.flag(beat.last & accept, 1, name="in_last")
-        a_in = [pipe.stage(Mux(accept, beat.a[r], fmt.zero), name=f"in_a{r}") for r in range(R)]
+        a_in = [pipe.stage(Mux(accept, beat.a[r], arith.zero_operand), name=f"in_a{r}") for r in range(R)]
         b_in = [pipe.stage(beat.b[c], name=f"in_b{c}") for c in range(C)]
 
-        self.pes = pes = [[LNSProcessingElement(fmt, **self._pe_args) for _ in range(C)]
+        self.pes = pes = [[self._processing_element() for _ in range(C)]
                           for _ in range(R)]
         self._skew_last = []  # (valid and last) of row r's input register and skew stages
         for r in range(R):
@@ -201,7 +204,8 @@ class LNSSystolicArray(wiring.Component):
             values = [pipe.delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
                       for c in range(C)]
             due = pes[r][C - 1].sum.valid
-            fifo = SyncFIFOBuffered(width=C * fmt.width, depth=self.fifo_depth)
+            fifo = SyncFIFOBuffered(width=C * Shape.cast(arith.result_shape).width,
+                                    depth=self.fifo_depth)
             m.submodules[f"fifo{r}"] = fifo
             m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en)]
             fifos.append(fifo)
@@ -233,3 +237,36 @@ class LNSSystolicArray(wiring.Component):
         return [[*self._skew_last[r],
                  *(pe.east.valid & pe.east.last for pe in self.pes[r][:C - 1]),
                  *self.pes[r][C - 1].last_stages] for r in range(self.rows)]
+
+
+class LNSSystolicArray(SystolicArray):
+    """The LNS array: a :class:`SystolicArray` of :class:`~lnsgen.hdl.pe.LNSProcessingElement`
+    (its ports and attributes; ``pes`` are LNS PEs).
+
+    Parameters
+    ----------
+    fmt : golden.LNSFormat
+    rows, cols : int
+        Array size, each in ``[1, MAX_ARRAY_DIM]``.
+    compensated : bool
+        Kahan-compensated sums in every PE (4 adders per PE, 4 times the slots).
+    method, max_error :
+        The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
+    adder_latency : int or None
+        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
+        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
+        follow it (fewer stages, fewer slots or lanes).
+    """
+
+    def __init__(self, fmt: LNSFormat, *, rows: int, cols: int, compensated: bool = False,
+                 method: str = "interp", max_error: float = 1.0,
+                 adder_latency: int | None = None):
+        self.fmt = check_format(fmt)
+        self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error,
+                         "adder_latency": adder_latency}
+        self.compensated = compensated
+        super().__init__(LNSProcessingElement(fmt, **self._pe_args).arithmetic,
+                         rows=rows, cols=cols)
+
+    def _processing_element(self):
+        return LNSProcessingElement(self.fmt, **self._pe_args)
