@@ -366,6 +366,27 @@ def _build_mm(spec):
                             max_error=spec["max_error"], adder_latency=spec["adder_latency"])
 
 
+def pe_arithmetic(spec):
+    """The :class:`~lnsgen.hdl.arithmetic.PEArithmetic` of an array spec (a kind of
+    :data:`ARRAY_KINDS`), which validates the arithmetic's parameters."""
+    from lnsgen.hdl import arithmetic
+    if spec.kind == "mm":
+        return arithmetic.LNSPE(spec.fmt, compensated=spec["compensated"], method=spec["method"],
+                                max_error=spec["max_error"], adder_latency=spec["adder_latency"])
+    if spec.kind == "mm-hybrid":
+        return arithmetic.HybridPE(spec.fmt, **_hybrid_args(spec))
+    if spec.kind == "mm-fma":
+        return arithmetic.FloatPE(spec.float_format, latency=spec["latency"])
+    if spec.kind == "mm-int":
+        return arithmetic.IntPE(ab_bits=spec["ab_bits"], acc_bits=spec["acc_bits"])
+    raise ValueError(f"unit kind {spec.kind!r} is not an array (one of {ARRAY_KINDS})")
+
+
+def _build_array(spec):
+    from lnsgen.hdl.systolic import SystolicArray
+    return SystolicArray(pe_arithmetic(spec), rows=spec["rows"], cols=spec["cols"])
+
+
 def _build_fma(spec):
     from lnsgen.hdl.fma import FloatMultiplyAdd
     return FloatMultiplyAdd(spec.float_format, latency=spec["latency"])
@@ -405,6 +426,32 @@ def _build_to_float(spec):
 
 
 _DIM = {"check": _int_in(1, MAX_ARRAY_DIM), "parse": _parse_number(int)}
+_ARRAY_DIMS = (Param("rows", 4, "PE rows of the array", **_DIM),
+               Param("cols", 4, "PE columns of the array", **_DIM))
+_FMA_PARAMS = (
+    Param("float", "fp16", "IEEE format: fp16, bf16, fp32 or eEmM (e.g. e4m3)", _float_format,
+          tag=lambda v: v),
+    Param("latency", 6, "pipeline stages (6: the LNS mac's)", _int_in(1, 7), _parse_number(int),
+          tag=lambda v: f"L{v}"))
+_INT_WIDTHS = (
+    Param("ab_bits", 8, "bits of a and b", _int_in(2, 24), _parse_number(int)),
+    Param("acc_bits", 32, "bits of c and the result (at least 2 * ab_bits)", _int_in(4, 62),
+          _parse_number(int)))
+_HYBRID_PARAMS = (
+    Param("guard_bits", 8, "accumulator bits beyond one product's range: any sum of up to "
+          "2**guard_bits products is exact", _int_in(0, 32), _parse_number(int)),
+    Param("lin_frac_bits", None, "fraction bits of the linear values (frac_bits to "
+          "frac_bits + 8; default frac_bits + 3)", _optional_int(1, 31), _parse_number(int),
+          tag=lambda v: f"lf{v}"),
+    Param("method", "auto", "log2(1 + f) table of the final rounding: auto, direct "
+          "(correctly rounded) or interp (faithful)", _choice(CONVERTER_METHODS),
+          choices=CONVERTER_METHODS, tag=lambda v: v),
+    Param("max_error", 1.0, "error bound of an interp table in ulps",
+          _real_in(*CONVERTER_MAX_ERROR_RANGE), _parse_number(float),
+          tag=lambda v: "me" + f"{v:g}".replace(".", "p")))
+
+#: The systolic array kinds, one per arithmetic.
+ARRAY_KINDS = ("mm", "mm-hybrid", "mm-fma", "mm-int")
 
 #: Every unit kind, by name.
 KINDS: dict[str, Kind] = {k.name: k for k in [
@@ -423,9 +470,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          _build_acc, module="lnsgen.hdl.accumulator", check=_check_adder),
     Kind("mm", "systolic LNS matrix unit: tiles of C = A x B, one MAC per PE per cycle",
          _format_params() + (
-             Param("rows", 4, "PE rows of the array", **_DIM),
-             Param("cols", 4, "PE columns of the array", **_DIM),
-             _COMPENSATED) + _gaussian_params() + (_ADDER_LATENCY,),
+             *_ARRAY_DIMS, _COMPENSATED) + _gaussian_params() + (_ADDER_LATENCY,),
          _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}", module="lnsgen.hdl.systolic", check=_check_adder),
     Kind("from-float", "IEEE float word to LNS code, rounded to nearest in the log (direct "
          "table) or faithful (interp; latency 5)", _format_params() + _converter_params(),
@@ -437,36 +482,30 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
     # Conventional baselines, generated and verified like the LNS units.
     Kind("fma", "IEEE fused multiply-add a * b + c, one rounding to nearest even, subnormals, "
          "inf/NaN as IEEE 754 (the comparison baseline)",
-         (Param("float", "fp16", "IEEE format: fp16, bf16, fp32 or eEmM (e.g. e4m3)",
-                _float_format, tag=lambda v: v),
-          Param("latency", 6, "pipeline stages (6: the LNS mac's)", _int_in(1, 7),
-                _parse_number(int), tag=lambda v: f"L{v}")),
-         _build_fma, label=lambda s: f"fma_{s['float']}", module="lnsgen.hdl.fma",
+         _FMA_PARAMS, _build_fma, label=lambda s: f"fma_{s['float']}", module="lnsgen.hdl.fma",
          format_of=lambda s: s.float_format),
     Kind("int-mac", "integer multiply-accumulate c + a * b, two's complement, the sum wrapping "
          "(the int8 x int8 + int32 baseline)",
-         (Param("ab_bits", 8, "bits of a and b", _int_in(2, 24), _parse_number(int)),
-          Param("acc_bits", 32, "bits of c and the result (at least 2 * ab_bits)",
-                _int_in(4, 62), _parse_number(int)),
-          Param("latency", 2, "pipeline stages", _int_in(1, 3), _parse_number(int),
-                tag=lambda v: f"L{v}")),
+         _INT_WIDTHS + (Param("latency", 2, "pipeline stages", _int_in(1, 3),
+                              _parse_number(int), tag=lambda v: f"L{v}"),),
          _build_int_mac, label=lambda s: f"int_mac{s['ab_bits']}x{s['acc_bits']}",
          module="lnsgen.hdl.intmac", format_of=_int_mac_format),
     Kind("hybrid", "ELMA-style MAC: LNS products summed exactly in linear fixed point "
          "(Kulisch), one rounding back to LNS per sum (value marked last)",
-         _format_params() + (
-             Param("guard_bits", 8, "accumulator bits beyond one product's range: any sum of "
-                   "up to 2**guard_bits products is exact", _int_in(0, 32), _parse_number(int)),
-             Param("lin_frac_bits", None, "fraction bits of the linear values (frac_bits to "
-                   "frac_bits + 8; default frac_bits + 3)", _optional_int(1, 31),
-                   _parse_number(int), tag=lambda v: f"lf{v}"),
-             Param("method", "auto", "log2(1 + f) table of the final rounding: auto, direct "
-                   "(correctly rounded) or interp (faithful)", _choice(CONVERTER_METHODS),
-                   choices=CONVERTER_METHODS, tag=lambda v: v),
-             Param("max_error", 1.0, "error bound of an interp table in ulps",
-                   _real_in(*CONVERTER_MAX_ERROR_RANGE), _parse_number(float),
-                   tag=lambda v: "me" + f"{v:g}".replace(".", "p"))),
-         _build_hybrid, module="lnsgen.hdl.hybrid"),
+         _format_params() + _HYBRID_PARAMS, _build_hybrid, module="lnsgen.hdl.hybrid"),
+    # The same systolic array in the other arithmetics (lnsgen.hdl.arithmetic).
+    Kind("mm-hybrid", "systolic matrix unit of hybrid (ELMA) PEs: LNS products summed exactly "
+         "in linear fixed point, one rounding to LNS per output",
+         _format_params() + _ARRAY_DIMS + _HYBRID_PARAMS, _build_array,
+         label=lambda s: f"mm{s['rows']}x{s['cols']}_hybrid", module="lnsgen.hdl.systolic"),
+    Kind("mm-fma", "systolic matrix unit of IEEE fused multiply-add PEs (the floating-point "
+         "baseline array)", _ARRAY_DIMS + _FMA_PARAMS, _build_array,
+         label=lambda s: f"mm{s['rows']}x{s['cols']}_{s['float']}", module="lnsgen.hdl.systolic",
+         format_of=lambda s: s.float_format),
+    Kind("mm-int", "systolic matrix unit of integer MAC PEs, the sums wrapping (the int8 "
+         "baseline array)", _ARRAY_DIMS + _INT_WIDTHS, _build_array,
+         label=lambda s: f"mm{s['rows']}x{s['cols']}_int{s['ab_bits']}x{s['acc_bits']}",
+         module="lnsgen.hdl.systolic", format_of=_int_mac_format),
 ]}
 
 #: Parameters that are part of every spec's name even at their default value.
@@ -690,7 +729,12 @@ def _presets() -> dict[str, Preset]:
     for n in (2, 4, 8):
         out += [Preset(f"mm{n}x{n}", "mm", (("rows", n), ("cols", n))),
                 Preset(f"mm{n}x{n}-kahan", "mm",
-                       (("rows", n), ("cols", n), ("compensated", True)))]
+                       (("rows", n), ("cols", n), ("compensated", True))),
+                Preset(f"mm{n}x{n}-hybrid", "mm-hybrid", (("rows", n), ("cols", n))),
+                Preset(f"mm{n}x{n}-fp16", "mm-fma", (("rows", n), ("cols", n))),
+                Preset(f"mm{n}x{n}-bf16", "mm-fma",
+                       (("rows", n), ("cols", n), ("float", "bf16"))),
+                Preset(f"mm{n}x{n}-int8", "mm-int", (("rows", n), ("cols", n)))]
     return {p.name: p for p in out}
 
 

@@ -23,7 +23,7 @@ from amaranth.lib import data, wiring
 
 import lnsgen
 
-from .spec import UnitSpec
+from .spec import ARRAY_KINDS, UnitSpec
 
 __all__ = ["WAIVERS", "WAIVER_FILE", "generate", "header", "port_lines", "write"]
 
@@ -60,7 +60,9 @@ lint_off -rule DECLFILENAME
 
 _THROUGHPUT = {
     "acc": "one value per cycle within a sum; one sum per value marked last",
-    "mm": "one MAC per PE per cycle (one input beat per cycle while a pass is open)",
+    "hybrid": "one product per cycle within and across sums; one sum per value marked last",
+    **{kind: "one MAC per PE per cycle (one input beat per cycle while a pass is open)"
+       for kind in ARRAY_KINDS},
 }
 
 
@@ -107,7 +109,7 @@ def header(spec: UnitSpec, component) -> str:
         f"spec: {spec.to_json()}",
         f"regenerate: lnsgen verilog {' '.join(spec.command_line())}",
         f"module: {spec.module_name}",
-        (f"latency: {latency} cycles" if spec.kind not in ("acc", "mm")
+        (f"latency: {latency} cycles" if spec.kind not in ("acc", "hybrid", *ARRAY_KINDS)
          else f"latency: at most {latency} cycles from the input marked last to its result")
         if latency is not None else "latency: not fixed",
         f"throughput: {throughput}; the pipeline stalls as a whole while o__ready is low",

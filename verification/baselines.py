@@ -28,7 +28,7 @@ from lnsgen.golden.intmac import IntMACFormat
 from .models import UnitModel
 
 __all__ = ["FMA_MODEL", "HYBRID_MODEL", "INTMAC_MODEL", "HybridModel", "fma_special_words",
-           "fma_stimuli", "hybrid_model", "hybrid_stimuli", "intmac_stimuli"]
+           "fma_stimuli", "hybrid_model", "hybrid_stimuli", "intmac_stimuli", "words_near"]
 
 
 # IEEE fused multiply-add ---------------------------------------------------------------------
@@ -45,7 +45,7 @@ def fma_special_words(ffmt: FloatFormat) -> list[int]:
     return base + [w | ffmt.sign_bit for w in base]
 
 
-def _words_near(ffmt: FloatFormat, x: np.ndarray) -> np.ndarray:
+def words_near(ffmt: FloatFormat, x: np.ndarray) -> np.ndarray:
     """Words near float64 values (truncated significand; only used to aim stimuli)."""
     sign = np.signbit(x).astype(np.int64)
     mag = np.abs(x)
@@ -79,7 +79,7 @@ def _targeted_triples(ffmt: FloatFormat, n: int, rng) -> tuple[np.ndarray, ...]:
         scale = np.ldexp(1.0, rng.integers(-3 * m - 8, 3 * m + 8, n))
         target = np.where(kind < 5, -prod, np.where(kind < 7, prod, prod * scale))
         target = np.where(np.isfinite(target), target, 1.0)
-    c = _words_near(ffmt, target) + rng.integers(-2, 3, n) * (kind < 7)
+    c = words_near(ffmt, target) + rng.integers(-2, 3, n) * (kind < 7)
     c = np.clip(c, 0, ffmt.n_codes - 1)
     specials = np.array(fma_special_words(ffmt))
     c = np.where(kind == 9, rng.choice(specials, n), c)

@@ -1,9 +1,10 @@
-"""Driving an :class:`lnsgen.hdl.LNSSystolicArray`: tile passes for any C = A x B, and assembly of C.
+"""Driving a :class:`lnsgen.hdl.SystolicArray`: tile passes for any C = A x B, and assembly of C.
 
 The array computes one ``tile_rows x cols`` tile of C per pass, for any K (see
-:mod:`lnsgen.hdl.systolic`). :class:`TileDriver` cuts A into row blocks and B into column blocks,
-pads the last ones with exact zeros (a zero operand makes a zero product, and adding an exact
-zero is exact, so padding changes no bit of the result), lists the input beats of every pass,
+:mod:`lnsgen.hdl.systolic`), in any of its arithmetics (:mod:`lnsgen.golden.arithmetic`).
+:class:`TileDriver` cuts A into row blocks and B into column blocks, pads the last ones with
+exact zeros (padding rows and columns only: a pass always takes the whole of K, so no output
+that is kept sees a padded operand), lists the input beats of every pass,
 and puts the output rows it gets back into C. It knows nothing of simulators: the cocotb
 bench, the Amaranth simulation in :mod:`lnsgen.verification.utilization` and user code share it.
 """
@@ -15,6 +16,7 @@ import dataclasses
 import numpy as np
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.arithmetic import LNSArithmetic, MatmulArithmetic
 
 __all__ = ["TileDriver", "TilePass"]
 
@@ -44,47 +46,66 @@ class TileDriver:
 
     Parameters
     ----------
-    fmt : golden.LNSFormat
+    arithmetic : golden.arithmetic.MatmulArithmetic or golden.LNSFormat
+        The array's number system (a format: plain LNS sums in it).
     rows, cols, slots : int
         The array's ``rows``, ``cols`` and ``slots`` (take them from the component).
+
+    Attributes
+    ----------
+    arithmetic : golden.arithmetic.MatmulArithmetic
+    fmt : golden.LNSFormat or None
+        The LNS format of an LNS or hybrid arithmetic.
     """
 
-    def __init__(self, fmt: LNSFormat, rows: int, cols: int, slots: int):
+    def __init__(self, arithmetic, rows: int, cols: int, slots: int):
+        if isinstance(arithmetic, LNSFormat):
+            arithmetic = LNSArithmetic(arithmetic)
+        if not isinstance(arithmetic, MatmulArithmetic):
+            raise TypeError(f"arithmetic must be a golden MatmulArithmetic or an LNSFormat, not "
+                            f"{arithmetic!r}")
         for name, value in (("rows", rows), ("cols", cols), ("slots", slots)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        self.fmt, self.rows, self.cols, self.slots = fmt, rows, cols, slots
+        self.arithmetic = arithmetic
+        self.fmt = getattr(arithmetic, "fmt", None)
+        self.rows, self.cols, self.slots = rows, cols, slots
         self.tile_rows = rows * slots
 
     @classmethod
     def for_array(cls, array) -> TileDriver:
-        """The driver matching an :class:`lnsgen.hdl.LNSSystolicArray` instance."""
-        return cls(array.fmt, array.rows, array.cols, array.slots)
+        """The driver matching a :class:`lnsgen.hdl.SystolicArray` instance."""
+        return cls(array.arithmetic.golden, array.rows, array.cols, array.slots)
 
     # Fields of the packed payloads, lowest bits first (the layouts of hdl.systolic).
     def input_fields(self) -> list[tuple[str, int]]:
-        w = self.fmt.width
+        w = self.arithmetic.operand_bits
         return ([(f"a{r}", w) for r in range(self.rows)] + [(f"b{c}", w) for c in range(self.cols)]
                 + [("last", 1)])
 
     def output_fields(self) -> list[tuple[str, int]]:
-        return [(f"c{c}", self.fmt.width) for c in range(self.cols)] + [("last", 1)]
+        return [(f"c{c}", self.arithmetic.result_bits) for c in range(self.cols)] + [("last", 1)]
+
+    def matmul(self, a, b):
+        """The golden product of a pass's blocks (:meth:`~lnsgen.golden.arithmetic.
+        MatmulArithmetic.matmul`)."""
+        return self.arithmetic.matmul(a, b)
 
     def passes(self, a, b) -> list[TilePass]:
         """The passes computing ``a @ b`` (codes, ``(M, K)`` and ``(K, N)``), row blocks outer."""
-        fmt = self.fmt
-        a, b = fmt.check_codes(a, "a"), fmt.check_codes(b, "b")
+        arith = self.arithmetic
+        a, b = arith.check_operands(a, "a"), arith.check_operands(b, "b")
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.shape[1] < 1:
             raise ValueError(f"a and b must be 2-D with a's columns equal to b's rows (at least "
                              f"1): shapes {a.shape} and {b.shape}")
         (M, K), N = a.shape, b.shape[1]
         out = []
         for row0 in range(0, M, self.tile_rows):
-            block_a = np.full((self.tile_rows, K), fmt.zero, dtype=np.int64)
+            block_a = np.full((self.tile_rows, K), arith.zero, dtype=np.int64)
             rows = min(self.tile_rows, M - row0)
             block_a[:rows] = a[row0:row0 + rows]
             for col0 in range(0, N, self.cols):
-                block_b = np.full((K, self.cols), fmt.zero, dtype=np.int64)
+                block_b = np.full((K, self.cols), arith.zero, dtype=np.int64)
                 cols = min(self.cols, N - col0)
                 block_b[:, :cols] = b[:, col0:col0 + cols]
                 out.append(TilePass(row0, col0, block_a, block_b))
@@ -119,7 +140,7 @@ class TileDriver:
     def assemble(self, tiles, shape: tuple[int, int]) -> np.ndarray:
         """C of ``shape`` from ``(TilePass, tile_c)`` pairs, dropping the padding."""
         M, N = shape
-        c = np.full((M, N), self.fmt.zero, dtype=np.int64)
+        c = np.full((M, N), self.arithmetic.zero, dtype=np.int64)
         for tile, tile_c in tiles:
             rows = min(self.tile_rows, M - tile.row0)
             cols = min(self.cols, N - tile.col0)

@@ -14,8 +14,10 @@ import numpy as np
 
 from lnsgen import golden
 from lnsgen.golden import LNSFormat, accumulate
+from lnsgen.golden.arithmetic import FloatArithmetic, IntArithmetic
 from lnsgen.golden.converters import float_to_lns, lns_to_float
 from lnsgen.golden.ieee import FloatFormat
+from lnsgen.spec import ARRAY_KINDS
 
 __all__ = ["VARIANTS", "MatmulModel", "UnitModel", "adder_dense_vectors", "model_for", "pack_fields"]
 
@@ -368,18 +370,20 @@ def _converter_model(spec, variant: str | None) -> ConverterModel:
 
 @dataclasses.dataclass(frozen=True)
 class MatmulModel(UnitModel):
-    """Bench view of an :class:`lnsgen.hdl.LNSSystolicArray`: beats of tile passes in, tile rows out.
+    """Bench view of a :class:`lnsgen.hdl.SystolicArray` (any arithmetic): beats of tile passes
+    in, tile rows out.
 
     ``stimuli(fmt, n, rng)`` draws matrix products of many shapes (1x1x1, shapes that are not
     multiples of the tile, K far beyond the array, products that take several passes) until
     at least ``n`` input beats (a fixed set of shapes when ``n`` is None), and lists the passes
     of each through :class:`~lnsgen.verification.matmul.TileDriver`. ``reference`` reads the passes
-    back from the beats and multiplies each pass's blocks with :func:`lnsgen.golden.matmul`.
+    back from the beats and multiplies each pass's blocks with the arithmetic's golden
+    ``matmul`` (:mod:`lnsgen.golden.arithmetic`).
     """
 
     spec: object = None
 
-    def output_limit(self, fmt: LNSFormat, inputs: dict) -> Callable[[int], int]:
+    def output_limit(self, fmt, inputs: dict) -> Callable[[int], int]:
         """A pass's ``tile_rows`` output rows may only leave after its final beat."""
         drv = _driver(self.spec)
         last = np.asarray(inputs["last"])
@@ -388,50 +392,76 @@ class MatmulModel(UnitModel):
         ends = np.flatnonzero(group_last) * drv.slots + drv.slots
         return lambda n: drv.tile_rows * int(np.searchsorted(ends, n, side="right"))
 
-    def tile_rows(self, fmt: LNSFormat) -> int:
+    def tile_rows(self, fmt) -> int:
         """Output beats per pass: the rows of one C tile."""
         return _driver(self.spec).tile_rows
 
-    def describe_output(self, fmt: LNSFormat, value: int) -> str:
-        cols = (value.bit_length() - 1) // fmt.width + 1 if value else 1
-        mask = (1 << fmt.width) - 1
-        return "[" + ", ".join(fmt.describe((value >> (fmt.width * c)) & mask)
+    def describe_input(self, fmt, name: str, value: int) -> str:
+        if name == "last":
+            return str(value)
+        return _driver(self.spec).arithmetic.describe_operand(value)
+
+    def describe_output(self, fmt, value: int) -> str:
+        arith = _driver(self.spec).arithmetic
+        w = arith.result_bits
+        cols = (value.bit_length() - 1) // w + 1 if value else 1
+        mask = (1 << w) - 1
+        return "[" + ", ".join(arith.describe_result((value >> (w * c)) & mask)
                                for c in range(cols)) + "]"
+
+    def values_per_beat(self, fmt) -> int:
+        """One operand per array row and one per column."""
+        drv = _driver(self.spec)
+        return drv.rows + drv.cols
 
 
 def _driver(spec):
     """The tile driver of an array spec (its geometry is a property of the hardware)."""
-    from lnsgen.hdl.pe import LNSProcessingElement
+    from lnsgen.spec import pe_arithmetic
 
     from .matmul import TileDriver
-    slots = LNSProcessingElement.slots_for(spec.fmt, compensated=spec["compensated"],
-                                           method=spec["method"], max_error=spec["max_error"],
-                                           adder_latency=spec["adder_latency"])
-    return TileDriver(spec.fmt, spec["rows"], spec["cols"], slots)
+    arith = pe_arithmetic(spec)
+    return TileDriver(arith.golden, spec["rows"], spec["cols"], arith.slots)
 
 
-def _matrix_codes(fmt: LNSFormat, shape, rng) -> np.ndarray:
-    """Mostly values of a trained network's scale; some arbitrary codes and exact zeros."""
-    values = golden.from_float(fmt, rng.standard_normal(shape) * rng.choice([0.01, 1, 30]))
+def _matrix_codes(arith, shape, rng) -> np.ndarray:
+    """Operand codes: mostly values of a trained network's scale, some arbitrary codes (NaNs
+    and infinities of a float format among them) and exact zeros."""
     kind = rng.random(shape)
-    values = np.where(kind < 0.1, rng.integers(0, fmt.n_codes, size=shape), values)
-    return np.where(kind > 0.95, fmt.zero, values)
+    scale = rng.choice([0.01, 1, 30])
+    if isinstance(arith, IntArithmetic):
+        bits = arith.ab_bits
+        values = np.clip(np.rint(rng.standard_normal(shape) * scale),
+                         -(1 << (bits - 1)), (1 << (bits - 1)) - 1).astype(np.int64)
+        values = values & ((1 << bits) - 1)
+        arbitrary = rng.integers(0, 1 << bits, size=shape)
+    elif isinstance(arith, FloatArithmetic):
+        from .baselines import words_near
+        values = words_near(arith.ffmt, rng.standard_normal(shape) * scale)
+        arbitrary = rng.integers(0, arith.ffmt.n_codes, size=shape)
+    else:
+        values = golden.from_float(arith.fmt, rng.standard_normal(shape) * scale)
+        arbitrary = rng.integers(0, arith.fmt.n_codes, size=shape)
+    values = np.where(kind < 0.1, arbitrary, values)
+    return np.where(kind > 0.95, arith.zero, values)
 
 
 def _matmul_stimuli(spec):
-    def stimuli(fmt: LNSFormat, n: int | None, rng) -> dict:
+    def stimuli(fmt, n: int | None, rng) -> dict:
         drv = _driver(spec)
+        arith = drv.arithmetic
         tr, cols, big = drv.tile_rows, drv.cols, 8 * max(drv.rows, drv.cols)
         shapes = [(1, 1, 1), (tr, 1, cols), (tr + 1, 2, cols + 1), (3, big + 3, 2),
-                  (2 * tr, 5, 2 * cols), (tr - 1, 7, max(1, cols - 1))]
+                  (2 * tr, 5, 2 * cols), (max(1, tr - 1), 7, max(1, cols - 1))]
         beats = [drv.beats(p) for (M, K, N) in shapes
-                 for p in drv.passes(_matrix_codes(fmt, (M, K), rng),
-                                     _matrix_codes(fmt, (K, N), rng))]
+                 for p in drv.passes(_matrix_codes(arith, (M, K), rng),
+                                     _matrix_codes(arith, (K, N), rng))]
         total = sum(len(b["last"]) for b in beats)
         while n is not None and total < n:
             M, K, N = (int(rng.integers(1, 2 * tr + 1)), int(rng.integers(1, 41)),
                        int(rng.integers(1, 2 * cols + 1)))
-            for p in drv.passes(_matrix_codes(fmt, (M, K), rng), _matrix_codes(fmt, (K, N), rng)):
+            for p in drv.passes(_matrix_codes(arith, (M, K), rng),
+                                _matrix_codes(arith, (K, N), rng)):
                 beats.append(drv.beats(p))
                 total += len(beats[-1]["last"])
         return {name: np.concatenate([b[name] for b in beats]) for name in beats[0]}
@@ -441,10 +471,9 @@ def _matmul_stimuli(spec):
 def _matmul_reference(spec, *, reverse_k: bool = False):
     """Golden tile rows; ``reverse_k`` sums over k backwards, a deliberately wrong order that
     is equally accurate, to prove the bench tells accumulation orders apart."""
-    def reference(fmt: LNSFormat, x: dict) -> list[int]:
+    def reference(fmt, x: dict) -> list[int]:
         drv = _driver(spec)
         T, R = drv.slots, drv.rows
-        compensation = "kahan" if spec["compensated"] else "none"
         a = np.stack([x[f"a{r}"] for r in range(R)])       # (R, beats)
         b = np.stack([x[f"b{c}"] for c in range(drv.cols)])  # (cols, beats)
         ends = np.flatnonzero(x["last"][T - 1::T]) * T + T   # a pass ends after a `last` group
@@ -456,9 +485,7 @@ def _matmul_reference(spec, *, reverse_k: bool = False):
             block_b = b[:, start:end:T].T
             if reverse_k:
                 block_a, block_b = block_a[:, ::-1], block_b[::-1]
-            tile_c = golden.matmul(fmt, block_a, block_b, compensation=compensation,
-                                   method=spec["method"], max_error=spec["max_error"])
-            out += pack_fields(drv.output_fields(), drv.outputs(tile_c))
+            out += pack_fields(drv.output_fields(), drv.outputs(drv.matmul(block_a, block_b)))
             start = end
         return out
     return reference
@@ -470,7 +497,8 @@ def _matmul_reference(spec, *, reverse_k: bool = False):
 #: a multiplier that wraps instead of saturating, an array summed over k backwards (equally
 #: accurate, another order), the faithful interpolated table for an LNS-to-float converter
 #: that uses the correctly rounded direct one.
-VARIANTS = {"mul": ("wraps",), "mm": ("reversed-k",), "to-float": ("interp-table",)}
+VARIANTS = {"mul": ("wraps",), "mm": ("reversed-k",), "mm-fma": ("reversed-k",),
+            "to-float": ("interp-table",)}
 
 
 def model_for(spec, variant: str | None = None) -> UnitModel:
@@ -519,7 +547,7 @@ def model_for(spec, variant: str | None = None) -> UnitModel:
         return baselines.hybrid_model(guard_bits=spec["guard_bits"],
                                       lin_frac_bits=spec["lin_frac_bits"],
                                       method=spec["method"], max_error=spec["max_error"])
-    if kind == "mm":
+    if kind in ARRAY_KINDS:
         return MatmulModel(lambda fmt: _driver(spec).input_fields(), _matmul_stimuli(spec),
                            _matmul_reference(spec, reverse_k=variant == "reversed-k"),
                            one_to_one=False, spec=spec)
