@@ -123,6 +123,8 @@ FAST = [("mul", F8, "protocol"), ("mul", F8, "equiv"), ("mul", F8, "cover"),
         ("acc", F8, "sums"), ("acc-kahan", F8, "sums"), ("acc", F16, "sums"),
         ("acc-kahan", F16, "sums"), ("mm2x2", F8, "tiles"), ("mm2x2", F16, "tiles"),
         ("mm2x2-kahan", F8, "tiles"), ("mm2x2", F8, "cover"),
+        ("mm2x2-hybrid", F8, "tiles"), ("mm2x2-fp16", None, "tiles"),
+        ("mm2x2-int8", None, "tiles"), ("mm2x2-bf16", None, "cover"),
         ("from-fp16", F16, "protocol"), ("to-fp16", F16, "protocol"),
         ("from-fp32", F16, "protocol"), ("to-bf16", F8, "cover"),
         ("from-bf16", F16, "equiv"), ("to-fp16", F8, "equiv"), ("to-fp32", F8, "equiv"),
@@ -139,13 +141,14 @@ SLOW = [("mul", F16, "cover"), ("div", F16, "protocol"), ("div", F16, "equiv"),
 
 
 def _ids(cases):
-    return [f"{u}-{f.name}-{p}" for u, f, p in cases]
+    return [f"{u}-{f.name}-{p}" if f else f"{u}-{p}" for u, f, p in cases]
 
 
 def _prove(unit, fmt, props):
-    result = run(Proof(resolve(unit, fmt=fmt), props))  # default depth: latency + 2 (+ 4 for covers)
+    spec = resolve(unit, fmt=fmt) if fmt else resolve(unit)
+    result = run(Proof(spec, props))  # default depth: latency + 2 (+ 4 for covers)
     assert result.result == "PASS", (result.failed, result.log[-2000:])
-    if Proof(resolve(unit, fmt=fmt), props).mode == "prove":
+    if Proof(spec, props).mode == "prove":
         assert "successful proof by k-induction" in result.log
     return result
 
@@ -233,6 +236,15 @@ def test_array_with_shallow_fifos_deadlocks():
     trace = read_vcd(result.trace)
     s = result.step
     assert (trace["i_ready"][s], trace["o_valid"][s]) == (0, 0)
+
+
+@needs_tools
+@pytest.mark.parametrize("unit", ["mm2x2-fp16", "mm2x2-int8"])
+def test_arrays_of_other_arithmetics_with_shallow_fifos_fail(unit):
+    """The same FIFO depth argument holds for every arithmetic's slots (6 for the FMA, 1 for
+    the integer MAC): one row less and the tiles proof fails."""
+    result = run(Proof(resolve(unit), "tiles", 20, bug="shallow-fifo"))
+    assert result.result == "FAIL" and "FAIL for basecase" in result.log  # reachable from reset
 
 
 @needs_tools

@@ -29,7 +29,7 @@ FLOATS = ["fp16", "bf16", "fp32", "e4m3", "e5m2", "e3m4", "e2m5", "e5m1"]
 
 
 KINDS = ["mul", "div", "add", "mac", "acc", "mm", "from-float", "to-float", "fma", "int-mac",
-         "hybrid"]
+         "hybrid", "mm-hybrid", "mm-fma", "mm-int"]
 
 
 @st.composite
@@ -37,17 +37,20 @@ def unit_specs(draw):
     """A spec of any kind, with parameters over their accepted ranges (formats of up to 14 bits
     keep a run to seconds; wider ones are the benches' and the sweeps' job)."""
     kind = draw(st.sampled_from(KINDS))
-    if kind == "fma":
+    dims = ({"rows": draw(st.integers(1, 3)), "cols": draw(st.integers(1, 3))}
+            if kind.startswith("mm") else {})
+    if kind in ("fma", "mm-fma"):
         return UnitSpec(kind, float=draw(st.sampled_from(["fp16", "bf16", "e4m3", "e5m2",
                                                           "e3m4", "e2m1"])),
-                        latency=draw(st.integers(1, 7)))
-    if kind == "int-mac":
+                        latency=draw(st.integers(1, 7)), **dims)
+    if kind in ("int-mac", "mm-int"):
         ab = draw(st.integers(2, 12))
+        latency = {"latency": draw(st.integers(1, 3))} if kind == "int-mac" else {}
         return UnitSpec(kind, ab_bits=ab, acc_bits=draw(st.integers(2 * ab, 2 * ab + 12)),
-                        latency=draw(st.integers(1, 3)))
+                        **latency, **dims)
     int_bits = draw(st.integers(1, 6))
     frac_bits = draw(st.integers(1, 13 - int_bits))
-    params = {"int_bits": int_bits, "frac_bits": frac_bits}
+    params = {"int_bits": int_bits, "frac_bits": frac_bits, **dims}
     if kind in ("add", "mac", "acc", "mm"):
         params["method"] = draw(st.sampled_from(["interp", "direct", "cotrans"]))
         params["max_error"] = draw(st.sampled_from([0.51, 0.6, 1.0, 1.5, 4.0]))
@@ -55,15 +58,12 @@ def unit_specs(draw):
         params["adder_latency"] = draw(st.sampled_from(latencies))
     if kind in ("acc", "mm"):
         params["compensated"] = draw(st.booleans())
-    if kind == "mm":
-        params["rows"] = draw(st.integers(1, 3))
-        params["cols"] = draw(st.integers(1, 3))
     if kind in ("from-float", "to-float"):
         params["float"] = draw(st.sampled_from(FLOATS))
-    if kind in ("from-float", "to-float", "hybrid"):
+    if kind in ("from-float", "to-float", "hybrid", "mm-hybrid"):
         params["method"] = draw(st.sampled_from(["auto", "direct", "interp"]))
         params["max_error"] = draw(st.sampled_from([0.6, 1.0, 3.0]))
-    if kind == "hybrid":
+    if kind in ("hybrid", "mm-hybrid"):
         params["guard_bits"] = draw(st.integers(0, 12))
     return UnitSpec(kind, **params)
 
@@ -86,7 +86,7 @@ def check_spec(spec, vectors: int = 300):
     assert f"module {spec.module_name}(" in text
     _lint(spec, text, work / "lint")
     if spec.kind in ("from-float", "to-float", "add", "mac", "mul", "div", "acc", "mm",
-                     "hybrid"):
+                     "hybrid", "mm-hybrid"):
         assert spec.model_format.width == spec["int_bits"] + spec["frac_bits"] + 1
     rng = np.random.default_rng(sum(map(ord, spec.name)))
     inputs = model_for(spec).stimuli(spec.model_format, vectors, rng)
@@ -132,6 +132,9 @@ def test_fuzzed_specs_many(spec):
     UnitSpec("fma", float="e2m1", latency=1),
     UnitSpec("int-mac", ab_bits=2, acc_bits=4, latency=3),
     UnitSpec("hybrid", int_bits=1, frac_bits=2, guard_bits=0),
+    UnitSpec("mm-fma", float="e2m1", latency=1, rows=1, cols=2),
+    UnitSpec("mm-int", ab_bits=2, acc_bits=4, rows=2, cols=1),
+    UnitSpec("mm-hybrid", int_bits=1, frac_bits=2, guard_bits=0, rows=1, cols=1),
 ], ids=lambda s: s.name)
 def test_edges_of_the_space(spec):
     """Corners a random draw may miss: the smallest formats, a one-row array, float formats

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+from lnsgen.spec import ARRAY_KINDS
+
 from .bugs import BUGS, DropValidOnStall
 from .harness import PROPERTY_SETS, FormalTop
 from .sby import ProofResult, read_vcd, run_sby
@@ -20,7 +22,7 @@ STREAM_KINDS = ("mul", "div", "add", "mac", "from-float", "to-float", "fma", "in
 #: Kinds that emit one sum per input marked ``last``: the ``sums`` property set.
 SUM_KINDS = ("acc",)
 #: Systolic arrays: ``rows`` output rows per input beat marked ``last``: the ``tiles`` set.
-TILE_KINDS = ("mm",)
+TILE_KINDS = ARRAY_KINDS
 
 
 def applicable(spec, props: str) -> bool:
