@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_format
+from .convert import from_float, to_float
 from .converters import check_float_format
 from .fma import fma
 from .format import LNSFormat
@@ -75,6 +76,21 @@ class MatmulArithmetic:
     def describe_result(self, code: int) -> str:
         raise NotImplementedError
 
+    def encode(self, x) -> tuple[np.ndarray, float]:
+        """Operand codes of the real values ``x`` and their scale (``x ~ value(code) *
+        scale``): rounded to the nearest code; scale 1 except for integers."""
+        raise NotImplementedError
+
+    def decode(self, codes, scale: float = 1.0) -> np.ndarray:
+        """float64 values of result codes (times ``scale``)."""
+        raise NotImplementedError
+
+    def real_matmul(self, x, w) -> np.ndarray:
+        """``x @ w`` of real matrices in this arithmetic: both encoded, multiplied by
+        :meth:`matmul`, the result decoded (float64)."""
+        (a, sa), (b, sb) = self.encode(x), self.encode(w)
+        return self.decode(self.matmul(a, b), sa * sb)
+
     def _shapes(self, a, b) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.check_operands(a, "a"), self.check_operands(b, "b")
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.shape[1] < 1:
@@ -110,6 +126,12 @@ class LNSArithmetic(MatmulArithmetic):
 
     def check_operands(self, codes, name):
         return self.fmt.check_codes(codes, name)
+
+    def encode(self, x):
+        return np.asarray(from_float(self.fmt, x), dtype=np.int64), 1.0
+
+    def decode(self, codes, scale=1.0):
+        return np.asarray(to_float(self.fmt, codes), dtype=np.float64) * scale
 
     def matmul(self, a, b):
         return matmul(self.fmt, a, b, compensation=self.compensation, method=self.method,
@@ -147,6 +169,9 @@ class HybridArithmetic(MatmulArithmetic):
     def check_operands(self, codes, name):
         return self.fmt.check_codes(codes, name)
 
+    encode = LNSArithmetic.encode
+    decode = LNSArithmetic.decode
+
     def matmul(self, a, b):
         a, b = self._shapes(a, b)
         out = np.empty((a.shape[0], b.shape[1]), dtype=np.int64)
@@ -176,6 +201,12 @@ class FloatArithmetic(MatmulArithmetic):
 
     def check_operands(self, codes, name):
         return self.ffmt.check_words(codes, name)
+
+    def encode(self, x):
+        return self.ffmt.encode(x), 1.0
+
+    def decode(self, codes, scale=1.0):
+        return self.ffmt.decode(self.ffmt.check_words(codes, "codes")) * scale
 
     def matmul(self, a, b):
         a, b = self._shapes(a, b)
@@ -218,6 +249,19 @@ class IntArithmetic(MatmulArithmetic):
                              f"[{arr.min()}, {arr.max()}]")
         return arr
 
+    def encode(self, x):
+        """Symmetric max-abs quantization: ``round(x / scale)`` with ``scale = max|x| / (2 **
+        (ab_bits - 1) - 1)``."""
+        x = np.asarray(x, dtype=np.float64)
+        top = (1 << (self.ab_bits - 1)) - 1
+        peak = float(np.max(np.abs(x))) if x.size else 0.0
+        scale = peak / top if peak > 0 else 1.0
+        q = np.clip(np.rint(x / scale), -top, top).astype(np.int64)
+        return q & ((1 << self.ab_bits) - 1), scale
+
+    def decode(self, codes, scale=1.0):
+        return to_signed(np.asarray(codes, dtype=np.int64), self.acc_bits) * scale
+
     def matmul(self, a, b):
         a, b = self._shapes(a, b)
         s = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
@@ -232,6 +276,3 @@ class IntArithmetic(MatmulArithmetic):
     def describe_result(self, code):
         return self.imf.describe(code)
 
-    def values(self, codes, bits: int) -> np.ndarray:
-        """Signed values of ``bits``-bit codes."""
-        return to_signed(np.asarray(codes, dtype=np.int64), bits)

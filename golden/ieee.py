@@ -153,6 +153,21 @@ class FloatFormat:
         value = np.where(sign == 1, -mag, mag)
         return value if value.ndim else float(value)
 
+    def encode(self, x) -> np.ndarray:
+        """Words nearest to the finite floats ``x`` (ties to even; beyond the largest finite
+        value, infinity; ``-0.0`` and negative values that round to zero keep their sign)."""
+        x = np.asarray(x, dtype=np.float64)
+        m, bias = self.man_bits, self.bias
+        sign = np.signbit(x).astype(np.int64)
+        mag = np.abs(x)
+        _, e = np.frexp(mag)                       # mag = f * 2**e, f in [0.5, 1)
+        lead = np.maximum(e - 1, 1 - bias)          # the leading bit's exponent (subnormals: emin)
+        n = np.rint(np.ldexp(mag, m - lead)).astype(np.int64)  # the significand, ties to even
+        word = np.where(n == 0, 0, ((lead + bias - 1) << m) + n)
+        word = np.where(mag == 0, 0, word)
+        word = np.minimum(word, self.inf)
+        return word | (sign << (self.width - 1))
+
     def all_words(self) -> np.ndarray:
         """Every word of the format, ``0 .. n_codes - 1``."""
         return np.arange(self.n_codes, dtype=np.int64)

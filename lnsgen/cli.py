@@ -541,6 +541,9 @@ DELEGATED = {
                   "the LNS adder, per Gaussian-log method, beside same-flow fp16/bf16 FMA, "
                   "int8 MAC and hybrid baselines (OSU 0.18 um)")),
     "energy": ("lnsgen.synth.energy", "energy per operation from gate-level toggles (OSU 0.18 um)"),
+    "compare": ("lnsgen.synth.compare", ("every arithmetic of the systolic array side by side: "
+                "LNS, LNS + Kahan, hybrid, fp16, bf16, int8 PEs and 4x4 arrays on ECP5 and "
+                "OSU 0.18 um, pJ/MAC from gate-level toggles, MNIST accuracy")),
     "speed": ("lnsgen.golden.speed", ("the golden model's speed against the peer Python LNS "
               "library xlns (pip install 'lnsgen[bench]'), in one process")),
 }

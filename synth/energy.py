@@ -805,19 +805,9 @@ def dot_values(n_beats: int, *, length: int = DOT_LENGTH, seed: int = 0):
 
 
 def float_words(ffmt, x) -> np.ndarray:
-    """Words of the IEEE format ``ffmt`` nearest to the finite floats ``x`` (ties to even;
-    beyond the largest finite value, infinity)."""
-    x = np.asarray(x, dtype=np.float64)
-    m, bias = ffmt.man_bits, ffmt.bias
-    sign = np.signbit(x).astype(np.int64)
-    mag = np.abs(x)
-    _, e = np.frexp(mag)                      # mag = f * 2**e, f in [0.5, 1)
-    lead = np.maximum(e - 1, 1 - bias)         # exponent of the leading bit (subnormals: emin)
-    n = np.rint(np.ldexp(mag, m - lead)).astype(np.int64)   # significand, ties to even
-    word = np.where(n == 0, 0, ((lead + bias - 1) << m) + n)
-    word = np.where(mag == 0, 0, word)
-    word = np.minimum(word, ffmt.inf)
-    return word | (sign << (ffmt.width - 1))
+    """Words of the IEEE format ``ffmt`` nearest to the finite floats ``x``
+    (:meth:`lnsgen.golden.ieee.FloatFormat.encode`)."""
+    return ffmt.encode(x)
 
 
 def _int_codes(x: np.ndarray, bits: int) -> np.ndarray:

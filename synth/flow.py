@@ -299,6 +299,24 @@ _RUNNERS = {"ecp5": _run_ecp5, "ice40": _run_ice40, "generic": _run_generic}
 # Entry point -------------------------------------------------------------------------------
 
 
+def run_targets(workdir, *, targets=TARGETS, nodsp: bool = False, ecp5_device: str = "25k",
+                package: str = "CABGA381", freq_mhz: float = 100.0, ice40_device: str = "hx8k",
+                ice40_package: str = "ct256", seed: int = 1, jobs: int | None = None) -> dict:
+    """Run the flows of ``targets`` on the ``top.v`` already in ``workdir`` (written by
+    :func:`write_top`, or by a caller that wraps a component of its own): ``{target:
+    results}``, as in :func:`synthesize` (whose parameters these are, checked there)."""
+    workdir = pathlib.Path(workdir)
+    targets = _check_targets(targets)
+    options = {"nodsp": nodsp, "ecp5_device": ecp5_device, "package": package,
+               "freq_mhz": freq_mhz, "ice40_device": ice40_device,
+               "ice40_package": ice40_package, "seed": seed}
+    # The tools are single-threaded processes: running targets side by side uses spare cores.
+    workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        futures = {t: pool.submit(_RUNNERS[t], workdir, **options) for t in targets}
+        return {t: future.result() for t, future in futures.items()}
+
+
 def entry_key(spec, nodsp: bool = False) -> str:
     """The key of a report entry: one entry per spec and DSP setting."""
     return spec.name + ("/nodsp" if nodsp else "")
@@ -388,14 +406,9 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
     start = time.monotonic()
     workdir.mkdir(parents=True, exist_ok=True)
     top = write_top(spec, workdir, ports=ports)
-    options = {"nodsp": nodsp, "ecp5_device": ecp5_device, "package": package,
-               "freq_mhz": freq_mhz, "ice40_device": ice40_device,
-               "ice40_package": ice40_package, "seed": seed}
-    # The tools are single-threaded processes: running targets side by side uses spare cores.
-    workers = max(1, min(len(targets), jobs or os.cpu_count() or 1))
-    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        futures = {t: pool.submit(_RUNNERS[t], workdir, **options) for t in targets}
-        results = {t: future.result() for t, future in futures.items()}
+    results = run_targets(workdir, targets=targets, nodsp=nodsp, ecp5_device=ecp5_device,
+                          package=package, freq_mhz=freq_mhz, ice40_device=ice40_device,
+                          ice40_package=ice40_package, seed=seed, jobs=jobs)
 
     return {
         "key": entry_key(spec, nodsp),
