@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization breakdown energy docs clean
+        train-sweep study error utilization breakdown energy compare docs clean
 
 all: setup setup-asic bench synth report
 
@@ -84,10 +84,13 @@ test-all: setup
 
 # SymbiYosys proofs (protocol, function, covers) of every unit kind at 8 and 16 bits.
 FORMAL_UNITS ?= mul div add mac acc acc-kahan from-fp16 to-fp16 from-bf16 to-bf16 from-fp32 \
-                to-fp32 mm2x2 mm2x2-kahan mm4x4
+                to-fp32 mm2x2 mm2x2-kahan mm4x4 mm2x2-hybrid
+# The arrays of the conventional arithmetics (no LNS format option).
+FORMAL_BASELINES ?= mm2x2-fp16 mm2x2-bf16 mm2x2-int8 mm4x4-int8
 formal: setup
 	$(LNSGEN) formal $(FORMAL_UNITS) --int-bits 3 --frac-bits 4
 	$(LNSGEN) formal $(FORMAL_UNITS) --int-bits 5 --frac-bits 10
+	$(LNSGEN) formal $(FORMAL_BASELINES)
 
 # 1,000,000 random operands per unit on Verilator with stalls and 40 resets (~40 min).
 soak: setup
@@ -115,6 +118,13 @@ breakdown: setup setup-asic
 # uniform workloads, 2000 cycles each; build/reports/energy.json.
 energy: setup setup-asic
 	$(LNSGEN) energy
+
+# Every arithmetic of the systolic array side by side (LNS, LNS + Kahan, hybrid, fp16, bf16,
+# int8; 8-bit counterparts): PE and 4x4 array on ECP5 with and without DSPs, PE on OSU 0.18 um,
+# pJ/MAC from gate-level toggles of a 2x2 array, MNIST accuracy; build/reports/compare.json.
+# Several hours on two cores; every item is cached in build/compare, so a rerun resumes.
+compare: setup setup-asic
+	$(LNSGEN) compare
 
 # Plain vs compensated LNS summation against float64 (a few minutes).
 study: setup

@@ -26,7 +26,8 @@ import platform
 import subprocess
 from collections.abc import Callable
 
-__all__ = ["COMPUTED", "DATA", "collect", "provenance", "render", "render_all", "table"]
+__all__ = ["COMPUTED", "DATA", "arithmetic_tables", "collect", "provenance", "render",
+           "render_all", "table"]
 
 #: Where the documentation lives, relative to the project root.
 DOCS = pathlib.Path("docs")
@@ -87,6 +88,7 @@ DATA = {
     "speed": ("speed.json", "lnsgen speed"),
     "breakdown": ("breakdown.json", "lnsgen breakdown"),
     "energy": ("energy.json", "lnsgen energy"),
+    "arithmetics": ("compare.json", "lnsgen compare"),
     "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
                               "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
 }
@@ -391,12 +393,87 @@ def _render_energy(doc: dict) -> str:
             + "\n" + _source(doc))
 
 
+def _fmt_opt(x, spec=".0f"):
+    return "" if x is None else format(x, spec)
+
+
+def _luts(d: dict) -> str:
+    return f"{d['lut4']:,} + {d['ccu2c']:,}" if d.get("lut4") is not None else ""
+
+
+def arithmetic_tables(rows: list[dict]) -> str:
+    """The tables of ``lnsgen compare`` (its report's ``rows``): per width, the PE, the arrays
+    and energy, accuracy and ratios."""
+    parts = []
+    for bits in sorted({r["bits"] for r in rows}, reverse=True):
+        pe_rows, array_rows, value_rows = [], [], []
+        for r in (r for r in rows if r["bits"] == bits):
+            pe, e, acc, arr = (r.get(k) or {} for k in ("pe", "energy", "accuracy", "array"))
+            osu, ecp, nod = pe.get("osu", {}), pe.get("ecp5", {}), pe.get("ecp5_nodsp", {})
+            aecp, anod = arr.get("ecp5", {}), arr.get("ecp5_nodsp", {})
+            name = f"`{r['arithmetic']}`"
+            pe_rows.append([
+                name, _fmt_opt(pe.get("latency"), "d"), _luts(ecp), _fmt_opt(ecp.get("dsp"), "d"),
+                _fmt_opt(ecp.get("fmax_mhz"), ".1f"), _luts(nod),
+                _fmt_opt(nod.get("fmax_mhz"), ".1f"), _fmt_opt(ecp.get("ff"), ",d"),
+                _fmt_opt(ecp.get("ebr"), "d"), _fmt_opt(osu.get("area_um2"), ",.0f"),
+                _fmt_opt(osu.get("critical_path_ns"), ".2f"), _fmt_opt(osu.get("pj_per_op"), ".1f")])
+            zd = e.get("zero_delay_pj_per_mac")
+            array_rows.append([
+                name, _luts(aecp), _fmt_opt(aecp.get("dsp"), "d"), _fmt_opt(aecp.get("ebr"), "d"),
+                _fmt_opt(aecp.get("fmax_mhz"), ".1f"), _luts(anod),
+                _fmt_opt(anod.get("fmax_mhz"), ".1f"),
+                _fmt_opt(e.get("area_um2"), ",.0f"),
+                _fmt_opt(e.get("pj_per_mac"), ".1f") + (f" ({zd:.1f})" if zd is not None else ""),
+                _fmt_opt(e.get("output_mismatches"), "d")])
+            err = acc.get("validation_error")
+            value_rows.append([
+                name, _fmt_opt(acc.get("layer1_rel_error"), ".2e"),
+                _fmt_opt(acc.get("layer2_rel_error"), ".2e"),
+                _fmt_opt(None if err is None else 100 * err, ".2f"),
+                " / ".join(_fmt_opt(r.get(k), ".2f") for k in ("area_vs_fp", "energy_vs_fp",
+                                                                 "zero_delay_energy_vs_fp")),
+                " / ".join(_fmt_opt(r.get(k), ".2f") for k in ("area_vs_int8", "energy_vs_int8",
+                                                                 "zero_delay_energy_vs_int8"))])
+        fp = "fp16" if bits == 16 else "fp8"
+        f64 = next((r["accuracy"]["float64_validation_error"] for r in rows
+                    if r["bits"] == bits and r.get("accuracy")), None)
+        f64 = "" if f64 is None else f" (float64: {100 * f64:.2f} %)"
+        parts += [
+            f"**{bits}-bit arithmetics: one PE**\n\n" + table(
+                ["arithmetic", "latency", "ECP5 LUT4 + CCU2C", "DSP", "MHz",
+                 "-nodsp LUT4 + CCU2C", "MHz", "FF", "EBR", "OSU um²", "crit. ns",
+                 "pJ/MAC (activity 0.1)"], pe_rows),
+            f"**{bits}-bit arithmetics: arrays**\n\n" + table(
+                ["arithmetic", "4x4 ECP5 LUT4 + CCU2C", "DSP", "EBR", "MHz",
+                 "4x4 -nodsp LUT4 + CCU2C", "MHz", "2x2 OSU um²",
+                 "2x2 pJ/MAC, toggles (zero-delay)", "output mismatches"], array_rows),
+            f"**{bits}-bit arithmetics: accuracy{f64} and ratios**\n\n" + table(
+                ["arithmetic", "layer 1 rel. error", "layer 2 rel. error",
+                 "validation error %", f"vs {fp}: PE area / pJ (delays / zero-delay)",
+                 "vs int8: PE area / pJ (delays / zero-delay)"], value_rows)]
+    return "\n".join(parts)
+
+
+def _render_arithmetics(doc: dict) -> str:
+    d = doc["data"]
+    st = d["settings"]
+    return (f"PEs and arrays of one generator, one MAC per PE per cycle, the FMAs and LNS adders "
+            f"{st['adder_latency']} stages deep (LNS method `{st['lns_method']}`); ECP5 "
+            f"LFE5U-{st['ecp5_device'].upper()}F (nextpnr, target {st['freq_target_mhz']:g} "
+            f"MHz), OSU 0.18 um at {st['clock_mhz']:g} MHz; energy per MAC of a 2x2 array from "
+            f"{st['energy_beats']} cycles of gate-level toggles under the MNIST layer-2 "
+            f"workload (zero-delay in parentheses); accuracy on the 10,000 MNIST validation "
+            f"images. Ratios: PE area and toggle energy per MAC against the fp16 (fp8 at 8 bits)"
+            f" and int8 PEs.\n\n" + arithmetic_tables(d["rows"]) + "\n" + _source(doc))
+
+
 #: Generated tables that render a data file of another name (table -> data).
 TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
 
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
-    "compare": _render_compare, "arrays": _render_synthesis, "energy": _render_energy,
+    "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_synthesis, "energy": _render_energy,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
     "utilization": _render_utilization, "speed": _render_speed,

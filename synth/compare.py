@@ -47,7 +47,8 @@ from .breakdown import CLOCK_MHZ, asic_run
 from .flow import SynthError, port_bits, run_targets, synthesize, tool_versions
 from .wrapper import RegisteredPorts
 
-__all__ = ["ARITHMETICS", "PARTS", "Arithmetic", "accuracy_rows", "arithmetics", "compare", "main"]
+__all__ = ["ARITHMETICS", "PARTS", "Arithmetic", "accuracy_rows", "arithmetics", "compare", "main",
+           "ratios"]
 
 #: What a run can measure (see the module docstring).
 PARTS = ("pe", "array", "energy", "accuracy")
@@ -287,12 +288,13 @@ def trained_network():
     from lnsgen.golden.train.data import load_mnist
     from lnsgen.golden.train.model import Config, train
 
-    cache = paths.build_dir() / "compare" / "float_net.npz"
+    cfg = Config(mode="float")
+    cache = paths.build_dir() / "compare" / f"{cfg.key}.npz"
     data = load_mnist()
     if cache.is_file():
         params = dict(np.load(cache))
     else:
-        params = train(Config(mode="float"), data, keep_net=True)["net"].params_float()
+        params = train(cfg, data, keep_net=True)["net"].params_float()
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, **params)
     return params, data
@@ -399,57 +401,11 @@ def compare(ars, *, parts=PARTS, rows: int = 4, cols: int = 4, energy_rows: int 
     return out
 
 
-def _fmt(x, spec=".0f"):
-    return "" if x is None else format(x, spec)
-
-
-def markdown(rows: list[dict]) -> str:
-    """The comparison tables (what ``lnsgen docs`` publishes)."""
-    from lnsgen.docs import table
-
-    parts = []
-    for bits in sorted({r["bits"] for r in rows}, reverse=True):
-        rs = [r for r in rows if r["bits"] == bits]
-        body = []
-        for r in rs:
-            pe, e, acc, arr = (r.get(k) or {} for k in ("pe", "energy", "accuracy", "array"))
-            osu, ecp, nod = pe.get("osu", {}), pe.get("ecp5", {}), pe.get("ecp5_nodsp", {})
-            aecp, anod = arr.get("ecp5", {}), arr.get("ecp5_nodsp", {})
-
-            def luts(d):
-                return (f"{d['lut4']:,} + {d['ccu2c']:,}" if d.get("lut4") is not None else "")
-
-            body.append([
-                f"`{r['arithmetic']}`",
-                luts(ecp), _fmt(ecp.get("dsp"), "d"), _fmt(ecp.get("fmax_mhz"), ".1f"),
-                luts(nod), _fmt(nod.get("fmax_mhz"), ".1f"),
-                _fmt(ecp.get("ff"), ",d"), _fmt(ecp.get("ebr"), "d"),
-                _fmt(osu.get("area_um2"), ",.0f"), _fmt(osu.get("critical_path_ns"), ".2f"),
-                _fmt(osu.get("pj_per_op"), ".1f"),
-                _fmt(e.get("pj_per_mac"), ".1f") + (
-                    f" ({e['zero_delay_pj_per_mac']:.1f})" if e.get("zero_delay_pj_per_mac")
-                    is not None else ""),
-                luts(aecp) + (f", {aecp['dsp']} DSP" if aecp.get("dsp") else ""),
-                _fmt(aecp.get("fmax_mhz"), ".1f"), luts(anod), _fmt(anod.get("fmax_mhz"), ".1f"),
-                _fmt(acc.get("layer1_rel_error"), ".2e"), _fmt(acc.get("layer2_rel_error"), ".2e"),
-                _fmt(None if acc.get("validation_error") is None
-                     else 100 * acc["validation_error"], ".2f"),
-                _fmt(r.get("area_vs_fp"), ".2f"), _fmt(r.get("energy_vs_fp"), ".2f"),
-                _fmt(r.get("area_vs_int8"), ".2f"), _fmt(r.get("energy_vs_int8"), ".2f"),
-            ])
-        head = ["arithmetic", "PE ECP5 LUT4 + CCU2C", "DSP", "MHz", "PE -nodsp LUT4 + CCU2C",
-                "MHz", "PE FF", "EBR", "PE OSU um²", "crit. ns", "pJ/MAC (0.1)",
-                "pJ/MAC toggles (zero-delay)", "4x4 ECP5 LUT4 + CCU2C", "MHz",
-                "4x4 -nodsp LUT4 + CCU2C", "MHz", "layer 1 rel. err.", "layer 2 rel. err.",
-                "val. err. %", "area / fp", "energy / fp", "area / int8", "energy / int8"]
-        parts.append(f"**{bits}-bit arithmetics**\n\n" + table(head, body))
-    return "\n\n".join(parts) + "\n"
-
-
 def main(argv=None, *, prog: str = "lnsgen compare") -> int:
     """``[--bits 16 8] [--arithmetic ...] [--parts ...] [--beats N] [--json F]``: the comparison
     (the entry point of a delegated ``lnsgen`` command)."""
     from lnsgen.cli import _Parser
+    from lnsgen.docs import arithmetic_tables
 
     parser = _Parser(prog=prog, description=__doc__.split("\n\n")[0])
     labels = sorted({a.label for b in ARITHMETICS.values() for a in b})
@@ -489,7 +445,7 @@ def main(argv=None, *, prog: str = "lnsgen compare") -> int:
         print(f"{prog}: {exc}")
         return 1
     print()
-    print(markdown(rows))
+    print(arithmetic_tables(rows))
     out = {"settings": {"clock_mhz": CLOCK_MHZ, "ecp5_device": ECP5_DEVICE,
                         "freq_target_mhz": FREQ_MHZ, "lns_method": LNS_METHOD,
                         "adder_latency": ADDER_LATENCY, "energy_beats": args.beats,
