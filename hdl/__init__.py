@@ -6,6 +6,7 @@ Payloads use the bit layout of :mod:`lnsgen.golden.format`.
 """
 
 from .accumulator import LNSAccumulator, accumulator_input_layout
+from .arithmetic import FloatPE, HybridPE, IntPE, LNSPE, PEArithmetic
 from .adder import LNSAdder, adder_input_layout
 from .convert import FloatToLNSConverter, LNSToFloatConverter, float_layout
 from .fma import FloatMultiplyAdd, fma_input_layout
@@ -14,21 +15,28 @@ from .intmac import IntMultiplyAdd, intmac_input_layout, intmac_output_layout
 from .mac import LNSMultiplyAdd, muladd_input_layout
 from .mul import LNSMultiplier
 from .number import lns_layout, pair_layout
-from .pe import LNSProcessingElement
-from .systolic import LNSSystolicArray
+from .pe import LNSProcessingElement, ProcessingElement
+from .systolic import LNSSystolicArray, SystolicArray
 
 __all__ = [
            "FloatMultiplyAdd",
+           "FloatPE",
            "FloatToLNSConverter",
            "HybridMultiplyAccumulator",
+           "HybridPE",
            "IntMultiplyAdd",
+           "IntPE",
            "LNSAccumulator",
            "LNSAdder",
            "LNSMultiplier",
            "LNSMultiplyAdd",
+           "LNSPE",
            "LNSProcessingElement",
            "LNSSystolicArray",
            "LNSToFloatConverter",
+           "PEArithmetic",
+           "ProcessingElement",
+           "SystolicArray",
            "accumulator_input_layout",
            "adder_input_layout",
            "float_layout",

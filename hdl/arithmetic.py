@@ -33,8 +33,13 @@ from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Mux, signed, unsigned
 
-from lnsgen.golden.arithmetic import (FloatArithmetic, HybridArithmetic, IntArithmetic,
-                                      LNSArithmetic, MatmulArithmetic)
+from lnsgen.golden.arithmetic import (
+    FloatArithmetic,
+    HybridArithmetic,
+    IntArithmetic,
+    LNSArithmetic,
+    MatmulArithmetic,
+)
 from lnsgen.golden.checks import check_format, check_int
 from lnsgen.golden.gaussian import METHODS, gaussian_logs
 from lnsgen.golden.ieee import FloatFormat
@@ -48,7 +53,7 @@ from .number import lns_layout
 from .pipeline import Pipeline
 from .step import AccumulationStep
 
-__all__ = ["FloatPE", "HybridPE", "IntPE", "LNSPE", "PEArithmetic"]
+__all__ = ["LNSPE", "FloatPE", "HybridPE", "IntPE", "PEArithmetic"]
 
 
 class PEArithmetic:

@@ -96,7 +96,7 @@ class HybridMultiplyAccumulator(wiring.Component):
         })
 
     def elaborate(self, platform):
-        fmt, model = self.fmt, self.model
+        model = self.model
         A = model.acc_bits
         m = Module()
         # The pipeline's own output handshake; the unit's output shows only the beats that

@@ -1,7 +1,6 @@
 """lnsgen compare: the compared arithmetics, the energy workload, the ratios, the accuracy and a
 real PE measured through both flows."""
 
-import numpy as np
 import pytest
 
 from lnsgen.golden.train.data import mnist_path

@@ -5,8 +5,7 @@ import pytest
 
 from lnsgen import golden
 from lnsgen.golden import LNSFormat
-from lnsgen.golden.arithmetic import (FloatArithmetic, HybridArithmetic, IntArithmetic,
-                                      LNSArithmetic)
+from lnsgen.golden.arithmetic import FloatArithmetic, HybridArithmetic, IntArithmetic, LNSArithmetic
 from lnsgen.golden.hybrid import hybrid_dot
 from lnsgen.golden.ieee import FLOAT_FORMATS
 
