@@ -6,8 +6,8 @@ Payloads use the bit layout of :mod:`lnsgen.golden.format`.
 """
 
 from .accumulator import LNSAccumulator, accumulator_input_layout
-from .arithmetic import FloatPE, HybridPE, IntPE, LNSPE, PEArithmetic
 from .adder import LNSAdder, adder_input_layout
+from .arithmetic import LNSPE, FloatPE, HybridPE, IntPE, PEArithmetic
 from .convert import FloatToLNSConverter, LNSToFloatConverter, float_layout
 from .fma import FloatMultiplyAdd, fma_input_layout
 from .hybrid import HybridMultiplyAccumulator, hybrid_input_layout
@@ -19,6 +19,7 @@ from .pe import LNSProcessingElement, ProcessingElement
 from .systolic import LNSSystolicArray, SystolicArray
 
 __all__ = [
+           "LNSPE",
            "FloatMultiplyAdd",
            "FloatPE",
            "FloatToLNSConverter",
@@ -30,7 +31,6 @@ __all__ = [
            "LNSAdder",
            "LNSMultiplier",
            "LNSMultiplyAdd",
-           "LNSPE",
            "LNSProcessingElement",
            "LNSSystolicArray",
            "LNSToFloatConverter",

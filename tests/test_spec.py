@@ -60,12 +60,13 @@ def test_command_line_regenerates_the_spec(capsys):
 def _spec_at(kind, int_bits, frac_bits):
     """A small unit of each kind; the baselines that have no LNS format take their own widths
     (fp16 at 16 bits and up, else a tiny float; int8 x int8 into 32 bits)."""
-    if kind == "fma":
-        return UnitSpec(kind, float="fp16" if int_bits + frac_bits >= 15 else "e4m3")
-    if kind == "int-mac":
-        return UnitSpec(kind, ab_bits=int_bits + frac_bits + 1, acc_bits=min(62, 4 * (int_bits + frac_bits + 1)))
-    params = {"rows": 2, "cols": 2} if kind == "mm" else {}
-    return UnitSpec(kind, int_bits=int_bits, frac_bits=frac_bits, **params)
+    dims = {"rows": 2, "cols": 2} if kind.startswith("mm") else {}
+    if kind in ("fma", "mm-fma"):
+        return UnitSpec(kind, float="fp16" if int_bits + frac_bits >= 15 else "e4m3", **dims)
+    if kind in ("int-mac", "mm-int"):
+        return UnitSpec(kind, ab_bits=int_bits + frac_bits + 1,
+                        acc_bits=min(62, 4 * (int_bits + frac_bits + 1)), **dims)
+    return UnitSpec(kind, int_bits=int_bits, frac_bits=frac_bits, **dims)
 
 
 @pytest.mark.parametrize("kind", KINDS)
