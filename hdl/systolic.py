@@ -34,7 +34,7 @@ from amaranth.lib.wiring import In, Out
 from lnsgen.golden import LNSFormat
 from lnsgen.golden.checks import check_format
 
-from .arithmetic import PEArithmetic
+from .arithmetic import LNSPE, PEArithmetic
 from .pe import LNSProcessingElement, ProcessingElement, _value_shape
 from .pipeline import Pipeline
 
@@ -265,8 +265,7 @@ class LNSSystolicArray(SystolicArray):
         self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error,
                          "adder_latency": adder_latency}
         self.compensated = compensated
-        super().__init__(LNSProcessingElement(fmt, **self._pe_args).arithmetic,
-                         rows=rows, cols=cols)
+        super().__init__(LNSPE(fmt, **self._pe_args), rows=rows, cols=cols)
 
     def _processing_element(self):
         return LNSProcessingElement(self.fmt, **self._pe_args)

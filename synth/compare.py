@@ -158,21 +158,21 @@ def pe_rows(ar: Arithmetic, workdir: pathlib.Path, *, fresh: bool = False) -> di
     from lnsgen.spec import pe_arithmetic
 
     spec = ar.spec(1, 1)
-    pe = ProcessingElement(pe_arithmetic(spec))
     base = workdir / "pe" / spec.name
     base.mkdir(parents=True, exist_ok=True)
-    row = {"latency": pe.latency, "slots": pe.slots}
+    row = {}
     for nodsp in (False, True):
         wd = base / ("ecp5-nodsp" if nodsp else "ecp5")
         wd.mkdir(parents=True, exist_ok=True)
         top = RegisteredPorts(ProcessingElement(pe_arithmetic(spec)))
         (wd / "top.v").write_text(verilog.convert(top, name="top", emit_src=False))
+        row.update(latency=top.unit.latency, slots=top.unit.slots)
         res = _cached(wd / "result.json", _design_key(wd / "top.v", "ecp5", nodsp, FREQ_MHZ),
                       lambda wd=wd, nodsp=nodsp: run_targets(
                           wd, targets=("ecp5",), nodsp=nodsp, ecp5_device=ECP5_DEVICE,
                           freq_mhz=FREQ_MHZ),
                       fresh=fresh)
-        row["ecp5_nodsp" if nodsp else "ecp5"] = _ecp5(res, port_bits(pe))
+        row["ecp5_nodsp" if nodsp else "ecp5"] = _ecp5(res, port_bits(top.unit))
     wd = base / "osu"
     wd.mkdir(parents=True, exist_ok=True)
     top = RegisteredPorts(ProcessingElement(pe_arithmetic(spec)))

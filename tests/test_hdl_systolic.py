@@ -126,3 +126,31 @@ def test_golden_matmul_is_sequential_lns_dot_product():
             assert c[i, j] == s
     exact = golden.to_float(F16, a) @ golden.to_float(F16, b)
     np.testing.assert_allclose(golden.to_float(F16, c), exact, rtol=0.02, atol=0.02)
+
+
+def test_generic_array_and_pe_take_only_a_pe_arithmetic():
+    from lnsgen.hdl import ProcessingElement, SystolicArray
+    with pytest.raises(TypeError, match="arithmetic must be a PEArithmetic, not 'fp16'"):
+        SystolicArray("fp16", rows=2, cols=2)
+    with pytest.raises(TypeError, match="arithmetic must be a PEArithmetic"):
+        ProcessingElement(F16)
+
+
+@pytest.mark.parametrize("name, slots, width", [("int", 1, 32), ("hybrid", 1, 16)])
+def test_generic_array_geometry(name, slots, width):
+    from amaranth.hdl import Value
+
+    from lnsgen.hdl import HybridPE, IntPE, SystolicArray
+    arith = IntPE() if name == "int" else HybridPE(F16)
+    array = SystolicArray(arith, rows=3, cols=2)
+    assert array.slots == slots and array.tile_rows == 3 * slots
+    assert len(Value.cast(array.o.payload.c)) == 2 * width
+
+
+def test_pe_arithmetic_parameters_are_checked():
+    from lnsgen.golden.ieee import FLOAT_FORMATS
+    from lnsgen.hdl import FloatPE, IntPE
+    with pytest.raises(ValueError, match=r"latency must be .*\[1, 7\]"):
+        FloatPE(FLOAT_FORMATS["fp16"], latency=9)
+    with pytest.raises(ValueError, match="acc_bits"):
+        IntPE(ab_bits=8, acc_bits=8)
