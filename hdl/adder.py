@@ -17,11 +17,16 @@ from .pipeline import Pipeline, StallPipeline
 __all__ = ["LATENCIES", "AddSubPath", "LNSAddCore", "LNSAdder", "adder_input_layout",
            "adder_path"]
 
-#: The FPGA datapath's latency (``AddSubPath``, block-RAM friendly).
+#: The FPGA datapath's default latency (``AddSubPath``, block-RAM friendly).
 PIPELINED_LATENCY = 5
+#: The FPGA datapath's register stages after the first five, by latency: ``select`` registers
+#: the selected ``Lx + phi`` before the range checks and saturation (the final stage's carry
+#: chains were the adder's critical path), ``near`` registers the select's inputs (the
+#: near-zero path's last sum, ``g + log2(1 + m)``, then has a cycle of its own).
+PIPELINED_CUTS = {5: (), 6: ("select",), 7: ("near", "select")}
 #: Every latency the adder is built with: the compact datapath's (tables as logic, for
 #: standard cells) and the pipelined one's.
-LATENCIES = (*COMPACT_LATENCIES, PIPELINED_LATENCY)
+LATENCIES = (*COMPACT_LATENCIES, *PIPELINED_CUTS)
 #: Latency when none is asked for: the pipelined datapath for the table methods it has.
 DEFAULT_LATENCY = {"direct": PIPELINED_LATENCY, "interp": PIPELINED_LATENCY}
 
@@ -30,7 +35,8 @@ def adder_path(fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0
                latency: int | None = None):
     """The adder datapath for ``method`` at ``latency`` (None: the method's default).
 
-    Latency 5 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only); 1 to 3 is
+    Latency 5 to 7 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only; the stages
+    beyond 5 are :data:`PIPELINED_CUTS`); 1 to 3 is
     :class:`~lnsgen.hdl.compact.CompactAddSubPath`. Both are bit-exact with
     :func:`lnsgen.golden.addsub`.
     """
@@ -43,8 +49,8 @@ def adder_path(fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0
     if isinstance(latency, bool) or latency not in allowed:
         raise ValueError(f"latency must be one of {allowed} for method {method!r}, "
                          f"not {latency!r}")
-    if latency == PIPELINED_LATENCY:
-        return AddSubPath(fmt, method=method, max_error=max_error)
+    if latency in PIPELINED_CUTS:
+        return AddSubPath(fmt, method=method, max_error=max_error, latency=latency)
     gaussian_logs(fmt, method, max_error)  # max_error checked with golden's message
     return CompactAddSubPath(fmt, method=method, max_error=max_error, latency=latency)
 
@@ -83,10 +89,11 @@ class LNSAdder(wiring.Component):
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
     latency : int or None
-        Register stages: 5 is the pipeline above; 1, 2 or 3 the compact datapath for
-        standard cells (:mod:`lnsgen.hdl.compact`: tables as logic, registers only after the
-        ordering and after the table reads). None: 5 for ``"direct"`` and ``"interp"``, 3
-        otherwise.
+        Register stages: 5 is the pipeline above, 6 and 7 the same with the last stage split
+        (:data:`PIPELINED_CUTS`: a register after the select, then also before it); 1, 2 or
+        3 the compact datapath for standard cells (:mod:`lnsgen.hdl.compact`: tables as
+        logic, registers only after the ordering and after the table reads). None: 5 for
+        ``"direct"`` and ``"interp"``, 3 otherwise.
 
     Attributes
     ----------
@@ -159,14 +166,20 @@ class LNSAddCore(wiring.Component):
 class AddSubPath:
     """The LNS add/sub datapath, built into any :class:`~lnsgen.hdl.pipeline.Pipeline`.
 
-    :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs.
-    Validates ``method`` and ``max_error`` and holds the Gaussian-log tables.
+    :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs
+    (5, 6 or 7: :data:`PIPELINED_CUTS`). Validates ``method`` and ``max_error`` and holds the
+    Gaussian-log tables.
     """
 
     latency = 2 + funcapprox.STAGES
 
-    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0):
+    def __init__(self, fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0,
+                 latency: int = PIPELINED_LATENCY):
         self.fmt = check_format(fmt)
+        if isinstance(latency, bool) or latency not in PIPELINED_CUTS:
+            raise ValueError(f"latency must be one of {tuple(PIPELINED_CUTS)}, not {latency!r}")
+        self.latency = latency
+        self.cuts = PIPELINED_CUTS[latency]
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         if method not in DEFAULT_LATENCY:
@@ -232,18 +245,37 @@ class AddSubPath:
         minus_y, minus_used = y.get("phi_minus", 0), used(minus, "phi_minus")
         near_phi, near_used = self._near(m, pipe, d1, y.get("near_g"))
 
-        lx4, sx4 = pipe.delay(lx, S, name="lx"), pipe.delay(sx, S, name="sx")
-        opposite4 = pipe.delay(opposite, S, name="opposite")
-        cancel4 = pipe.delay(opposite & (d1 == 0), S, name="cancel")
-        zero_in4 = pipe.delay(zero_in, S, name="both_zero")
-        y_zero4 = pipe.delay(y_zero, S, name="y_zero")
+        # One stage more with the "near" cut: what the select reads, registered (the
+        # near-zero sum g + log2(1 + m) before it), and the rest delayed to meet it.
+        late = 1 if "near" in self.cuts else 0
 
-        # Last stage: the tables' results already hold Lx; where phi rounds to 0, Lx alone.
+        def at_select(value, name):
+            if not late or isinstance(value, int):
+                return value
+            return pipe.stage(value, name=f"{name}_sel")
+
+        plus_y, minus_y = at_select(plus_y, "phi_plus_y"), at_select(minus_y, "phi_minus_y")
+        near_phi = at_select(near_phi, "near_phi")
+        plus_used, minus_used = at_select(plus_used, "phi_plus_used"), \
+            at_select(minus_used, "phi_minus_used")
+        near_used = at_select(near_used, "near_used")
+        lx4, sx4 = pipe.delay(lx, S + late, name="lx"), pipe.delay(sx, S + late, name="sx")
+        opposite4 = pipe.delay(opposite, S + late, name="opposite")
+        cancel4 = pipe.delay(opposite & (d1 == 0), S + late, name="cancel")
+        zero_in4 = pipe.delay(zero_in, S + late, name="both_zero")
+        y_zero4 = pipe.delay(y_zero, S + late, name="y_zero")
+
+        # The select: the tables' results already hold Lx; where phi rounds to 0, Lx alone.
         log = Signal(range(*self.sum_log_range()), name="sum_log")
         m.d.comb += log.eq(Mux(y_zero4, lx4, Mux(
             opposite4, Mux(near_used, near_phi, Mux(minus_used, minus_y, lx4)),
             Mux(plus_used, plus_y, lx4))))
-        zero = zero_in4 | cancel4 | (log < fmt.log_min)
+        exact_zero = zero_in4 | cancel4
+        if "select" in self.cuts:  # the range checks and saturation get a stage of their own
+            log = pipe.stage(log, name="sum_log_sel")
+            exact_zero = pipe.stage(exact_zero, name="exact_zero")
+            sx4 = pipe.stage(sx4, name="sx_sel")
+        zero = exact_zero | (log < fmt.log_min)
         res_log = Mux(zero, fmt.zero_log, Mux(log > fmt.log_max, fmt.log_max, log))
         return pipe.stage(Cat(res_log[:fmt.log_bits], sx4 & ~zero), name="result")
 

@@ -250,13 +250,14 @@ def _optional_latency(allowed: tuple):
 
 
 #: Pipeline stages of the adder datapath: 1 to 3 with the tables as logic (standard cells), 5
-#: with table ROMs and a register of their own (FPGA block RAM).
-ADDER_LATENCIES = (1, 2, 3, 5)
+#: with table ROMs and a register of their own (FPGA block RAM), 6 and 7 the same with its last
+#: stage split (hdl.adder.PIPELINED_CUTS).
+ADDER_LATENCIES = (1, 2, 3, 5, 6, 7)
 _ADDER_LATENCY = Param(
     "adder_latency", None, "pipeline stages of the adder: 1-3 (tables as logic, for standard "
-    "cells) or 5 (table ROMs, for FPGA block RAM); default: the method's (5 for interp and "
-    "direct, 3 for cotrans)", _optional_latency(ADDER_LATENCIES), _parse_number(int),
-    tag=lambda v: f"L{v}")
+    "cells), 5-7 (table ROMs, for FPGA block RAM; 6 and 7 split the last stage for speed); "
+    "default: the method's (5 for interp and direct, 3 for cotrans)",
+    _optional_latency(ADDER_LATENCIES), _parse_number(int), tag=lambda v: f"L{v}")
 
 _COMPENSATED = Param("compensated", False, "Kahan-compensated sums (four adders per sum "
                      "step)", _bool, _parse_bool, tag=lambda v: "kahan" if v else "plain")
