@@ -22,8 +22,11 @@ PIPELINED_LATENCY = 5
 #: The FPGA datapath's register stages after the first five, by latency: ``select`` registers
 #: the selected ``Lx + phi`` before the range checks and saturation (the final stage's carry
 #: chains were the adder's critical path), ``near`` registers the select's inputs (the
-#: near-zero path's last sum, ``g + log2(1 + m)``, then has a cycle of its own).
-PIPELINED_CUTS = {5: (), 6: ("select",), 7: ("near", "select")}
+#: near-zero path's last sum, ``g + log2(1 + m)``, then has a cycle of its own), ``product``
+#: registers the interpolators' products before their adds (:func:`lnsgen.hdl.funcapprox.
+#: stages`: a DSP multiply alone in its cycle).
+PIPELINED_CUTS = {5: (), 6: ("select",), 7: ("near", "select"),
+                  8: ("product", "near", "select")}
 #: Every latency the adder is built with: the compact datapath's (tables as logic, for
 #: standard cells) and the pipelined one's.
 LATENCIES = (*COMPACT_LATENCIES, *PIPELINED_CUTS)
@@ -35,7 +38,7 @@ def adder_path(fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0
                latency: int | None = None):
     """The adder datapath for ``method`` at ``latency`` (None: the method's default).
 
-    Latency 5 to 7 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only; the stages
+    Latency 5 to 8 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only; the stages
     beyond 5 are :data:`PIPELINED_CUTS`); 1 to 3 is
     :class:`~lnsgen.hdl.compact.CompactAddSubPath`. Both are bit-exact with
     :func:`lnsgen.golden.addsub`.
@@ -89,8 +92,8 @@ class LNSAdder(wiring.Component):
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
     latency : int or None
-        Register stages: 5 is the pipeline above, 6 and 7 the same with the last stage split
-        (:data:`PIPELINED_CUTS`: a register after the select, then also before it); 1, 2 or
+        Register stages: 5 is the pipeline above, 6 to 8 the same with more registers
+        (:data:`PIPELINED_CUTS`: after the select, before it, after the multipliers); 1, 2 or
         3 the compact datapath for standard cells (:mod:`lnsgen.hdl.compact`: tables as
         logic, registers only after the ordering and after the table reads). None: 5 for
         ``"direct"`` and ``"interp"``, 3 otherwise.
@@ -167,7 +170,7 @@ class AddSubPath:
     """The LNS add/sub datapath, built into any :class:`~lnsgen.hdl.pipeline.Pipeline`.
 
     :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs
-    (5, 6 or 7: :data:`PIPELINED_CUTS`). Validates ``method`` and ``max_error`` and holds the
+    (5 to 8: :data:`PIPELINED_CUTS`). Validates ``method`` and ``max_error`` and holds the
     Gaussian-log tables.
     """
 
@@ -213,7 +216,8 @@ class AddSubPath:
 
         # Stages 2-4: the tables evaluate; the last stage picks the one that applies. What it
         # needs beside them is delayed by the tables' STAGES.
-        S = funcapprox.STAGES
+        split = "product" in self.cuts
+        S = funcapprox.stages(split)
 
         # phi+ (same signs), phi- (opposite signs) and the near-zero term g (opposite signs,
         # -1 < d < 0) are never needed for the same beat: they share one multiplier.
@@ -233,7 +237,7 @@ class AddSubPath:
             select = Mux(wanted, index, select)
         ys = funcapprox.evaluate_shared(
             m, pipe, [(approx, d1, name) for approx, _, name, _ in tables], select,
-            name="phi_shared", offsets=[offset for *_, offset in tables])
+            name="phi_shared", offsets=[offset for *_, offset in tables], split=split)
         y = {name: out for (_, _, name, _), out in zip(tables, ys)}
 
         def used(phi, name):
@@ -243,7 +247,7 @@ class AddSubPath:
 
         plus_y, plus_used = y.get("phi_plus", 0), used(plus, "phi_plus")
         minus_y, minus_used = y.get("phi_minus", 0), used(minus, "phi_minus")
-        near_phi, near_used = self._near(m, pipe, d1, y.get("near_g"))
+        near_phi, near_used = self._near(m, pipe, d1, y.get("near_g"), split=split)
 
         # One stage more with the "near" cut: what the select reads, registered (the
         # near-zero sum g + log2(1 + m) before it), and the rest delayed to meet it.
@@ -296,7 +300,7 @@ class AddSubPath:
         phi_hi = max(0, int(self.phi_plus.evaluate(self.phi_plus.d_max)))
         return fmt.zero_log + min(0, phi_lo), fmt.log_max + phi_hi + 1
 
-    def _near(self, m, pipe, d, g):
+    def _near(self, m, pipe, d, g, *, split: bool = False):
         """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``
         (``g`` evaluated by the caller, ``Lx`` already added to it)."""
         phi = self.phi_minus
@@ -318,9 +322,10 @@ class AddSubPath:
         width = max(F, self.fmt.log_bits) + G + 8
         base = Signal(signed(width), name="near_base")
         m.d.comb += base.eq(((e - F) << (F + G)) + (1 << (G - 1)))
-        l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1", offset=base)
+        l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1", offset=base,
+                                 split=split)
         total = Signal(signed(width), name="near_total")
         m.d.comb += total.eq(g + l2)
         near_phi = total >> G
-        used = pipe.delay(d > phi.near_above, funcapprox.STAGES, name="near_used")
+        used = pipe.delay(d > phi.near_above, funcapprox.stages(split), name="near_used")
         return near_phi, used

@@ -16,12 +16,19 @@ from lnsgen.golden.funcapprox import DirectTable, PiecewiseLinear, bits_for
 
 from .pipeline import Pipeline
 
-__all__ = ["STAGES", "evaluate", "evaluate_shared"]
+__all__ = ["STAGES", "evaluate", "evaluate_shared", "stages"]
 
 #: Register stages of every evaluator: the ROM read; a register on the ROM's output (block
 #: RAM clock-to-output is slow, ~6 ns on ECP5, and must not share a cycle with the multiply);
 #: the multiply-add and rounding.
 STAGES = 3
+
+
+def stages(split: bool = False) -> int:
+    """Register stages of an evaluator: :data:`STAGES`, one more with ``split`` (the
+    multiplier's product registered before the add and rounding: the multiply alone then
+    fills a cycle, as an FPGA's DSP block without its own registers needs)."""
+    return STAGES + (1 if split else 0)
 
 
 def _rom(m: Module, pipe: Pipeline, name: str, columns: dict, addr):
@@ -86,8 +93,9 @@ def _check_approx(approx):
         raise TypeError(f"approx must be a DirectTable or PiecewiseLinear, not {approx!r}")
 
 
-def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None):
-    """``approx.evaluate(x)`` (plus ``offset``), :data:`STAGES` stages after ``x``.
+def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None,
+             split: bool = False):
+    """``approx.evaluate(x)`` (plus ``offset``), :func:`stages` ``(split)`` stages after ``x``.
 
     Parameters
     ----------
@@ -112,12 +120,24 @@ def evaluate(m: Module, pipe: Pipeline, approx, x, *, name: str, offset=None):
         q = pipe.stage(col["y"], name=f"{name}_q")
         if offset is not None:
             q = q + pipe.delay(offset, 2, name=f"{name}_offset")
+        if split:
+            q = pipe.stage(q, name=f"{name}_q_split")
         return pipe.stage(q, name=f"{name}_y")
     cols, t1 = _lookup(m, pipe, approx, x, name)
     cols = {key: pipe.stage(v, name=f"{name}_{key}") for key, v in cols.items()}
     c0 = _offset(pipe, approx, cols["c0"], offset, name)
     product = None if t1 is None else cols["c1"] * pipe.stage(t1, name=f"{name}_t")
+    if split:
+        c0, product = _split(pipe, c0, product, name)
     return _finish(pipe, approx, c0, product, name, wide=offset is not None)
+
+
+def _split(pipe: Pipeline, c0, product, name: str):
+    """``c0`` and the product, registered (the ``split`` stage)."""
+    c0 = pipe.stage(c0, name=f"{name}_c0_split")
+    if product is not None:
+        product = pipe.stage(product, name=f"{name}_product_split")
+    return c0, product
 
 
 def _offset(pipe: Pipeline, approx: PiecewiseLinear, c0, offset, name: str):
@@ -133,12 +153,12 @@ def _multiplies(approx) -> bool:
 
 
 def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
-                    offsets=None) -> list:
+                    offsets=None, split: bool = False) -> list:
     """Several approximations of which one at most is needed per input, on one multiplier.
 
     Every ``approx`` of ``uses`` reads its own ROM; the slope and offset of the one that
     ``select`` names are multiplexed onto one multiplier (one DSP instead of one each), and
-    each result is finished from that product. Same :data:`STAGES` as :func:`evaluate`.
+    each result is finished from that product. Same :func:`stages` as :func:`evaluate`.
 
     Parameters
     ----------
@@ -150,6 +170,8 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
     offsets : list of Value, optional
         One per entry of ``uses``, added to its result as for :func:`evaluate` (each in its
         own approximation's output units).
+    split : bool
+        Register the product (and every ``c0``) before the adds, as for :func:`evaluate`.
 
     Returns
     -------
@@ -160,7 +182,8 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
         _check_approx(approx)
     shared = [i for i, (approx, _, _) in enumerate(uses) if _multiplies(approx)]
     offsets = [None] * len(uses) if offsets is None else list(offsets)
-    outs = [None if i in shared else evaluate(m, pipe, approx, x, name=n, offset=offsets[i])
+    outs = [None if i in shared else evaluate(m, pipe, approx, x, name=n, offset=offsets[i],
+                                              split=split)
             for i, (approx, x, n) in enumerate(uses)]
     if not shared:
         return outs
@@ -173,9 +196,13 @@ def evaluate_shared(m: Module, pipe: Pipeline, uses, select, *, name: str,
     c1, t = pipe.stage(c1, name=f"{name}_c1"), pipe.stage(t, name=f"{name}_t")
     product = Signal((c1 * t).shape(), name=f"{name}_product")
     m.d.comb += product.eq(c1 * t)
+    if split:
+        product = pipe.stage(product, name=f"{name}_product_split")
     for i in shared:
         approx, _, n = uses[i]
         c0 = _offset(pipe, approx, pipe.stage(looked[i][0]["c0"], name=f"{n}_c0"),
                      offsets[i], n)
+        if split:
+            c0 = pipe.stage(c0, name=f"{n}_c0_split")
         outs[i] = _finish(pipe, approx, c0, product, n, wide=offsets[i] is not None)
     return outs

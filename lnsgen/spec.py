@@ -250,12 +250,12 @@ def _optional_latency(allowed: tuple):
 
 
 #: Pipeline stages of the adder datapath: 1 to 3 with the tables as logic (standard cells), 5
-#: with table ROMs and a register of their own (FPGA block RAM), 6 and 7 the same with its last
-#: stage split (hdl.adder.PIPELINED_CUTS).
-ADDER_LATENCIES = (1, 2, 3, 5, 6, 7)
+#: with table ROMs and a register of their own (FPGA block RAM), 6 to 8 the same with more
+#: registers (hdl.adder.PIPELINED_CUTS).
+ADDER_LATENCIES = (1, 2, 3, 5, 6, 7, 8)
 _ADDER_LATENCY = Param(
     "adder_latency", None, "pipeline stages of the adder: 1-3 (tables as logic, for standard "
-    "cells), 5-7 (table ROMs, for FPGA block RAM; 6 and 7 split the last stage for speed); "
+    "cells), 5-8 (table ROMs, for FPGA block RAM; 6-8 add registers for speed); "
     "default: the method's (5 for interp and direct, 3 for cotrans)",
     _optional_latency(ADDER_LATENCIES), _parse_number(int), tag=lambda v: f"L{v}")
 

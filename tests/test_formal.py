@@ -239,6 +239,19 @@ def test_array_with_shallow_fifos_deadlocks():
 
 
 @needs_tools
+@pytest.mark.parametrize("props", ["protocol", "equiv"])
+@pytest.mark.parametrize("unit, latency", [("add", 6), ("add", 7), ("add", 8),
+                                           ("add-direct", 8), ("mac", 6), ("mac", 7),
+                                           ("mac", 8)])
+def test_deeper_adder_pipelines_are_proved(unit, latency, props):
+    """Every added pipeline depth: the stream protocol by induction and the function against
+    golden's tables at lns8 (the depth bounds the check to every input's full flight)."""
+    spec = resolve(unit, fmt=F8, adder_latency=latency)
+    result = run(Proof(spec, props))
+    assert result.result == "PASS", (result.failed, result.log[-2000:])
+
+
+@needs_tools
 @pytest.mark.parametrize("unit", ["mm2x2-fp16", "mm2x2-int8"])
 def test_arrays_of_other_arithmetics_with_shallow_fifos_fail(unit):
     """The same FIFO depth argument holds for every arithmetic's slots (6 for the FMA, 1 for

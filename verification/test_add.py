@@ -35,3 +35,21 @@ def test_adder_under_heavy_backpressure():
     summary = run_bench(resolve("add", fmt=LNS16), sim="icarus", vectors=3000, idle=0.0, stall=0.85, tag="slow-sink")
     assert summary["received"] == summary["expected_beats"] > 0
     assert summary["mismatches"] == 0
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+@pytest.mark.parametrize("latency", [6, 7, 8])
+def test_deeper_pipelines_exhaustive_8bit(latency, sim):
+    """The adder split for speed (adder latency 6 to 8): every pair of lns8 again, with stalls;
+    the bench also checks the stated latency."""
+    summary = run_bench(resolve("add", fmt=LNS8, adder_latency=latency), sim=sim, vectors=None)
+    assert summary["received"] == summary["vectors"] == 2 * 256 * 256
+    assert summary["mismatches"] == 0
+
+
+@pytest.mark.parametrize("sim", SIMULATORS)
+def test_deepest_pipeline_random_16bit(sim):
+    summary = run_bench(resolve("mac", fmt=LNS16, adder_latency=8), sim=sim, vectors=50_000,
+                        seed=7)
+    assert summary["received"] == summary["vectors"] >= 50_000
+    assert summary["mismatches"] == 0
