@@ -89,6 +89,8 @@ DATA = {
     "breakdown": ("breakdown.json", "lnsgen breakdown"),
     "energy": ("energy.json", "lnsgen energy"),
     "arithmetics": ("compare.json", "lnsgen compare"),
+    "depth": ("sweep.json", ("lnsgen sweep add mac --adder-latency 1 2 3 5 6 7 8 --int-bits 5 "
+                             "--frac-bits 10 --targets ecp5 ice40 --nodsp both --no-progress")),
     "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
                               "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
 }
@@ -473,7 +475,8 @@ TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
 
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
-    "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_synthesis, "energy": _render_energy,
+    "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_synthesis,
+    "depth": _render_synthesis, "energy": _render_energy,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
     "utilization": _render_utilization, "speed": _render_speed,
