@@ -157,9 +157,9 @@ class LNSProcessingElement(ProcessingElement):
     method, max_error :
         The adders' Gaussian-log approximation (see :class:`~lnsgen.hdl.LNSAdder`).
     adder_latency : int or None
-        Pipeline stages of each adder (:func:`~lnsgen.hdl.adder.adder_path`: 1 to 3 with the
-        tables as logic, 5 with table ROMs; None: the method's default). The interleaved sums
-        follow it (fewer stages, fewer slots or lanes).
+        Pipeline stages of each adder (one of :data:`lnsgen.hdl.adder.LATENCIES`, see
+        :func:`~lnsgen.hdl.adder.adder_path`; None: the method's default). The interleaved
+        sums follow it (fewer stages, fewer slots or lanes).
 
     Attributes
     ----------
