@@ -185,13 +185,14 @@ def pe_rows(ar: Arithmetic, workdir: pathlib.Path, *, fresh: bool = False) -> di
 
 
 def array_rows(ar: Arithmetic, rows: int, cols: int, workdir: pathlib.Path, *,
-               fresh: bool = False) -> dict:
-    """ECP5 figures (with and without DSPs) of a ``rows x cols`` array of ``ar``."""
+               fresh: bool = False, with_nodsp: bool = True) -> dict:
+    """ECP5 figures (with DSPs, and without them unless ``with_nodsp`` is False) of a
+    ``rows x cols`` array of ``ar``."""
     from lnsgen.synth.flow import write_top
 
     spec = ar.spec(rows, cols)
     out = {"name": spec.name}
-    for nodsp in (False, True):
+    for nodsp in (False, True) if with_nodsp else (False,):
         wd = workdir / "array" / (spec.name + ("-nodsp" if nodsp else ""))
         wd.mkdir(parents=True, exist_ok=True)
         top = write_top(spec, wd, ports="scan")
@@ -368,7 +369,8 @@ def _get(row, *keys):
 
 def compare(ars, *, parts=PARTS, rows: int = 4, cols: int = 4, energy_rows: int = 2,
             energy_cols: int = 2, beats: int = 400, workdir=None, fresh: bool = False,
-            n_valid: int | None = None, progress=None) -> list[dict]:
+            n_valid: int | None = None, array_nodsp: bool = True,
+            progress=None) -> list[dict]:
     """One row per arithmetic with the ``parts`` measured (see the module docstring)."""
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
@@ -394,7 +396,8 @@ def compare(ars, *, parts=PARTS, rows: int = 4, cols: int = 4, energy_rows: int 
                 progress(row, "energy")
         if "array" in parts:
             row["array"] = {"rows": rows, "cols": cols,
-                            **array_rows(ar, rows, cols, workdir, fresh=fresh)}
+                            **array_rows(ar, rows, cols, workdir, fresh=fresh,
+                                         with_nodsp=array_nodsp)}
             if progress:
                 progress(row, "array")
     ratios(out)
@@ -419,6 +422,9 @@ def main(argv=None, *, prog: str = "lnsgen compare") -> int:
                         help="measured cycles of the energy simulation (default 400)")
     parser.add_argument("--images", type=int, default=None, metavar="N",
                         help="validation images of the accuracy (default all 10,000)")
+    parser.add_argument("--no-array-nodsp", action="store_true",
+                        help="place the arrays with DSP blocks only (the -nodsp arrays of "
+                             "tables as logic take the longest)")
     parser.add_argument("--fresh", action="store_true", help="ignore the cached results")
     parser.add_argument("--json", type=pathlib.Path, default=None, metavar="FILE",
                         help="where the results go (default build/reports/compare.json)")
@@ -440,7 +446,8 @@ def main(argv=None, *, prog: str = "lnsgen compare") -> int:
     start = time.monotonic()
     try:
         rows = compare(ars, parts=args.parts, beats=args.beats, workdir=args.workdir,
-                       fresh=args.fresh, n_valid=args.images, progress=progress)
+                       fresh=args.fresh, n_valid=args.images,
+                       array_nodsp=not args.no_array_nodsp, progress=progress)
     except (SynthError, ValueError, FileNotFoundError) as exc:
         print(f"{prog}: {exc}")
         return 1
