@@ -123,12 +123,19 @@ def arithmetics(bits=(16, 8), labels=None) -> list[Arithmetic]:
 
 # The cache ---------------------------------------------------------------------------------
 
-def _cached(path: pathlib.Path, key: str, run, *, fresh: bool):
-    """``run()``'s dict, or the one stored at ``path`` under the same ``key``."""
+class NotCached(LookupError):
+    """An item is not in the cache and the run may only reuse results."""
+
+
+def _cached(path: pathlib.Path, key: str, run, *, fresh: bool, reuse_only: bool = False):
+    """``run()``'s dict, or the one stored at ``path`` under the same ``key`` (with
+    ``reuse_only``, :class:`NotCached` instead of running)."""
     if not fresh and path.is_file():
         stored = json.loads(path.read_text())
         if stored.get("key") == key:
             return stored["result"]
+    if reuse_only:
+        raise NotCached(str(path))
     result = run()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"key": key, "result": result}, indent=1) + "\n")
@@ -185,7 +192,7 @@ def pe_rows(ar: Arithmetic, workdir: pathlib.Path, *, fresh: bool = False) -> di
 
 
 def array_rows(ar: Arithmetic, rows: int, cols: int, workdir: pathlib.Path, *,
-               fresh: bool = False, with_nodsp: bool = True) -> dict:
+               fresh: bool = False, with_nodsp: bool = True, reuse_only: bool = False) -> dict:
     """ECP5 figures (with DSPs, and without them unless ``with_nodsp`` is False) of a
     ``rows x cols`` array of ``ar``."""
     from lnsgen.synth.flow import write_top
@@ -201,7 +208,7 @@ def array_rows(ar: Arithmetic, rows: int, cols: int, workdir: pathlib.Path, *,
                       lambda wd=wd, nodsp=nodsp: synthesize(
                           spec, targets=("ecp5",), workdir=wd, nodsp=nodsp,
                           ecp5_device=ECP5_DEVICE, freq_mhz=FREQ_MHZ, ports="scan"),
-                      fresh=fresh)
+                      fresh=fresh, reuse_only=reuse_only)
         out["ecp5_nodsp" if nodsp else "ecp5"] = {**_ecp5(res, ring_ff),
                                                    "pnr_error": res["ecp5"].get("pnr_error")}
     return out
@@ -369,7 +376,7 @@ def _get(row, *keys):
 
 def compare(ars, *, parts=PARTS, rows: int = 4, cols: int = 4, energy_rows: int = 2,
             energy_cols: int = 2, beats: int = 400, workdir=None, fresh: bool = False,
-            n_valid: int | None = None, array_nodsp: bool = True,
+            n_valid: int | None = None, array_nodsp: bool = True, arrays_cached: bool = False,
             progress=None) -> list[dict]:
     """One row per arithmetic with the ``parts`` measured (see the module docstring)."""
     unknown = [p for p in parts if p not in PARTS]
@@ -395,9 +402,13 @@ def compare(ars, *, parts=PARTS, rows: int = 4, cols: int = 4, energy_rows: int 
             if progress:
                 progress(row, "energy")
         if "array" in parts:
-            row["array"] = {"rows": rows, "cols": cols,
-                            **array_rows(ar, rows, cols, workdir, fresh=fresh,
-                                         with_nodsp=array_nodsp)}
+            try:
+                row["array"] = {"rows": rows, "cols": cols,
+                                **array_rows(ar, rows, cols, workdir, fresh=fresh,
+                                             with_nodsp=array_nodsp,
+                                             reuse_only=arrays_cached)}
+            except NotCached:
+                continue
             if progress:
                 progress(row, "array")
     ratios(out)
@@ -425,6 +436,8 @@ def main(argv=None, *, prog: str = "lnsgen compare") -> int:
     parser.add_argument("--no-array-nodsp", action="store_true",
                         help="place the arrays with DSP blocks only (the -nodsp arrays of "
                              "tables as logic take the longest)")
+    parser.add_argument("--arrays-cached", action="store_true",
+                        help="report only the arrays already placed (in the cache)")
     parser.add_argument("--fresh", action="store_true", help="ignore the cached results")
     parser.add_argument("--json", type=pathlib.Path, default=None, metavar="FILE",
                         help="where the results go (default build/reports/compare.json)")
@@ -447,7 +460,8 @@ def main(argv=None, *, prog: str = "lnsgen compare") -> int:
     try:
         rows = compare(ars, parts=args.parts, beats=args.beats, workdir=args.workdir,
                        fresh=args.fresh, n_valid=args.images,
-                       array_nodsp=not args.no_array_nodsp, progress=progress)
+                       array_nodsp=not args.no_array_nodsp,
+                       arrays_cached=args.arrays_cached, progress=progress)
     except (SynthError, ValueError, FileNotFoundError) as exc:
         print(f"{prog}: {exc}")
         return 1
