@@ -113,9 +113,9 @@ def test_latency_is_stated():
 @pytest.mark.parametrize("kwargs, message", [
     ({"method": "cotrans", "latency": 5}, (r"latency must be one of \(1, 2, 3\) for method "
                                           r"'cotrans', not 5")),
-    ({"method": "interp", "latency": 4}, (r"latency must be one of \(1, 2, 3, 5\) for method "
+    ({"method": "interp", "latency": 4}, (r"latency must be one of \(1, 2, 3, 5, 6, 7, 8\) for method "
                                          r"'interp', not 4")),
-    ({"latency": 0}, r"latency must be one of \(1, 2, 3, 5\) for method 'interp', not 0"),
+    ({"latency": 0}, r"latency must be one of \(1, 2, 3, 5, 6, 7, 8\) for method 'interp', not 0"),
     ({"latency": True}, r"latency must be one of .*, not True"),
     ({"latency": "1"}, r"latency must be one of .*, not '1'"),
 ])

@@ -37,7 +37,7 @@ def test_adder_under_heavy_backpressure():
     assert summary["mismatches"] == 0
 
 
-@pytest.mark.parametrize("latency, sim", [(6, "icarus"), (7, "icarus"), (8, "icarus"),
+@pytest.mark.parametrize("latency, sim", [(6, "icarus"), (7, "verilator"), (8, "icarus"),
                                           (8, "verilator")])
 def test_deeper_pipelines_exhaustive_8bit(latency, sim):
     """The adder split for speed (adder latency 6 to 8): every pair of lns8 again, with stalls;
