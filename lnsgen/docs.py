@@ -427,7 +427,8 @@ def arithmetic_tables(rows: list[dict]) -> str:
                 _fmt_opt(anod.get("fmax_mhz"), ".1f"),
                 _fmt_opt(e.get("area_um2"), ",.0f"),
                 _fmt_opt(e.get("pj_per_mac"), ".1f") + (f" ({zd:.1f})" if zd is not None else ""),
-                _fmt_opt(e.get("output_mismatches"), "d")])
+                (f"{e['outputs']} / {e['output_mismatches']}" if e.get("outputs") is not None
+                 else "")])
             err = acc.get("validation_error")
             value_rows.append([
                 name, _fmt_opt(acc.get("layer1_rel_error"), ".2e"),
@@ -449,7 +450,8 @@ def arithmetic_tables(rows: list[dict]) -> str:
             f"**{bits}-bit arithmetics: arrays**\n\n" + table(
                 ["arithmetic", "4x4 ECP5 LUT4 + CCU2C", "DSP", "EBR", "MHz",
                  "4x4 -nodsp LUT4 + CCU2C", "MHz", "2x2 OSU um²",
-                 "2x2 pJ/MAC, toggles (zero-delay)", "output mismatches"], array_rows),
+                 "2x2 pJ/MAC, toggles (zero-delay)", "output rows checked / mismatches"],
+                array_rows),
             f"**{bits}-bit arithmetics: accuracy{f64} and ratios**\n\n" + table(
                 ["arithmetic", "layer 1 rel. error", "layer 2 rel. error",
                  "validation error %", f"vs {fp}: PE area / pJ (delays / zero-delay)",
