@@ -91,6 +91,15 @@ class MatmulArithmetic:
         (a, sa), (b, sb) = self.encode(x), self.encode(w)
         return self.decode(self.matmul(a, b), sa * sb)
 
+    def _sequential(self, a, b, step) -> np.ndarray:
+        """``s = step(A[:, k], B[k, :], s)`` for k in increasing order from ``s = 0`` (the code
+        of exact zero in both arithmetics that use it), all outputs at once."""
+        a, b = self._shapes(a, b)
+        s = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
+        for k in range(a.shape[1]):
+            s = step(a[:, k, None], b[None, k, :], s)
+        return s
+
     def _shapes(self, a, b) -> tuple[np.ndarray, np.ndarray]:
         a, b = self.check_operands(a, "a"), self.check_operands(b, "b")
         if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or a.shape[1] < 1:
@@ -209,11 +218,7 @@ class FloatArithmetic(MatmulArithmetic):
         return self.ffmt.decode(self.ffmt.check_words(codes, "codes")) * scale
 
     def matmul(self, a, b):
-        a, b = self._shapes(a, b)
-        s = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
-        for k in range(a.shape[1]):
-            s = fma(self.ffmt, a[:, k, None], b[None, k, :], s)
-        return s
+        return self._sequential(a, b, lambda x, y, s: fma(self.ffmt, x, y, s))
 
     def describe_operand(self, code):
         return self.ffmt.describe(code)
@@ -263,12 +268,8 @@ class IntArithmetic(MatmulArithmetic):
         return to_signed(np.asarray(codes, dtype=np.int64), self.acc_bits) * scale
 
     def matmul(self, a, b):
-        a, b = self._shapes(a, b)
-        s = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
-        for k in range(a.shape[1]):
-            s = int_muladd(a[:, k, None], b[None, k, :], s, ab_bits=self.ab_bits,
-                           acc_bits=self.acc_bits)
-        return s
+        return self._sequential(a, b, lambda x, y, s: int_muladd(
+            x, y, s, ab_bits=self.ab_bits, acc_bits=self.acc_bits))
 
     def describe_operand(self, code):
         return self.imf.describe(code, self.ab_bits)
