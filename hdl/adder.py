@@ -23,10 +23,16 @@ PIPELINED_LATENCY = 5
 #: the selected ``Lx + phi`` before the range checks and saturation (the final stage's carry
 #: chains were the adder's critical path), ``near`` registers the select's inputs (the
 #: near-zero path's last sum, ``g + log2(1 + m)``, then has a cycle of its own), ``product``
-#: registers the interpolators' products before their adds (:func:`lnsgen.hdl.funcapprox.
-#: stages`: a DSP multiply alone in its cycle).
+#: registers the interpolators' products before their adds (a DSP multiply alone in its
+#: cycle); ``address`` registers the table addresses (the near-zero path's leading one and
+#: normalization then has a cycle before its table) and puts the tables in LUTs (an ECP5
+#: block RAM's clock-to-output alone is 5.6 ns); ``partial`` replaces the multipliers by
+#: partial products with a register inside their adder tree (an unregistered DSP block is
+#: 6.9 ns with its routing). The table cuts are :data:`lnsgen.hdl.funcapprox.CUTS`.
 PIPELINED_CUTS = {5: (), 6: ("select",), 7: ("near", "select"),
-                  8: ("product", "near", "select")}
+                  8: ("product", "near", "select"),
+                  9: ("address", "product", "near", "select"),
+                  10: ("address", "partial", "product", "near", "select")}
 #: Every latency the adder is built with: the compact datapath's (tables as logic, for
 #: standard cells) and the pipelined one's.
 LATENCIES = (*COMPACT_LATENCIES, *PIPELINED_CUTS)
@@ -38,7 +44,7 @@ def adder_path(fmt: LNSFormat, *, method: str = "interp", max_error: float = 1.0
                latency: int | None = None):
     """The adder datapath for ``method`` at ``latency`` (None: the method's default).
 
-    Latency 5 to 8 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only; the stages
+    Latency 5 to 10 is :class:`AddSubPath` (``"direct"`` and ``"interp"`` only; the stages
     beyond 5 are :data:`PIPELINED_CUTS`); 1 to 3 is
     :class:`~lnsgen.hdl.compact.CompactAddSubPath`. Both are bit-exact with
     :func:`lnsgen.golden.addsub`.
@@ -92,8 +98,9 @@ class LNSAdder(wiring.Component):
     max_error : float
         Error bound in ulps the ``"interp"`` tables are sized for (default 1.0: faithful).
     latency : int or None
-        Register stages: 5 is the pipeline above, 6 to 8 the same with more registers
-        (:data:`PIPELINED_CUTS`: after the select, before it, after the multipliers); 1, 2 or
+        Register stages: 5 is the pipeline above, 6 to 10 the same with more registers
+        (:data:`PIPELINED_CUTS`: after the select, before it, after the multipliers, before
+        the tables, inside the multipliers); 1, 2 or
         3 the compact datapath for standard cells (:mod:`lnsgen.hdl.compact`: tables as
         logic, registers only after the ordering and after the table reads). None: 5 for
         ``"direct"`` and ``"interp"``, 3 otherwise.
@@ -170,7 +177,7 @@ class AddSubPath:
     """The LNS add/sub datapath, built into any :class:`~lnsgen.hdl.pipeline.Pipeline`.
 
     :meth:`build` returns the registered result ``latency`` pipeline stages after its inputs
-    (5 to 8: :data:`PIPELINED_CUTS`). Validates ``method`` and ``max_error`` and holds the
+    (5 to 10: :data:`PIPELINED_CUTS`). Validates ``method`` and ``max_error`` and holds the
     Gaussian-log tables.
     """
 
@@ -213,11 +220,16 @@ class AddSubPath:
         zero_in = pipe.stage(a_zero & b_zero, name="both_zero")
         y_zero = pipe.stage(Mux(swap, a_zero, b_zero), name="y_zero")
         d1 = pipe.stage(d, name="d")
+        # -d for the near-zero path's leading one, from the subtraction that made d (a
+        # negation in the next stage would lengthen its path to the table address).
+        near_u = (pipe.stage(Mux(swap, b.log - a.log, a.log - b.log)[:fmt.frac_bits],
+                             name="near_u")
+                  if self.phi_minus.near_above is not None else None)
 
         # Stages 2-4: the tables evaluate; the last stage picks the one that applies. What it
         # needs beside them is delayed by the tables' STAGES.
-        split = "product" in self.cuts
-        S = funcapprox.stages(split)
+        table_cuts = [cut for cut in self.cuts if cut in funcapprox.CUTS]
+        S = funcapprox.stages(table_cuts)
 
         # phi+ (same signs), phi- (opposite signs) and the near-zero term g (opposite signs,
         # -1 < d < 0) are never needed for the same beat: they share one multiplier.
@@ -237,7 +249,7 @@ class AddSubPath:
             select = Mux(wanted, index, select)
         ys = funcapprox.evaluate_shared(
             m, pipe, [(approx, d1, name) for approx, _, name, _ in tables], select,
-            name="phi_shared", offsets=[offset for *_, offset in tables], split=split)
+            name="phi_shared", offsets=[offset for *_, offset in tables], cuts=table_cuts)
         y = {name: out for (_, _, name, _), out in zip(tables, ys)}
 
         def used(phi, name):
@@ -247,7 +259,8 @@ class AddSubPath:
 
         plus_y, plus_used = y.get("phi_plus", 0), used(plus, "phi_plus")
         minus_y, minus_used = y.get("phi_minus", 0), used(minus, "phi_minus")
-        near_phi, near_used = self._near(m, pipe, d1, y.get("near_g"), split=split)
+        near_phi, near_used = self._near(m, pipe, d1, near_u, y.get("near_g"),
+                                         cuts=table_cuts)
 
         # One stage more with the "near" cut: what the select reads, registered (the
         # near-zero sum g + log2(1 + m) before it), and the rest delayed to meet it.
@@ -300,15 +313,14 @@ class AddSubPath:
         phi_hi = max(0, int(self.phi_plus.evaluate(self.phi_plus.d_max)))
         return fmt.zero_log + min(0, phi_lo), fmt.log_max + phi_hi + 1
 
-    def _near(self, m, pipe, d, g, *, split: bool = False):
-        """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``-d``, ``log2(1 + m) + g(d)``
+    def _near(self, m, pipe, d, u, g, *, cuts=()):
+        """``Lx + phi-`` for ``-2**F < d < 0``: leading one of ``u = -d`` (registered beside
+        ``d``), ``log2(1 + m) + g(d)``
         (``g`` evaluated by the caller, ``Lx`` already added to it)."""
         phi = self.phi_minus
         if phi.near_above is None:
             return 0, 0
         F = self.fmt.frac_bits
-        u = Signal(unsigned(F), name="near_u")
-        m.d.comb += u.eq(-d)
         e = Signal(range(F), name="near_e")
         m.d.comb += e.eq(highest_one(u))
         shift = Signal(range(F), name="near_shift")
@@ -323,9 +335,9 @@ class AddSubPath:
         base = Signal(signed(width), name="near_base")
         m.d.comb += base.eq(((e - F) << (F + G)) + (1 << (G - 1)))
         l2 = funcapprox.evaluate(m, pipe, phi.log2p1, mant, name="near_log2p1", offset=base,
-                                 split=split)
+                                 cuts=cuts)
         total = Signal(signed(width), name="near_total")
         m.d.comb += total.eq(g + l2)
         near_phi = total >> G
-        used = pipe.delay(d > phi.near_above, funcapprox.stages(split), name="near_used")
+        used = pipe.delay(d > phi.near_above, funcapprox.stages(cuts), name="near_used")
         return near_phi, used

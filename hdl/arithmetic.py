@@ -99,7 +99,8 @@ class PEArithmetic:
 
 
 class LNSPE(PEArithmetic):
-    """LNS: the product in one stage, then one (or Kahan's four) Gaussian-log adders.
+    """LNS: the product in one stage (two behind the deepest adder), then one (or Kahan's
+    four) Gaussian-log adders.
 
     Parameters
     ----------
@@ -117,8 +118,12 @@ class LNSPE(PEArithmetic):
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         gaussian_logs(fmt, method, max_error)  # validates max_error; tables are cached
-        latency = adder_path(fmt, method=method, max_error=max_error,
-                             latency=adder_latency).latency
+        path = adder_path(fmt, method=method, max_error=max_error, latency=adder_latency)
+        latency = path.latency
+        # Behind the deepest adder the product's add and range checks take two stages, as
+        # in the multiply-add (lnsgen.hdl.mac).
+        self.split_product = "partial" in getattr(path, "cuts", ())
+        self.term_stages = 1 + int(self.split_product)
         self.compensated = compensated
         self.adder_args = {"method": method, "max_error": max_error,
                            "adder_latency": adder_latency}
@@ -133,8 +138,12 @@ class LNSPE(PEArithmetic):
         return tuple(self.fmt.zero for _ in self.acc_names)
 
     def term(self, m, pipe, a, b, valid):
-        return pipe.stage(Mux(valid, lns_product(self.fmt, a, b), self.fmt.zero),
-                          name="product")
+        if self.split_product:
+            product = lns_product(self.fmt, a, b, pipe=pipe)
+            valid = pipe.stage(valid, name="product_valid")
+        else:
+            product = lns_product(self.fmt, a, b)
+        return pipe.stage(Mux(valid, product, self.fmt.zero), name="product")
 
     def step(self, m, pipe, acc, term):
         step = AccumulationStep(self.fmt, compensated=self.compensated, **self.adder_args)

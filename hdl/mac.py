@@ -29,7 +29,9 @@ class LNSMultiplyAdd(wiring.Component):
     Pipeline (latency 6, one result per cycle, stalls as a whole): 1. product; 2.-6. the
     adder's five stages (:class:`~lnsgen.hdl.LNSAdder`). With the compact adder datapath
     (adder latency 1 to 3) the product is not registered: it feeds the adder's ordering
-    directly, and the latency is the adder's.
+    directly, and the latency is the adder's; behind the deepest one (adder latency 10) the
+    product takes two stages (the log sum, then its range checks), and the latency is the
+    adder's + 2.
 
     Parameters
     ----------
@@ -54,7 +56,11 @@ class LNSMultiplyAdd(wiring.Component):
                  latency: int | None = None):
         self.path = adder_path(fmt, method=method, max_error=max_error, latency=latency)
         self.pipelined_product = isinstance(self.path, AddSubPath)
-        self.latency = self.path.latency + (1 if self.pipelined_product else 0)
+        # Behind the deepest adder (built for a ~6 ns LUT-only stage) the product's add and
+        # range checks take two stages.
+        self.split_product = self.pipelined_product and "partial" in self.path.cuts
+        self.latency = self.path.latency + int(self.pipelined_product) + \
+            int(self.split_product)
         self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
         super().__init__({
             "i": In(stream.Signature(muladd_input_layout(fmt))),
@@ -67,7 +73,8 @@ class LNSMultiplyAdd(wiring.Component):
         pipe = StallPipeline(m, self.i, self.o, latency=self.latency)
         self.stage_valid = pipe.stage_valid
         p = self.i.payload
-        product, addend = lns_product(fmt, p.a, p.b), p.c
+        product = lns_product(fmt, p.a, p.b, pipe=pipe if self.split_product else None)
+        addend = pipe.delay(p.c, int(self.split_product), name="addend_early")
         if self.pipelined_product:
             product = pipe.stage(product, name="product")
             addend = pipe.stage(addend, name="addend")

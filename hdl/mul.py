@@ -68,24 +68,34 @@ class LNSMultiplier(wiring.Component):
         return m
 
 
-def lns_product(fmt: LNSFormat, a, b, *, divide: bool = False):
+def lns_product(fmt: LNSFormat, a, b, *, divide: bool = False, pipe=None):
     """The code of ``a * b`` (or ``a / b``) as a combinational value, bit-exact with
-    :func:`lnsgen.golden.mul` (:func:`lnsgen.golden.div`); ``a`` and ``b`` are views of :func:`lns_layout`."""
+    :func:`lnsgen.golden.mul` (:func:`lnsgen.golden.div`); ``a`` and ``b`` are views of
+    :func:`lns_layout`.
+
+    With a :class:`~lnsgen.hdl.pipeline.Pipeline` ``pipe``, the sum of the logs and the
+    operands' zero flags are registered before the range checks: the value is then one stage
+    of ``pipe`` after ``a`` and ``b`` (the add and the compares on its result were a deep
+    pipeline's longest stage).
+    """
     a_zero = a.log == fmt.zero_log
     b_zero = b.log == fmt.zero_log
     # One extra bit holds every sum or difference of two in-range log fields.
     wide = signed(fmt.log_bits + 1)
+    log = (a.log - b.log if divide else a.log + b.log).as_signed()
+    sign = Mux(b_zero, a.sign, a.sign ^ b.sign) if divide else a.sign ^ b.sign
+    if log.shape() != wide:
+        raise RuntimeError(f"log sum shape {log.shape()} is not {wide}")
+    if pipe is not None:
+        log, sign = pipe.stage(log, name="product_log"), pipe.stage(sign, name="product_sign")
+        a_zero = pipe.stage(a_zero, name="product_a_zero")
+        b_zero = pipe.stage(b_zero, name="product_b_zero")
     if divide:
-        log = (a.log - b.log).as_signed()
-        sign = Mux(b_zero, a.sign, a.sign ^ b.sign)
         zero = a_zero | (~b_zero & (log < fmt.log_min))
         saturate = ~a_zero & (b_zero | (log > fmt.log_max))
     else:
-        log = (a.log + b.log).as_signed()
-        sign = a.sign ^ b.sign
         zero = a_zero | b_zero | (log < fmt.log_min)
         saturate = ~zero & (log > fmt.log_max)
-    assert log.shape() == wide
 
     # Mux widens mixed signed/unsigned arms by a bit: keep the log field's own bits.
     res_log = Mux(zero, fmt.zero_log, Mux(saturate, fmt.log_max, log))[:fmt.log_bits]

@@ -250,12 +250,13 @@ def _optional_latency(allowed: tuple):
 
 
 #: Pipeline stages of the adder datapath: 1 to 3 with the tables as logic (standard cells), 5
-#: with table ROMs and a register of their own (FPGA block RAM), 6 to 8 the same with more
+#: with table ROMs and a register of their own (FPGA block RAM), 6 to 10 the same with more
 #: registers (hdl.adder.PIPELINED_CUTS).
-ADDER_LATENCIES = (1, 2, 3, 5, 6, 7, 8)
+ADDER_LATENCIES = (1, 2, 3, 5, 6, 7, 8, 9, 10)
 _ADDER_LATENCY = Param(
     "adder_latency", None, "pipeline stages of the adder: 1-3 (tables as logic, for standard "
-    "cells), 5-8 (table ROMs, for FPGA block RAM; 6-8 add registers for speed); "
+    "cells), 5-10 (table ROMs, for FPGA block RAM; 6-10 add registers for speed, 9-10 put "
+    "the tables in LUTs and 10 the multipliers too); "
     "default: the method's (5 for interp and direct, 3 for cotrans)",
     _optional_latency(ADDER_LATENCIES), _parse_number(int), tag=lambda v: f"L{v}")
 
@@ -463,7 +464,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
          "the adder's stages)", _format_params() + _gaussian_params() + (_ADDER_LATENCY,),
          _build_add, module="lnsgen.hdl.adder", check=_check_adder),
     Kind("mac", "LNS multiply-add a * b + c, one rounding; a product beyond the range "
-         "saturates or flushes before c is added (latency: the adder's, + 1 at 5 stages)",
+         "saturates or flushes before c is added (latency: the adder's, + 1 at 5-9 stages, + 2 at 10)",
          _format_params() + _gaussian_params() + (_ADDER_LATENCY,), _build_mac, module="lnsgen.hdl.mac", check=_check_adder),
     Kind("acc", "LNS accumulator: one sum per value marked last, one value per cycle "
          "(interleaved lanes)",

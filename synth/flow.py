@@ -218,6 +218,43 @@ def generic_summary(counts: dict[str, int]) -> dict[str, int]:
     return {"gates": sum(counts.values()) - ff, "ff": ff}
 
 
+#: What the FPGA techmap appends to a register's name (``unit.lx_TRELLIS_FF_Q_3``).
+_TECHMAP_SUFFIX = re.compile(r"(_TRELLIS_FF_Q|_SB_DFF\w*_Q|\$\w+_COMB\d|_DP16KD\w*|_MULT18X18D\w*|"
+                             r"_CCU2C\w*|_LUT4\w*|_SB_\w+)(_\d+)?$")
+
+
+def _cell_name(cell: str) -> str:
+    """A register's name as the generated Verilog spells it (the techmap's suffixes cut)."""
+    while True:
+        short = _TECHMAP_SUFFIX.sub("", cell)
+        if short == cell:
+            return short
+        cell = short
+
+
+def read_critical_path(path: pathlib.Path) -> dict | None:
+    """The slowest register-to-register path of a nextpnr ``--report`` file.
+
+    Returns ``{"from", "to", "ns", "logic_ns", "routing_ns", "levels"}``: the launching and
+    capturing cells (techmap suffixes removed, so they read as the generated Verilog's
+    names), the path delay, its split into logic and routing, and the logic cells passed.
+    ``None`` when the report has no clock-to-clock path.
+    """
+    paths = json.loads(path.read_text()).get("critical_paths", [])
+    clocked = [p for p in paths if "<async>" not in (p.get("from", ""), p.get("to", ""))
+               and p.get("path")]
+    if not clocked:
+        return None
+    steps = max(clocked, key=lambda p: sum(s["delay"] for s in p["path"]))["path"]
+    logic = sum(s["delay"] for s in steps if s["type"] != "routing")
+    routing = sum(s["delay"] for s in steps if s["type"] == "routing")
+    return {"from": _cell_name(steps[0]["from"]["cell"]),
+            "to": _cell_name(steps[-1]["to"]["cell"]),
+            "ns": round(logic + routing, 2), "logic_ns": round(logic, 2),
+            "routing_ns": round(routing, 2),
+            "levels": sum(1 for s in steps if s["type"] == "logic" and s["delay"] > 0.1)}
+
+
 def read_fmax(path: pathlib.Path) -> float | None:
     """Achieved frequency in MHz from a nextpnr ``--report`` file (the slowest clock's).
 
@@ -279,7 +316,9 @@ def _place_and_route(workdir, family: str, args: list[str], *, freq_mhz, seed) -
     """``{"fmax_mhz": ...}``, or ``fmax_mhz`` None and the tool's ``pnr_error`` line when the
     design does not place (larger than the device)."""
     try:
-        return {"fmax_mhz": _nextpnr(workdir, family, args, freq_mhz=freq_mhz, seed=seed)}
+        fmax = _nextpnr(workdir, family, args, freq_mhz=freq_mhz, seed=seed)
+        return {"fmax_mhz": fmax,
+                "critical_path": read_critical_path(workdir / f"report_{family}.json")}
     except SynthError as exc:
         lines = str(exc).splitlines()
         return {"fmax_mhz": None,

@@ -58,7 +58,7 @@ def test_adder_matches_golden_in_amaranth_sim(fmt, method, latency):
 
 @pytest.mark.parametrize("method, latency, expected", [
     ("interp", None, 5), ("direct", None, 5), ("cotrans", None, 3), ("interp", 1, 1),
-    ("direct", 2, 2), ("cotrans", 1, 1), ("interp", 5, 5)])
+    ("direct", 2, 2), ("cotrans", 1, 1), ("interp", 5, 5), ("interp", 9, 9), ("direct", 10, 10)])
 def test_latency_follows_the_datapath(method, latency, expected):
     from lnsgen.hdl import LNSMultiplyAdd
     from lnsgen.hdl.adder import AddSubPath
@@ -67,10 +67,24 @@ def test_latency_follows_the_datapath(method, latency, expected):
     fmt = LNSFormat(int_bits=3, frac_bits=4)
     adder = LNSAdder(fmt, method=method, latency=latency)
     assert adder.latency == expected
-    assert isinstance(adder.path, AddSubPath if expected == 5 else CompactAddSubPath)
-    # The multiply-add registers its product only in front of the pipelined datapath.
+    assert isinstance(adder.path, AddSubPath if expected >= 5 else CompactAddSubPath)
+    # The multiply-add registers its product only in front of the pipelined datapath, in two
+    # stages in front of the deepest.
     mac = LNSMultiplyAdd(fmt, method=method, latency=latency)
-    assert mac.latency == expected + (1 if expected == 5 else 0)
+    assert mac.latency == expected + (0 if expected < 5 else 1 if expected < 10 else 2)
+
+
+def test_spec_offers_every_adder_latency():
+    from lnsgen.hdl.adder import LATENCIES
+    from lnsgen.spec import ADDER_LATENCIES
+    assert ADDER_LATENCIES == LATENCIES
+
+
+def test_deepest_adder_has_no_multiplier_cell():
+    """Latency 10 builds its multipliers from partial products: no $mul for a DSP mapper."""
+    fmt = LNSFormat(int_bits=5, frac_bits=10)
+    assert "cell $mul" in rtlil.convert(LNSAdder(fmt, latency=9))
+    assert "cell $mul" not in rtlil.convert(LNSAdder(fmt, latency=10))
 
 
 def test_compact_datapath_has_no_memory_and_one_multiplier_for_cotrans():
@@ -113,9 +127,9 @@ def test_latency_is_stated():
 @pytest.mark.parametrize("kwargs, message", [
     ({"method": "cotrans", "latency": 5}, (r"latency must be one of \(1, 2, 3\) for method "
                                           r"'cotrans', not 5")),
-    ({"method": "interp", "latency": 4}, (r"latency must be one of \(1, 2, 3, 5, 6, 7, 8\) for method "
+    ({"method": "interp", "latency": 4}, (r"latency must be one of \(1, 2, 3, 5, 6, 7, 8, 9, 10\) for method "
                                          r"'interp', not 4")),
-    ({"latency": 0}, r"latency must be one of \(1, 2, 3, 5, 6, 7, 8\) for method 'interp', not 0"),
+    ({"latency": 0}, r"latency must be one of \(1, 2, 3, 5, 6, 7, 8, 9, 10\) for method 'interp', not 0"),
     ({"latency": True}, r"latency must be one of .*, not True"),
     ({"latency": "1"}, r"latency must be one of .*, not '1'"),
 ])

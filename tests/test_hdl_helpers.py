@@ -1,10 +1,15 @@
 """The shared building blocks of lnsgen.hdl: leading-one helpers, Pipeline, AccumulationStep."""
 
+import itertools
+
 import pytest
-from amaranth.hdl import Module, Signal
+from amaranth.back import rtlil
+from amaranth.hdl import Module, Signal, signed
 from amaranth.sim import Simulator
 
 from lnsgen.golden import LNSFormat
+from lnsgen.golden.gaussian import gaussian_logs
+from lnsgen.hdl import funcapprox
 from lnsgen.hdl.bits import highest_one, leading_zeros
 from lnsgen.hdl.pipeline import Pipeline
 from lnsgen.hdl.step import AccumulationStep
@@ -71,3 +76,79 @@ def test_accumulation_step_latency_and_parameters():
         AccumulationStep(F8, compensated=1)
     with pytest.raises(ValueError, match="latency must be one of"):
         AccumulationStep(F8, adder_latency=4)
+
+
+def _pipelined_values(build, inputs, stages):
+    """Run a never-stalling pipeline ``build(m, pipe, x) -> outputs`` over ``inputs``; the
+    outputs ``stages`` cycles after each input."""
+    m = Module()
+    x = Signal(signed(16))
+    outs = build(m, Pipeline(m, 1), x)
+    got = []
+
+    async def bench(ctx):
+        for k in range(len(inputs) + stages):
+            ctx.set(x, inputs[min(k, len(inputs) - 1)])
+            await ctx.tick()
+            if k + 1 >= stages:
+                got.append([ctx.get(o) for o in outs])
+
+    sim = Simulator(m)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    return got[:len(inputs)]
+
+
+CUT_SETS = [cuts for n in range(len(funcapprox.CUTS) + 1)
+            for cuts in itertools.combinations(funcapprox.CUTS, n)]
+
+
+@pytest.mark.parametrize("cuts", CUT_SETS, ids=lambda c: "+".join(c) or "none")
+def test_table_evaluators_match_golden_at_every_cut_set(cuts):
+    """Every table of lns8 (interp and direct), alone and sharing one multiplier, with an
+    offset, at every combination of the optional register stages: golden's evaluate at
+    every d in the tables' range, exactly stages(cuts) cycles later."""
+    plus, minus = gaussian_logs(F8, "interp", 1.0)
+    direct, _ = gaussian_logs(F8, "direct", 1.0)
+    d = list(range(plus.table.func.lo, 1))
+    stages = funcapprox.stages(cuts)
+
+    def build(m, pipe, x):
+        alone = funcapprox.evaluate(m, pipe, plus.table, x, name="plus", cuts=cuts)
+        table = funcapprox.evaluate(m, pipe, direct.table, x, name="direct", offset=x,
+                                    cuts=cuts)
+        select = Signal(range(2))
+        m.d.comb += select.eq(x < minus.table.func.hi + 1)
+        shared = funcapprox.evaluate_shared(
+            m, pipe, [(plus.table, x, "s_plus"), (minus.table, x, "s_minus")], select,
+            name="shared", offsets=[x, x], cuts=cuts)
+        return [alone, table, *shared]
+
+    got = _pipelined_values(build, d, stages)
+    for x, (alone, table, s_plus, s_minus) in zip(d, got):
+        assert alone == plus.table.evaluate(x), (x, cuts)
+        assert table == direct.table.evaluate(x) + x, (x, cuts)
+        if x > minus.table.func.hi:
+            assert s_plus == plus.table.evaluate(x) + x, (x, cuts)
+        else:
+            assert s_minus == minus.table.evaluate(x) + x, (x, cuts)
+
+
+def test_table_cuts_are_checked():
+    with pytest.raises(ValueError, match=r"cuts must be among \('address', 'partial', "
+                                         r"'product'\), not \['rom'\]"):
+        funcapprox.stages(["rom"])
+
+
+def test_address_cut_asks_for_tables_as_logic():
+    """Behind a registered address a table is LUT logic: a block RAM's clock-to-output would
+    start the next stage late (rom_style: Yosys's memory mapping attribute)."""
+    plus, _ = gaussian_logs(F8, "interp", 1.0)
+    for cuts, has_style in [((), False), (("address",), True)]:
+        m = Module()
+        x, y = Signal(signed(16)), Signal(16)
+        m.d.comb += y.eq(funcapprox.evaluate(m, Pipeline(m, 1), plus.table, x, name="t",
+                                             cuts=cuts))
+        text = rtlil.convert(m, ports=[x, y])
+        assert ('attribute \\rom_style "logic"' in text) == has_style

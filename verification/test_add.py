@@ -37,19 +37,24 @@ def test_adder_under_heavy_backpressure():
     assert summary["mismatches"] == 0
 
 
-@pytest.mark.parametrize("latency, sim", [(6, "icarus"), (7, "verilator"), (8, "icarus"),
-                                          (8, "verilator")])
-def test_deeper_pipelines_exhaustive_8bit(latency, sim):
-    """The adder split for speed (adder latency 6 to 8): every pair of lns8 again, with stalls;
-    the bench also checks the stated latency."""
-    summary = run_bench(resolve("add", fmt=LNS8, adder_latency=latency), sim=sim, vectors=None)
+@pytest.mark.parametrize("unit, latency, sim", [
+    ("add", 6, "icarus"), ("add", 7, "verilator"), ("add", 8, "icarus"), ("add", 8, "verilator"),
+    ("add", 9, "verilator"), ("add", 10, "icarus"), ("add", 10, "verilator"),
+    ("add-direct", 10, "icarus")])
+def test_deeper_pipelines_exhaustive_8bit(unit, latency, sim):
+    """The adder split for speed (adder latency 6 to 10): every pair of lns8 again, with
+    stalls; the bench also checks the stated latency."""
+    summary = run_bench(resolve(unit, fmt=LNS8, adder_latency=latency), sim=sim, vectors=None)
     assert summary["received"] == summary["vectors"] == 2 * 256 * 256
     assert summary["mismatches"] == 0
 
 
 @pytest.mark.parametrize("sim", SIMULATORS)
-def test_deepest_pipeline_random_16bit(sim):
-    summary = run_bench(resolve("mac", fmt=LNS16, adder_latency=8), sim=sim, vectors=50_000,
-                        seed=7)
+@pytest.mark.parametrize("latency", [8, 10])
+def test_deep_pipelines_random_16bit(latency, sim):
+    """The multiply-add at depth 8 (DSP products) and 10 (partial products, the product's
+    range checks in a stage of their own)."""
+    summary = run_bench(resolve("mac", fmt=LNS16, adder_latency=latency), sim=sim,
+                        vectors=50_000, seed=7)
     assert summary["received"] == summary["vectors"] >= 50_000
     assert summary["mismatches"] == 0

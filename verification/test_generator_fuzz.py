@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lnsgen import paths
+from lnsgen.hdl.adder import PIPELINED_CUTS
+from lnsgen.hdl.compact import COMPACT_LATENCIES
 from lnsgen.spec import UnitSpec
 from lnsgen.verification.models import model_for
 from lnsgen.verification.runner import _venv_on_path
@@ -54,7 +56,7 @@ def unit_specs(draw):
     if kind in ("add", "mac", "acc", "mm"):
         params["method"] = draw(st.sampled_from(["interp", "direct", "cotrans"]))
         params["max_error"] = draw(st.sampled_from([0.51, 0.6, 1.0, 1.5, 4.0]))
-        latencies = [None, 1, 2, 3] + ([5, 6, 7, 8] if params["method"] != "cotrans" else [])
+        latencies = [None, *COMPACT_LATENCIES] + (list(PIPELINED_CUTS) if params["method"] != "cotrans" else [])
         params["adder_latency"] = draw(st.sampled_from(latencies))
     if kind in ("acc", "mm"):
         params["compensated"] = draw(st.booleans())
