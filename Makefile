@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization breakdown energy compare docs clean
+        train-sweep study error utilization breakdown energy compare depth docs clean
 
 all: setup setup-asic bench synth report
 
@@ -99,6 +99,10 @@ soak: setup
 # The design-space sweep of synth/sweep.toml (adder methods against precision).
 sweep: setup setup-asic
 	$(LNSGEN) sweep --config synth/sweep.toml
+
+# The pipeline-depth curve of synth/depth.toml (adder, mac, PE at every adder latency).
+depth: setup setup-asic
+	$(LNSGEN) sweep --config synth/depth.toml
 
 # The MNIST table (float, LNS matmul, LNS everywhere, with Kahan) at two formats (~10 min).
 train: setup

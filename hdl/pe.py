@@ -79,6 +79,10 @@ class ProcessingElement(wiring.Component):
         ``north``, one enabled cycle later.
     sum : Out(sum_layout(arithmetic.result_shape))
         A finished sum, :attr:`latency` enabled cycles after its ``last`` term arrived.
+    sum_next : Out(1)
+        A finished sum will be on ``sum`` after the next enabled cycle (the valid bit of the
+        stage before ``sum``): lets the array decide a cycle early, from registers, whether
+        its grid may move.
     slots : int
         Independent sums in flight; term ``n`` of a pass belongs to slot ``n % slots``.
     latency : int
@@ -104,6 +108,7 @@ class ProcessingElement(wiring.Component):
             "east": Out(operand_layout(shape)),
             "south": Out(shape),
             "sum": Out(sum_layout(arithmetic.result_shape)),
+            "sum_next": Out(1),
         })
 
     def elaborate(self, platform):
@@ -141,7 +146,8 @@ class ProcessingElement(wiring.Component):
         result = arith.finish(m, pipe, acc_out)
         done = [*ring_done, *pipe.flags(ring_done[-1], arith.finish_stages, name="sum_done")]
         self.last_stages = [v & lst for v, lst in zip(valids, lasts)] + done
-        m.d.comb += [self.sum.value.eq(result), self.sum.valid.eq(done[-1])]
+        m.d.comb += [self.sum.value.eq(result), self.sum.valid.eq(done[-1]),
+                     self.sum_next.eq(done[-2] if len(done) > 1 else valid & last)]
         return m
 
 

@@ -21,9 +21,11 @@ sequential sum over k, which :func:`lnsgen.golden.matmul` models bit-exactly.
 Flow control: the whole array moves in lockstep on one enable. It advances when the input
 offers a beat, or with a bubble when no pass is open (which lets the last pass drain). Finished
 sums are deskewed into one FIFO per array row and leave as rows of the tile, in order (row
-``r T + t`` of the tile is beat ``r T + t`` of the pass's output). When a row's FIFO is full
-and a row of results is due, the array stops, so backpressure never loses a result. The FIFO
-depth is chosen so that this stop can never wait on the row the output is waiting for.
+``r T + t`` of the tile is beat ``r T + t`` of the pass's output). When a row of results is
+due soon at a FIFO that may be full by then, the array stops, so backpressure never loses a
+result; the decision is registered a cycle early, so the grid's enable is one gate from
+registers and the input valid. The FIFO depth is chosen so that this stop can never wait on
+the row the output is waiting for.
 """
 
 from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, unsigned
@@ -38,9 +40,14 @@ from .arithmetic import LNSPE, PEArithmetic
 from .pe import LNSProcessingElement, ProcessingElement, _value_shape
 from .pipeline import Pipeline
 
-__all__ = ["MAX_ARRAY_DIM", "LNSSystolicArray", "SystolicArray", "array_input_layout",
+__all__ = ["MAX_ARRAY_DIM", "STOP_MARGIN", "LNSSystolicArray", "SystolicArray", "array_input_layout",
            "array_output_layout"]
 
+#: Rows of FIFO depth beyond what the output order needs, because the grid's stop is decided
+#: a cycle early (a registered decision, counting a row due soon at a FIFO that may be full
+#: by then). The ``tiles`` proofs pass without it at the shapes they cover (the pass of slack
+#: in the depth absorbs the early stop); the row is kept for the shapes they do not.
+STOP_MARGIN = 1
 #: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
 #: the FPGAs the synthesis flow targets).
 MAX_ARRAY_DIM = 32
@@ -125,10 +132,11 @@ class SystolicArray(wiring.Component):
         self.slots = T = arithmetic.slots
         self.tile_rows = rows * T
         # Rows whose results are written before row q of a pass has all of its results: at
-        # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap.
-        # (At least 3: a buffered FIFO of depth 2 has a one-entry core with zero-width
-        # addresses, which lint rejects; a deeper FIFO only adds slack.)
-        self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2))
+        # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap;
+        # STOP_MARGIN rows more because the grid's stop is decided a cycle early. (At least
+        # 3: a buffered FIFO of depth 2 has a one-entry core with zero-width addresses, which
+        # lint rejects; a deeper FIFO only adds slack.)
+        self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2) + STOP_MARGIN)
         # input register, skew, one PE, deskew, FIFO, then every row
         pe_latency = arithmetic.term_stages + T + arithmetic.finish_stages
         self.latency = 1 + rows + cols + pe_latency + 3 + self.tile_rows
@@ -154,7 +162,11 @@ class SystolicArray(wiring.Component):
         # has `last` and slot T - 1. Between passes the array may move without input.
         slot = Signal(range(max(T, 2)))  # one bit even with one slot (adder latency 1)
         open_pass = Signal()
-        out_ok = Signal()
+        # Registered: no row is due soon at a FIFO that may be full by then. The grid's
+        # enable is then one gate from registers and the input; deciding it from the PEs'
+        # flags and the FIFO levels in the same cycle made the array's critical path (14 ns
+        # on ECP5, 12 of them routing, for a 4x4 array).
+        out_ok = Signal(init=1)
         accept = Signal()
         m.d.comb += [
             self.i.ready.eq(out_ok),
@@ -209,8 +221,11 @@ class SystolicArray(wiring.Component):
             m.submodules[f"fifo{r}"] = fifo
             m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en)]
             fifos.append(fifo)
-            row_due.append(due & ~fifo.w_rdy)
-        m.d.comb += out_ok.eq(~Cat(*row_due).any())
+            # Due now or after the next step, at a FIFO that may be full next cycle (one
+            # write may land before then; a read is not counted on).
+            due_soon = due | pes[r][C - 1].sum_next
+            row_due.append(due_soon & (fifo.level >= self.fifo_depth - 1))
+        m.d.sync += out_ok.eq(~Cat(*row_due).any())
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
         row, count = self.out_row, self.out_count

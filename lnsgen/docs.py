@@ -89,8 +89,7 @@ DATA = {
     "breakdown": ("breakdown.json", "lnsgen breakdown"),
     "energy": ("energy.json", "lnsgen energy"),
     "arithmetics": ("compare.json", "lnsgen compare"),
-    "depth": ("sweep.json", ("lnsgen sweep add mac --adder-latency 1 2 3 5 6 7 8 --int-bits 5 "
-                             "--frac-bits 10 --targets ecp5 ice40 --nodsp both --no-progress")),
+    "depth": ("sweep.json", "lnsgen sweep --config synth/depth.toml --no-progress"),
     "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
                               "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
 }
@@ -273,6 +272,39 @@ def _render_synthesis(doc: dict) -> str:
                      _num(asic.get("critical_path_ns"), 2) if ok else "–"])
     head = ["unit", "format", "latency", "max ulp", "ECP5 LUT4 + CCU2C", "DSP", "EBR",
             "Fmax MHz", "iCE40 cells", "iCE40 Fmax", "OSU um²", "OSU crit. ns"]
+    return table(head, rows) + "\n" + _source(doc)
+
+
+def _short_cell(name: str) -> str:
+    """A critical path's end as a reader wants it: the register, without the top wrapper."""
+    return name.removeprefix("ring.").removeprefix("unit.")
+
+
+def _render_depth(doc: dict) -> str:
+    """The depth curve: per unit and adder latency, ECP5 size, Fmax and critical path, iCE40,
+    OSU."""
+    rows = []
+    for r in doc["data"]["results"]:
+        if r.get("status") != "ok":
+            continue
+        e5 = (r.get("fpga") or {}).get("ecp5") or {}
+        i4 = (r.get("fpga") or {}).get("ice40") or {}
+        asic = r.get("asic") or {}
+        ok = asic.get("status") == "ok"
+        path = e5.get("critical_path")
+        rows.append([f"`{r['kind']}`" + (" (-nodsp)" if r.get("nodsp") else ""),
+                     _num((r.get("spec") or {}).get("adder_latency")), _num(r.get("latency")),
+                     f"{e5['lut4']:,} + {e5['ccu2c']:,}" if e5 else "–", _num(e5.get("ff")),
+                     _num(e5.get("dsp")), _num(e5.get("ebr")), _num(e5.get("fmax_mhz")),
+                     (f"`{_short_cell(path['from'])}` → `{_short_cell(path['to'])}` "
+                      f"{path['ns']:.1f}" if path else "–"),
+                     _num(i4.get("cells")), _num(i4.get("fmax_mhz")) if i4.get("fmax_mhz") else (
+                         "no fit" if i4.get("pnr_error") else "–"),
+                     _num(asic.get("area_um2"), 0) if ok else "–",
+                     _num(asic.get("critical_path_ns"), 2) if ok else "–"])
+    head = ["unit", "adder latency", "latency", "ECP5 LUT4 + CCU2C", "FF", "DSP", "EBR",
+            "Fmax MHz", "ECP5 critical path, ns", "iCE40 cells", "iCE40 Fmax", "OSU um²",
+            "OSU crit. ns"]
     return table(head, rows) + "\n" + _source(doc)
 
 
@@ -478,7 +510,7 @@ TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
     "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_synthesis,
-    "depth": _render_synthesis, "energy": _render_energy,
+    "depth": _render_depth, "energy": _render_energy,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
     "utilization": _render_utilization, "speed": _render_speed,

@@ -442,6 +442,58 @@ def plot_pareto(analysis) -> bytes | None:
     return _png(fig)
 
 
+def depth_curves(sweep) -> dict:
+    """``{(kind, format): [result, ...]}`` of the sweep's points that vary the adder latency
+    (at least three depths of one kind and format), each list sorted by latency."""
+    groups = {}
+    for r in (sweep or {}).get("results", []):
+        latency = (r.get("spec") or {}).get("adder_latency")
+        if r.get("status") == "ok" and latency is not None:
+            groups.setdefault((r["kind"], r["format"]), []).append(r)
+    return {key: sorted(rs, key=lambda r: (r["spec"]["adder_latency"], r.get("nodsp", False)))
+            for key, rs in sorted(groups.items())
+            if len({r["spec"]["adder_latency"] for r in rs}) >= 3}
+
+
+def plot_depth(sweep) -> bytes | None:
+    """Fmax and size against the adder's pipeline depth, per unit kind: ECP5 with and without
+    DSPs, iCE40, OSU 0.18 um (1 / critical path); ECP5 LUT4 + CCU2C and flip-flops."""
+    curves = depth_curves(sweep)
+    if not curves:
+        return None
+    plt = _plt()
+    fig, (ax_f, ax_a) = plt.subplots(1, 2, figsize=(12, 4.6), constrained_layout=True)
+    series = [("ECP5", False, lambda r: dig(r, "fpga", "ecp5", "fmax_mhz"), "o-"),
+              ("ECP5 -nodsp", True, lambda r: dig(r, "fpga", "ecp5", "fmax_mhz"), "s--"),
+              ("iCE40", False, lambda r: dig(r, "fpga", "ice40", "fmax_mhz"), "^:"),
+              ("OSU 0.18 um", False, lambda r: (1000 / dig(r, "asic", "critical_path_ns"))
+               if dig(r, "asic", "critical_path_ns") else None, "d-.")]
+    colours = ["tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple", "tab:brown"]
+    for colour, ((kind, fmt), rs) in zip(colours, curves.items()):
+        for label, nodsp, get, style in series:
+            pts = [(r["spec"]["adder_latency"], get(r)) for r in rs
+                   if r.get("nodsp", False) == nodsp and get(r) is not None]
+            if pts:
+                ax_f.plot(*zip(*pts), style, color=colour, label=f"{kind} {label}",
+                          markersize=4)
+        size = [(r["spec"]["adder_latency"], (dig(r, "fpga", "ecp5", "lut4") or 0)
+                 + (dig(r, "fpga", "ecp5", "ccu2c") or 0), dig(r, "fpga", "ecp5", "ff"))
+                for r in rs if not r.get("nodsp") and dig(r, "fpga", "ecp5")]
+        if size:
+            x, luts, ffs = zip(*size)
+            ax_a.plot(x, luts, "o-", color=colour, label=f"{kind} LUT4 + CCU2C", markersize=4)
+            ax_a.plot(x, ffs, "s:", color=colour, label=f"{kind} flip-flops", markersize=4)
+    fmts = ", ".join(sorted({fmt for _, fmt in curves}))
+    ax_f.set_title(f"Fmax against the adder's pipeline depth ({fmts})", fontsize=10)
+    ax_f.set_ylabel("MHz (OSU: 1 / critical path)")
+    ax_a.set_title("ECP5 size against the adder's pipeline depth (with DSPs)", fontsize=10)
+    for ax in (ax_f, ax_a):
+        ax.set_xlabel("adder latency (register stages; 1-3 tables as logic, 5+ table ROMs)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+    return _png(fig)
+
+
 # The page ---------------------------------------------------------------------------------------------
 
 _CSS = """
@@ -529,12 +581,22 @@ def write_report(out_dir=None, *, reports=None, phi_format: LNSFormat | None = N
     rows, sweep, notes = build_rows(reports, accuracy=accuracy)
     head, body = _table_cells(rows)
     analysis = pareto_analysis(sweep)
+    # The depth curve: from this build's sweep when it varies the adder latency, else the
+    # published one (docs/data/depth.json), said so in the caption.
+    depth_sweep, depth_source = sweep, "this build's sweep"
+    if not depth_curves(sweep):
+        published = _load_json(pathlib.Path("docs", "data", "depth.json"), notes)
+        depth_sweep = (published or {}).get("data")
+        depth_source = "published: docs/data/depth.json"
+    depth_plot = (plot_depth(depth_sweep),
+                  f"Fmax and ECP5 size against the adder's pipeline depth ({depth_source})")
     plots = {
         "phi_error": (plot_phi_error(phi_format),
                       f"phi+ and phi- error against d, both methods, {phi_format.name}"),
         "area_vs_precision": (plot_area_vs_precision(sweep),
                               "area against precision per unit and method (from the sweep)"),
         "pareto": (plot_pareto(analysis), "accuracy-area Pareto front (from the sweep)"),
+        "depth": depth_plot,
     }
     for name, (png, _) in plots.items():
         path = out_dir / f"report_{name}.png"
@@ -579,6 +641,8 @@ def write_report(out_dir=None, *, reports=None, phi_format: LNSFormat | None = N
         "<h2>Accuracy-area trade-off</h2>", sweep_html,
         f"<p class='finding'><b>Pareto front.</b> {html.escape(finding)}</p>",
         _img_html(plots["pareto"][0], plots["pareto"][1]),
+        "<h2>Clock speed against pipeline depth</h2>",
+        _img_html(plots["depth"][0], plots["depth"][1]),
         "<h2>Area against precision</h2>",
         _img_html(plots["area_vs_precision"][0], plots["area_vs_precision"][1]),
         "<h2>Gaussian-log error against d</h2>",
