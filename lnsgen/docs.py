@@ -292,7 +292,9 @@ def _render_depth(doc: dict) -> str:
         asic = r.get("asic") or {}
         ok = asic.get("status") == "ok"
         path = e5.get("critical_path")
-        rows.append([f"`{r['kind']}`" + (" (-nodsp)" if r.get("nodsp") else ""),
+        spec = r.get("spec") or {}
+        unit = r["kind"] + (f"{spec['rows']}x{spec['cols']}" if "rows" in spec else "")
+        rows.append([f"`{unit}`" + (" (-nodsp)" if r.get("nodsp") else ""),
                      _num((r.get("spec") or {}).get("adder_latency")), _num(r.get("latency")),
                      f"{e5['lut4']:,} + {e5['ccu2c']:,}" if e5 else "–", _num(e5.get("ff")),
                      _num(e5.get("dsp")), _num(e5.get("ebr")), _num(e5.get("fmax_mhz")),

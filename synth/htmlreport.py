@@ -470,6 +470,8 @@ def plot_depth(sweep) -> bytes | None:
                if dig(r, "asic", "critical_path_ns") else None, "d-.")]
     colours = ["tab:orange", "tab:blue", "tab:green", "tab:red", "tab:purple", "tab:brown"]
     for colour, ((kind, fmt), rs) in zip(colours, curves.items()):
+        spec = rs[0]["spec"]
+        kind = f"PE ({kind}{spec['rows']}x{spec['cols']})" if "rows" in spec else kind
         for label, nodsp, get, style in series:
             pts = [(r["spec"]["adder_latency"], get(r)) for r in rs
                    if r.get("nodsp", False) == nodsp and get(r) is not None]
@@ -488,7 +490,8 @@ def plot_depth(sweep) -> bytes | None:
     ax_f.set_ylabel("MHz (OSU: 1 / critical path)")
     ax_a.set_title("ECP5 size against the adder's pipeline depth (with DSPs)", fontsize=10)
     for ax in (ax_f, ax_a):
-        ax.set_xlabel("adder latency (register stages; 1-3 tables as logic, 5+ table ROMs)")
+        ax.set_xlabel("adder latency (register stages; 1-3 tables as logic, 5-8 table ROMs, "
+                      "9-10 tables in LUTs)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
     return _png(fig)
