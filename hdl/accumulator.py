@@ -85,7 +85,9 @@ class LNSAccumulator(wiring.Component):
                                         latency=adder_latency).latency
         self.depth = 4 if compensated else 1
         self.lanes = self.depth * self.adder_latency
-        self.latency = self.lanes + (self.lanes - 1) * (self.adder_latency + 1) + 3
+        # The drain (the operand register, then the chain), then per lane a reduction step
+        # (its operands registered, the adder, the write of the total), then the output.
+        self.latency = self.lanes + 1 + (self.lanes - 1) * (self.adder_latency + 2) + 3
         super().__init__({
             "i": In(stream.Signature(accumulator_input_layout(fmt))),
             "o": Out(stream.Signature(lns_layout(fmt))),
@@ -110,38 +112,58 @@ class LNSAccumulator(wiring.Component):
         r = Signal(range(lanes + 1))
         busy = Signal()
 
-        # The step chain: inputs at issue time, outputs (lane, s', c') `depth * L` cycles later.
+        # The step chain. A step's operands are chosen at issue time (its lane's state, a
+        # `lanes`-way multiplexer) and registered; the chain takes them a cycle later, so the
+        # adder's first stage does not follow the multiplexer (the accumulator's critical path
+        # when it did). Outputs (lane, s', c') leave the chain `depth * L` cycles after that.
         step = Signal()
-        s_in, c_in, x = Signal(W), Signal(W), Signal(W)
+        s_sel, c_sel = Signal(W), Signal(W)
+        s_in, c_in = Signal(W), Signal(W)
+        x = pipe.stage(self.i.payload.value.as_value(), name="x_issued")
+        s_issued = pipe.stage(s_sel, name="s_issued")
+        c_issued = pipe.stage(c_sel, name="c_issued")
+        lane_issued = pipe.stage(lane, name="lane_issued")
         chain = AccumulationStep(fmt, compensated=self.compensated, **self._adder_args)
         out_s, out_c = chain.build(m, pipe, s=s_in, c=c_in, x=x)
-        out_valid = pipe.flag(step, chain.latency, name="step_valid")
-        out_lane = pipe.delay(lane, chain.latency, name="step_lane")
+        step_valids = pipe.flags(step, 1 + chain.latency, name="step_valid")
+        out_valid = step_valids[-1]
+        lane_before_out = pipe.delay(lane_issued, chain.latency - 1, name="step_lane")
+        out_lane = pipe.stage(lane_before_out, name="step_lane_out")
 
-        # The final reduction shares the chain's first adder (idle then: the chain has drained).
+        # The final reduction shares the chain's first adder (idle then: the chain has drained);
+        # its operands are registered too.
         first = chain.cores[0]
         reduce_op = Signal()
         reduce_a, reduce_b = Signal(W), Signal(W)
-        with m.If(reduce_op):
-            m.d.comb += [first.a.eq(reduce_a), first.b.eq(reduce_b), first.op.eq(0)]
-        reduce_done = pipe.flag(reduce_op, L, name="reduce_done")
+        reduce_issued = pipe.flag(reduce_op, 1, name="reduce_issued")
+        reduce_a_issued = pipe.stage(reduce_a, name="reduce_a_issued")
+        reduce_b_issued = pipe.stage(reduce_b, name="reduce_b_issued")
+        with m.If(reduce_issued):
+            m.d.comb += [first.a.eq(reduce_a_issued), first.b.eq(reduce_b_issued),
+                         first.op.eq(0)]
+        reduce_done = pipe.flag(reduce_issued, L, name="reduce_done")
 
-        # Write back finished steps; forward a result that lands in the cycle its lane issues.
+        # Write back finished steps. A lane's previous result may land in the cycle it issues
+        # (forwarded into the operand register) or in the next one, as the chain takes the
+        # operands (forwarded at the chain's input).
         with m.If(out_valid):
             with m.Switch(out_lane):
                 for j in range(lanes):
                     with m.Case(j):
                         m.d.sync += [s_regs[j].eq(out_s), c_regs[j].eq(out_c)]
-        forward = out_valid & (out_lane == lane)
-        m.d.comb += [
-            s_in.eq(fmt.zero), c_in.eq(fmt.zero), x.eq(self.i.payload.value.as_value()),
-        ]
+        m.d.comb += [s_sel.eq(fmt.zero), c_sel.eq(fmt.zero), s_in.eq(s_issued),
+                     c_in.eq(c_issued)]
         with m.If(~first_round):
-            m.d.comb += [s_in.eq(Array(s_regs)[lane]), c_in.eq(Array(c_regs)[lane])]
-            with m.If(forward):
-                m.d.comb += [s_in.eq(out_s), c_in.eq(out_c)]
+            m.d.comb += [s_sel.eq(Array(s_regs)[lane]), c_sel.eq(Array(c_regs)[lane])]
+            with m.If(out_valid & (out_lane == lane)):
+                m.d.comb += [s_sel.eq(out_s), c_sel.eq(out_c)]
+        # Decided at issue, from the step a stage before the chain's end: a register selects.
+        forward_issued = pipe.stage(~first_round & step_valids[-2] & (lane_before_out == lane),
+                                    name="forward_issued")
+        with m.If(forward_issued):
+            m.d.comb += [s_in.eq(out_s), c_in.eq(out_c)]
 
-        in_flight = _any_in_flight(m, step, out_valid, chain.latency)
+        in_flight = _any_in_flight(m, step, out_valid, 1 + chain.latency)
 
         # Handshakes are plain assignments from the state (not statements inside the FSM): an
         # `always @*` that reads only initialized registers never runs in Icarus until one of
