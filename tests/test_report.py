@@ -82,10 +82,12 @@ def test_report_tables_and_plots(reports, tmp_path):
     assert md.count("not run") >= 4
     assert "teaching standard-cell library" in page and "teaching standard-cell library" in md
     assert "acc_i5f6: SynthError: nextpnr failed" in page
-    # Self-contained: three embedded PNGs, no external references.
-    assert page.count('src="data:image/png;base64,') == 3
+    # Self-contained: four embedded PNGs (the depth curve is the published one: this
+    # build's sweep varies no adder latency), no external references.
+    assert page.count('src="data:image/png;base64,') == 4
+    assert "pipeline depth (published: docs/data/depth.json)" in page
     assert "http://" not in page.replace("http://www.w3.org", "")
-    for name in ("phi_error", "area_vs_precision", "pareto"):
+    for name in ("phi_error", "area_vs_precision", "pareto", "depth"):
         assert (out / f"report_{name}.png").stat().st_size > 1000
         assert f"(report_{name}.png)" in md
     # The front: direct at F=6 (smaller and more accurate), both at F=10 (a trade-off).
@@ -93,7 +95,8 @@ def test_report_tables_and_plots(reports, tmp_path):
     assert "lns12_i5f6: direct is 1.50x smaller than interp" in md
 
 
-def test_report_with_nothing_run(tmp_path):
+def test_report_with_nothing_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no docs/data here either: no published depth curve
     html_path, md_path = write_report(tmp_path, phi_format=SMALL)
     page = html_path.read_text()
     assert "no bench, synthesis or sweep results yet" in page
@@ -121,3 +124,21 @@ def test_report_renders_in_headless_chromium(reports, tmp_path):
     # Not a blank page: dark text and coloured plot markers are on it.
     assert (rgb.mean(axis=2) < 0.3).mean() > 0.005
     assert (np.ptp(rgb, axis=2) > 0.3).sum() > 500
+
+
+def test_depth_curves_need_three_depths_of_one_unit():
+    """The depth plot draws a unit whose adder latency takes at least three values, from
+    this build's sweep; two depths are not a curve."""
+    from lnsgen.synth.htmlreport import depth_curves, plot_depth
+
+    def point(latency, fmax):
+        return {"status": "ok", "kind": "add", "format": "lns16_i5f10", "nodsp": False,
+                "spec": {"kind": "add", "adder_latency": latency},
+                "fpga": {"ecp5": {"fmax_mhz": fmax, "lut4": 700, "ccu2c": 100, "ff": 400}}}
+
+    sweep = {"results": [point(10, 168.6), point(5, 97.3), point(8, 119.2)]}
+    curves = depth_curves(sweep)
+    assert [r["spec"]["adder_latency"] for r in curves[("add", "lns16_i5f10")]] == [5, 8, 10]
+    assert plot_depth(sweep)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert depth_curves({"results": sweep["results"][:2]}) == {}
+    assert plot_depth({"results": sweep["results"][:2]}) is None
