@@ -17,7 +17,20 @@ from .bits import highest_one
 from .number import lns_layout
 from .pipeline import StallPipeline
 
-__all__ = ["FloatToLNSConverter", "LNSToFloatConverter", "float_layout"]
+__all__ = ["CONVERTER_CUTS", "FloatToLNSConverter", "LNSToFloatConverter", "float_layout"]
+
+#: The converters' latencies and the table's optional register stages that make them
+#: (:data:`lnsgen.hdl.funcapprox.CUTS`): 5 is the pipeline of each class's documentation;
+#: 6 registers the table's product, 7 also its address (the table then in LUTs), 8 also the
+#: multiplier's partial products (no DSP block).
+CONVERTER_CUTS = {5: (), 6: ("product",), 7: ("address", "product"),
+                  8: ("address", "partial", "product")}
+
+
+def _converter_cuts(latency) -> tuple:
+    if isinstance(latency, bool) or latency not in CONVERTER_CUTS:
+        raise ValueError(f"latency must be one of {tuple(CONVERTER_CUTS)}, not {latency!r}")
+    return CONVERTER_CUTS[latency]
 
 
 def float_layout(ffmt: FloatFormat) -> data.StructLayout:
@@ -55,6 +68,9 @@ class FloatToLNSConverter(wiring.Component):
         Table of ``log2(1 + f)`` (see :mod:`lnsgen.golden.converters`).
     max_error : float
         Error bound in ulps of the log for ``"interp"`` (default 1.0: faithful).
+    latency : int
+        Register stages: 5 (the pipeline above) to 8, the table's stages split further
+        (:data:`CONVERTER_CUTS`).
 
     Attributes
     ----------
@@ -71,7 +87,9 @@ class FloatToLNSConverter(wiring.Component):
     latency = 2 + funcapprox.STAGES
 
     def __init__(self, fmt: LNSFormat, src: FloatFormat, *, method: str = "auto",
-                 max_error: float = 1.0):
+                 max_error: float = 1.0, latency: int = 5):
+        self.cuts = _converter_cuts(latency)
+        self.latency = latency
         self.model = FloatToLNS(fmt, src, method=method, max_error=max_error)
         self.fmt, self.src = fmt, src
         super().__init__({
@@ -112,9 +130,9 @@ class FloatToLNSConverter(wiring.Component):
         flags1 = pipe.stage(flags, name="flags1")
 
         # Stages 2-4.
-        table = funcapprox.evaluate(m, pipe, model.table, f1, name="log2p1")
-        e4 = pipe.delay(e1, funcapprox.STAGES, name="e")
-        flags4 = pipe.delay(flags1, funcapprox.STAGES, name="flags")
+        table = funcapprox.evaluate(m, pipe, model.table, f1, name="log2p1", cuts=self.cuts)
+        e4 = pipe.delay(e1, funcapprox.stages(self.cuts), name="e")
+        flags4 = pipe.delay(flags1, funcapprox.stages(self.cuts), name="flags")
         sign4, zero4, special4, nan4 = (flags4[k] for k in range(4))
 
         # Stage 5.
@@ -152,6 +170,9 @@ class LNSToFloatConverter(wiring.Component):
     method : {"auto", "direct", "interp"}
     max_error : float
         Error bound of the ``"interp"`` table in units of its last bit (default 1.0).
+    latency : int
+        Register stages: 5 (the pipeline above) to 8, the table's stages split further
+        (:data:`CONVERTER_CUTS`).
 
     Attributes
     ----------
@@ -167,7 +188,9 @@ class LNSToFloatConverter(wiring.Component):
     latency = 2 + funcapprox.STAGES
 
     def __init__(self, fmt: LNSFormat, dst: FloatFormat, *, method: str = "auto",
-                 max_error: float = 1.0):
+                 max_error: float = 1.0, latency: int = 5):
+        self.cuts = _converter_cuts(latency)
+        self.latency = latency
         self.model = LNSToFloat(fmt, dst, method=method, max_error=max_error)
         self.fmt, self.dst = fmt, dst
         super().__init__({
@@ -185,9 +208,10 @@ class LNSToFloatConverter(wiring.Component):
 
         # Stages 1-3: q = floor(L / 2**F) (an arithmetic shift) and the table at r.
         zero = code.log == fmt.zero_log
-        frac = funcapprox.evaluate(m, pipe, model.table, code.log[:F], name="exp2m1")
-        q3 = pipe.delay(code.log[F:].as_signed(), funcapprox.STAGES, name="q")
-        flags3 = pipe.delay(Cat(code.sign, zero), funcapprox.STAGES, name="flags")
+        frac = funcapprox.evaluate(m, pipe, model.table, code.log[:F], name="exp2m1",
+                                   cuts=self.cuts)
+        q3 = pipe.delay(code.log[F:].as_signed(), funcapprox.stages(self.cuts), name="q")
+        flags3 = pipe.delay(Cat(code.sign, zero), funcapprox.stages(self.cuts), name="flags")
         sign3, zero3 = flags3[0], flags3[1]
 
         # Stage 4: the significand 1.f (M + X fraction bits), shifted for a subnormal result.

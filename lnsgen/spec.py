@@ -275,6 +275,9 @@ def _converter_params() -> tuple[Param, ...]:
         Param("max_error", 1.0, "error bound of an interp table in ulps (1: faithful)",
               _real_in(lo, hi), _parse_number(float),
               tag=lambda v: "me" + f"{v:g}".replace(".", "p")),
+        Param("latency", 5, "pipeline stages: 5, or 6-8 with the table's product, address and "
+              "partial products registered (hdl.convert.CONVERTER_CUTS)", _int_in(5, 8),
+              _parse_number(int), tag=lambda v: f"L{v}"),
     )
 
 
@@ -418,13 +421,13 @@ def _hybrid_args(spec) -> dict:
 def _build_from_float(spec):
     from lnsgen.hdl.convert import FloatToLNSConverter
     return FloatToLNSConverter(spec.fmt, spec.float_format, method=spec["method"],
-                               max_error=spec["max_error"])
+                               max_error=spec["max_error"], latency=spec["latency"])
 
 
 def _build_to_float(spec):
     from lnsgen.hdl.convert import LNSToFloatConverter
     return LNSToFloatConverter(spec.fmt, spec.float_format, method=spec["method"],
-                               max_error=spec["max_error"])
+                               max_error=spec["max_error"], latency=spec["latency"])
 
 
 _DIM = {"check": _int_in(1, MAX_ARRAY_DIM), "parse": _parse_number(int)}
@@ -475,10 +478,10 @@ KINDS: dict[str, Kind] = {k.name: k for k in [
              *_ARRAY_DIMS, _COMPENSATED) + _gaussian_params() + (_ADDER_LATENCY,),
          _build_mm, label=lambda s: f"mm{s['rows']}x{s['cols']}", module="lnsgen.hdl.systolic", check=_check_adder),
     Kind("from-float", "IEEE float word to LNS code, rounded to nearest in the log (direct "
-         "table) or faithful (interp; latency 5)", _format_params() + _converter_params(),
+         "table) or faithful (interp; latency 5-8)", _format_params() + _converter_params(),
          _build_from_float, label=lambda s: f"from_{s['float']}", module="lnsgen.hdl.convert"),
     Kind("to-float", "LNS code to IEEE float word: the nearest word, ties to even (direct "
-         "table, frac_bits <= 12 with method auto), or faithful (interp; latency 5)",
+         "table, frac_bits <= 12 with method auto), or faithful (interp; latency 5-8)",
          _format_params() + _converter_params(), _build_to_float,
          label=lambda s: f"to_{s['float']}", module="lnsgen.hdl.convert"),
     # Conventional baselines, generated and verified like the LNS units.

@@ -244,11 +244,13 @@ def test_array_with_shallow_fifos_deadlocks():
 @pytest.mark.parametrize("unit, latency", [("add", 6), ("add", 7), ("add", 8), ("add", 9),
                                            ("add", 10), ("add-direct", 8), ("add-direct", 10),
                                            ("mac", 6), ("mac", 7), ("mac", 8), ("mac", 9),
-                                           ("mac", 10)])
+                                           ("mac", 10), ("from-fp16", 8), ("to-fp16", 8)])
 def test_deeper_adder_pipelines_are_proved(unit, latency, props):
     """Every added pipeline depth: the stream protocol by induction and the function against
     golden's tables at lns8 (the depth bounds the check to every input's full flight)."""
-    spec = resolve(unit, fmt=F8, adder_latency=latency)
+    depth = {"latency": latency} if unit.startswith(("from", "to")) else \
+        {"adder_latency": latency}
+    spec = resolve(unit, fmt=F8, **depth)
     result = run(Proof(spec, props))
     assert result.result == "PASS", (result.failed, result.log[-2000:])
 

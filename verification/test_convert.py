@@ -28,6 +28,18 @@ def test_every_16bit_code(unit, sim):
     assert summary["mismatches"] == 0
 
 
+@pytest.mark.parametrize("unit, latency, sim", [("from-fp16", 8, "icarus"),
+                                                ("to-fp16", 8, "verilator"),
+                                                ("to-fp32", 7, "icarus"),
+                                                ("from-bf16", 6, "verilator")])
+def test_deeper_pipelines_every_16bit_input(unit, latency, sim):
+    """The converters split for speed (latency 6 to 8: the table's product, address and
+    partial products registered): every input again, and the stated latency."""
+    summary = run_bench(resolve(unit, fmt=LNS16, latency=latency), sim=sim, vectors=None)
+    assert summary["received"] == summary["vectors"] == 1 << 16
+    assert summary["mismatches"] == 0
+
+
 @pytest.mark.parametrize("unit", ["from-fp16", "to-fp16", "from-bf16", "to-bf16"])
 def test_every_8bit_combination(unit):
     summary = run_bench(resolve(unit, fmt=LNS8), sim="icarus", vectors=None)

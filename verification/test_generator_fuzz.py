@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from lnsgen import paths
 from lnsgen.hdl.adder import PIPELINED_CUTS
 from lnsgen.hdl.compact import COMPACT_LATENCIES
+from lnsgen.hdl.convert import CONVERTER_CUTS
 from lnsgen.spec import UnitSpec
 from lnsgen.verification.models import model_for
 from lnsgen.verification.runner import _venv_on_path
@@ -62,6 +63,7 @@ def unit_specs(draw):
         params["compensated"] = draw(st.booleans())
     if kind in ("from-float", "to-float"):
         params["float"] = draw(st.sampled_from(FLOATS))
+        params["latency"] = draw(st.sampled_from(list(CONVERTER_CUTS)))
     if kind in ("from-float", "to-float", "hybrid", "mm-hybrid"):
         params["method"] = draw(st.sampled_from(["auto", "direct", "interp"]))
         params["max_error"] = draw(st.sampled_from([0.6, 1.0, 3.0]))
