@@ -89,9 +89,14 @@ def test_soak_catches_a_wrong_array_model():
 def test_soak_catches_state_that_survives_reset(monkeypatch):
     """Steps in flight must be cancelled by a reset; with reset-less valid delay lines (the
     accumulator before the first soak) the step counter goes below zero and the unit hangs."""
-    def reset_less_flag(self, value, stages, *, name):
-        return self.delay(value, stages, name=name)  # data registers: no reset
-    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flag", reset_less_flag)
+    def reset_less_flags(self, value, stages, *, name):
+        regs = []
+        for k in range(stages):  # data registers: no reset
+            value = self.stage(value, name=f"{name}_{k + 1}")
+            regs.append(value)
+        return regs
+    # `flag` is built on `flags`: this makes every flag of the accumulator reset-less.
+    monkeypatch.setattr(lnsgen.hdl.pipeline.Pipeline, "flags", reset_less_flags)
     with pytest.raises(BenchFailure, match="stuck|mismatches|lost|beat"):
         run_soak(resolve("acc-kahan", fmt=LNS8), operands=3000, resets=12, sim="icarus", seed=5,
                  tag="reset-bug")
