@@ -190,6 +190,11 @@ class AddSubPath:
             raise ValueError(f"latency must be one of {tuple(PIPELINED_CUTS)}, not {latency!r}")
         self.latency = latency
         self.cuts = PIPELINED_CUTS[latency]
+        #: Whether a product in front of this adder (multiply-add, LNS PE) takes two stages
+        #: (:func:`~lnsgen.hdl.mul.lns_product` with ``pipe``): behind the deepest datapath,
+        #: built for a ~6 ns LUT-only stage, the log sum and its range checks would be the
+        #: longest stage.
+        self.split_product = "partial" in self.cuts
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, not {method!r}")
         if method not in DEFAULT_LATENCY:

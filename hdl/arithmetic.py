@@ -120,9 +120,7 @@ class LNSPE(PEArithmetic):
         gaussian_logs(fmt, method, max_error)  # validates max_error; tables are cached
         path = adder_path(fmt, method=method, max_error=max_error, latency=adder_latency)
         latency = path.latency
-        # Behind the deepest adder the product's add and range checks take two stages, as
-        # in the multiply-add (lnsgen.hdl.mac).
-        self.split_product = "partial" in getattr(path, "cuts", ())
+        self.split_product = path.split_product
         self.term_stages = 1 + int(self.split_product)
         self.compensated = compensated
         self.adder_args = {"method": method, "max_error": max_error,

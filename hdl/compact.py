@@ -160,6 +160,10 @@ class CompactAddSubPath:
         Register stages (see the module docstring).
     """
 
+    #: The product in front of it is not registered at all (see
+    #: :attr:`lnsgen.hdl.adder.AddSubPath.split_product`).
+    split_product = False
+
     def __init__(self, fmt: LNSFormat, *, method: str, max_error: float, latency: int):
         self.fmt = check_format(fmt)
         if isinstance(latency, bool) or latency not in COMPACT_LATENCIES:

@@ -56,9 +56,7 @@ class LNSMultiplyAdd(wiring.Component):
                  latency: int | None = None):
         self.path = adder_path(fmt, method=method, max_error=max_error, latency=latency)
         self.pipelined_product = isinstance(self.path, AddSubPath)
-        # Behind the deepest adder (built for a ~6 ns LUT-only stage) the product's add and
-        # range checks take two stages.
-        self.split_product = self.pipelined_product and "partial" in self.path.cuts
+        self.split_product = self.path.split_product
         self.latency = self.path.latency + int(self.pipelined_product) + \
             int(self.split_product)
         self.fmt, self.method, self.max_error = self.path.fmt, method, max_error
