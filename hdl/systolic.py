@@ -23,9 +23,16 @@ offers a beat, or with a bubble when no pass is open (which lets the last pass d
 sums are deskewed into one FIFO per array row and leave as rows of the tile, in order (row
 ``r T + t`` of the tile is beat ``r T + t`` of the pass's output). When a row of results is
 due soon at a FIFO that may be full by then, the array stops, so backpressure never loses a
-result; the decision is registered a cycle early, so the grid's enable is one gate from
-registers and the input valid. The FIFO depth is chosen so that this stop can never wait on
-the row the output is waiting for.
+result. The FIFO depth is chosen so that this stop can never wait on the row the output is
+waiting for.
+
+Why the enable is a register, copied: an enable computed in the cycle it is used has to reach
+every register of the array in that cycle (16,000 flip-flops in a 4x4 array of 16-bit PEs at
+adder latency 10; on ECP5 that net alone took 9 ns). The decision is therefore made a cycle
+ahead, from registers only: the FIFO levels and the PEs' finishing flags, and a two-beat input
+queue (a beat counts for the next step from the cycle after it arrived). It is loaded into one
+register per PE, per array row and per array column, so that each drives one PE's worth of
+loads; the copies are marked ``keep`` so that synthesis tools do not merge them again.
 """
 
 from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, unsigned
@@ -105,9 +112,26 @@ class SystolicArray(wiring.Component):
         Upper bound on the cycles from a pass's final beat to its final output row, with a
         consumer that is always ready and no pass before it still draining.
     grid_en : Signal
-        The enable every register of the grid (input and skew registers, PEs, deskew) moves
-        on: high when no row of results is due at a full FIFO and the input offers a beat
-        or no pass is open.
+        Available after elaboration: the enable every register of the grid (input and skew
+        registers, PEs, deskew) moves on, a register: high when, a cycle earlier, no row of
+        results was due soon at a FIFO that may be full by then, and the input queue was to
+        hold a beat or no pass was to be open.
+    enable_copies : list of Signal
+        Available after elaboration: ``grid_en`` and its copies (registers loaded with the
+        same value, marked ``keep``), one per array row, per array column and per PE, each
+        driving that part of the grid.
+    queue_count : Signal
+        Beats in the input queue (0 to 2); ``i.ready`` is high while it has room or the grid
+        takes its head.
+    queue_head : Signal
+        Available after elaboration: the queue's first beat (valid when ``queue_count >= 1``).
+    queued_lasts : list of Value
+        Available after elaboration: whether each queue entry holds a beat marked ``last``.
+    grid_take : Signal
+        The grid takes the queue's head this cycle (it moves and the queue holds a beat).
+    take_copies : list of Signal
+        Available after elaboration: one register per array row equal to ``grid_take``
+        (decided a cycle ahead), for that row's input register.
     out_row, out_count : Signal
         The output's position in a tile: rows are read from FIFO ``out_row``, ``out_count``
         of its ``slots`` rows read so far this round.
@@ -137,10 +161,12 @@ class SystolicArray(wiring.Component):
         # 3: a buffered FIFO of depth 2 has a one-entry core with zero-width addresses, which
         # lint rejects; a deeper FIFO only adds slack.)
         self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2) + STOP_MARGIN)
-        # input register, skew, one PE, deskew, FIFO, then every row
+        # input queue (a beat waits at most two cycles there for a decided step), input
+        # register, skew, one PE, deskew, FIFO, then every row
         pe_latency = arithmetic.term_stages + T + arithmetic.finish_stages
-        self.latency = 1 + rows + cols + pe_latency + 3 + self.tile_rows
-        self.grid_en = Signal()
+        self.latency = 2 + 1 + rows + cols + pe_latency + 3 + self.tile_rows
+        self.queue_count = Signal(range(3), name="queue_count")
+        self.grid_take = Signal(name="grid_take")
         # (At least one bit: a one-row array's counter would be a zero-width signal.)
         self.out_row = Signal(range(max(rows, 2)), name="row")
         self.out_count = Signal(range(max(T, 2)), name="count")
@@ -155,47 +181,94 @@ class SystolicArray(wiring.Component):
     def elaborate(self, platform):
         arith, R, C, T = self.arithmetic, self.rows, self.cols, self.slots
         m = Module()
-        en = self.grid_en
+
+        # The grid's enable is decided a cycle ahead and held in one register per PE, per
+        # array row and per array column (all equal; `keep`, so that synthesis does not merge
+        # them back into one). One enable net over every register of a 4x4 array (16,000
+        # loads) was its critical path: 9 ns of routing on ECP5.
+        en_next = Signal()
+
+        def enable_copy(name):
+            reg = Signal(name=name, attrs={"keep": 1})
+            m.d.sync += reg.eq(en_next)
+            self.enable_copies.append(reg)
+            return reg
+
+        self.enable_copies = []
+        en = enable_copy("grid_en")
+        self.grid_en = en
+        en_row = [enable_copy(f"en_row{r}") for r in range(R)]
+        en_col = [enable_copy(f"en_col{c}") for c in range(C)]
         pipe = Pipeline(m, en)
 
+        # Input queue of two beats. A beat is counted on for the grid's next step only from
+        # the cycle after it arrived (the decision is a register); two entries keep one beat
+        # per cycle flowing.
+        beat = self.i.payload
+        head = Signal.like(beat, name="queue_head", reset_less=True)
+        tail = Signal.like(beat, name="queue_tail", reset_less=True)
+        count = self.queue_count
+        take = self.grid_take  # the grid takes the queue's head this cycle
+        arrive = Signal()
+        rest = Signal(range(3))  # beats left after this cycle's take
+        m.d.comb += [
+            take.eq(en & (count != 0)),
+            self.i.ready.eq((count != 2) | en),
+            arrive.eq(self.i.valid & self.i.ready),
+            rest.eq(count - take),
+        ]
+        with m.If(take):
+            m.d.sync += head.eq(tail)
+        with m.If(arrive):
+            with m.If(rest == 0):
+                m.d.sync += head.eq(beat)
+            with m.Else():
+                m.d.sync += tail.eq(beat)
+        m.d.sync += count.eq(rest + arrive)
+        self.queue_head = head
+        self.queued_lasts = [(count >= 1) & head.last, (count == 2) & tail.last]
+
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
-        # has `last` and slot T - 1. Between passes the array may move without input.
+        # has `last` and slot T - 1. Between passes the grid may move without input.
         slot = Signal(range(max(T, 2)))  # one bit even with one slot (adder latency 1)
         open_pass = Signal()
-        # Registered: no row is due soon at a FIFO that may be full by then. The grid's
-        # enable is then one gate from registers and the input; deciding it from the PEs'
-        # flags and the FIFO levels in the same cycle made the array's critical path (14 ns
-        # on ECP5, 12 of them routing, for a 4x4 array).
-        out_ok = Signal(init=1)
-        accept = Signal()
-        m.d.comb += [
-            self.i.ready.eq(out_ok),
-            accept.eq(self.i.valid & out_ok),
-            en.eq(out_ok & (self.i.valid | ~open_pass)),
-        ]
-        with m.If(accept):
-            ends = self.i.payload.last & (slot == T - 1)
-            m.d.sync += [slot.eq(Mux(slot == T - 1, 0, slot + 1)), open_pass.eq(~ends)]
+        open_next = Signal()
+        m.d.comb += open_next.eq(open_pass)
+        with m.If(take):
+            m.d.sync += slot.eq(Mux(slot == T - 1, 0, slot + 1))
+            m.d.comb += open_next.eq(~(head.last & (slot == T - 1)))
+        m.d.sync += open_pass.eq(open_next)
 
         # Input register, then skew: row r by r cycles, column c by c cycles.
-        beat = self.i.payload
-        valid_in = pipe.flag(accept, 1, name="in_valid")
-        last_in = pipe.flag(beat.last & accept, 1, name="in_last")
-        a_in = [pipe.stage(Mux(accept, beat.a[r], arith.zero_operand), name=f"in_a{r}") for r in range(R)]
-        b_in = [pipe.stage(beat.b[c], name=f"in_b{c}") for c in range(C)]
+        valid_in = pipe.flag(take, 1, name="in_valid")
+        last_in = pipe.flag(head.last & take, 1, name="in_last")
+        # Each row's input register zeroes a bubble's operand on its own copy of `take`
+        # (decided a cycle ahead like the enable): one shared `take` reaching every row's
+        # register was the next critical path (ECP5, 4x4: 10 ns of routing).
+        take_row = []
+        for r in range(R):
+            reg = Signal(name=f"take_row{r}", attrs={"keep": 1})
+            m.d.sync += reg.eq(en_next & ((rest != 0) | arrive))
+            take_row.append(reg)
+        self.take_copies = take_row
+        a_in = [Pipeline(m, en_row[r]).stage(Mux(take_row[r], head.a[r], arith.zero_operand),
+                                             name=f"in_a{r}") for r in range(R)]
+        b_in = [Pipeline(m, en_col[c]).stage(head.b[c], name=f"in_b{c}") for c in range(C)]
 
         self.pes = pes = [[self._processing_element() for _ in range(C)]
                           for _ in range(R)]
         self._skew_last = []  # (valid and last) of row r's input register and skew stages
+        row_pipes = [Pipeline(m, en_row[r]) for r in range(R)]
         for r in range(R):
+            row_pipe = row_pipes[r]
             for c in range(C):
                 pe = pes[r][c]
                 m.submodules[f"pe_{r}_{c}"] = pe
-                m.d.comb += pe.en.eq(en)
+                m.d.comb += pe.en.eq(enable_copy(f"en_pe_{r}_{c}"))
                 if c == 0:
-                    west_value = pipe.delay(a_in[r], r, name=f"skew_a{r}")
-                    west_valid = [valid_in, *pipe.flags(valid_in, r, name=f"skew_v{r}")]
-                    west_last = [last_in, *pipe.flags(last_in, r, name=f"skew_l{r}")]
+                    west_value = row_pipe.delay(a_in[r], r, name=f"skew_a{r}")
+                    west_valid = [valid_in, *row_pipe.flags(valid_in, r, name=f"skew_v{r}")]
+                    west_last = [last_in, *row_pipe.flags(last_in, r, name=f"skew_l{r}")]
                     self._skew_last.append([v & lst for v, lst in zip(west_valid, west_last)])
                     m.d.comb += [
                         pe.west.value.eq(west_value),
@@ -205,7 +278,8 @@ class SystolicArray(wiring.Component):
                 else:
                     m.d.comb += pe.west.eq(pes[r][c - 1].east)
                 if r == 0:
-                    m.d.comb += pe.north.eq(pipe.delay(b_in[c], c, name=f"skew_b{c}"))
+                    m.d.comb += pe.north.eq(
+                        Pipeline(m, en_col[c]).delay(b_in[c], c, name=f"skew_b{c}"))
                 else:
                     m.d.comb += pe.north.eq(pes[r - 1][c].south)
 
@@ -213,19 +287,21 @@ class SystolicArray(wiring.Component):
         self.fifos = fifos = []
         row_due = []
         for r in range(R):
-            values = [pipe.delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
+            values = [row_pipes[r].delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
                       for c in range(C)]
             due = pes[r][C - 1].sum.valid
             fifo = SyncFIFOBuffered(width=C * Shape.cast(arith.result_shape).width,
                                     depth=self.fifo_depth)
             m.submodules[f"fifo{r}"] = fifo
-            m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en)]
+            m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en_row[r])]
             fifos.append(fifo)
             # Due now or after the next step, at a FIFO that may be full next cycle (one
             # write may land before then; a read is not counted on).
             due_soon = due | pes[r][C - 1].sum_next
             row_due.append(due_soon & (fifo.level >= self.fifo_depth - 1))
-        m.d.sync += out_ok.eq(~Cat(*row_due).any())
+        # Move next cycle if no FIFO may overflow then and the grid has a beat for it or no
+        # pass is open (a bubble between passes lets the last one drain).
+        m.d.comb += en_next.eq(~Cat(*row_due).any() & ((rest != 0) | ~open_next))
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
         row, count = self.out_row, self.out_count

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import time
 
-from .flow import SynthError, _run, read_cell_counts, write_top
+from .flow import READ_DESIGN, SynthError, _run, read_cell_counts, write_top
 
 __all__ = ["ABC_DELAY_PS", "CELL_MODELS_ENV", "CELL_MODELS_NAME", "DRIVING_CELL", "LIBERTY_ENV",
            "LIBERTY_NAME", "OUTPUT_LOAD_PF", "asic_versions", "constraints", "find_cell_models",
@@ -129,7 +129,7 @@ def constraints() -> str:
 
 def _yosys_script(liberty: str) -> str:
     return "\n".join([
-        "read_verilog top.v",
+        *READ_DESIGN,
         "synth -flatten -top top",
         f"dfflibmap -liberty {liberty}",
         f"abc -D {ABC_DELAY_PS} -constr constr.sdc -liberty {liberty}",

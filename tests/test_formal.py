@@ -212,11 +212,16 @@ def test_array_exposes_what_the_invariants_read():
     counters from construction, its FIFOs, PEs and each row's path once elaborated."""
     array = resolve("mm2x2", fmt=F8).build()
     R, C, T = array.rows, array.cols, array.slots
-    assert [array.grid_en.name, array.out_row.name, array.out_count.name] == [
-        "grid_en", "row", "count"]
+    assert [array.out_row.name, array.out_count.name, array.queue_count.name,
+            array.grid_take.name] == ["row", "count", "queue_count", "grid_take"]
     with pytest.raises(AttributeError, match="available after the array is elaborated"):
         _ = array.last_paths
     Fragment.get(array, None)
+    assert array.grid_en.name == "grid_en" and array.enable_copies[0] is array.grid_en
+    # one copy of the enable for the control, each array row, each column and each PE
+    assert len(array.enable_copies) == 1 + R + C + R * C
+    assert all(c.attrs.get("keep") == 1 for c in array.enable_copies)
+    assert len(array.queued_lasts) == 2
     assert len(array.fifos) == R and all(f.depth == array.fifo_depth for f in array.fifos)
     pe = array.pes[1][1]
     assert len(pe.last_stages) == pe.latency == T + 1
