@@ -79,10 +79,11 @@ class ProcessingElement(wiring.Component):
         ``north``, one enabled cycle later.
     sum : Out(sum_layout(arithmetic.result_shape))
         A finished sum, :attr:`latency` enabled cycles after its ``last`` term arrived.
-    sum_next : Out(1)
-        A finished sum will be on ``sum`` after the next enabled cycle (the valid bit of the
-        stage before ``sum``): lets the array decide a cycle early, from registers, whether
-        its grid may move.
+    sum_next, sum_next2 : Out(1)
+        A finished sum will be on ``sum`` after the next enabled cycle, or after the next
+        two (the valid bit of the stage before ``sum``, and of the one before that, or of
+        ``west`` for a PE of two stages): let the array decide ahead, from registers,
+        whether its grid may move.
     slots : int
         Independent sums in flight; term ``n`` of a pass belongs to slot ``n % slots``.
     latency : int
@@ -109,6 +110,7 @@ class ProcessingElement(wiring.Component):
             "south": Out(shape),
             "sum": Out(sum_layout(arithmetic.result_shape)),
             "sum_next": Out(1),
+            "sum_next2": Out(1),
         })
 
     def elaborate(self, platform):
@@ -146,8 +148,9 @@ class ProcessingElement(wiring.Component):
         result = arith.finish(m, pipe, acc_out)
         done = [*ring_done, *pipe.flags(ring_done[-1], arith.finish_stages, name="sum_done")]
         self.last_stages = [v & lst for v, lst in zip(valids, lasts)] + done
+        ahead = [west.valid & west.last, *self.last_stages]
         m.d.comb += [self.sum.value.eq(result), self.sum.valid.eq(done[-1]),
-                     self.sum_next.eq(done[-2] if len(done) > 1 else valid & last)]
+                     self.sum_next.eq(ahead[-2]), self.sum_next2.eq(ahead[-3])]
         return m
 
 

@@ -51,10 +51,10 @@ __all__ = ["MAX_ARRAY_DIM", "STOP_MARGIN", "LNSSystolicArray", "SystolicArray", 
            "array_output_layout"]
 
 #: Rows of FIFO depth beyond what the output order needs, because the grid's stop is decided
-#: a cycle early (a registered decision, counting a row due soon at a FIFO that may be full
-#: by then). The ``tiles`` proofs pass without it at the shapes they cover (the pass of slack
-#: in the depth absorbs the early stop); the row is kept for the shapes they do not.
-STOP_MARGIN = 1
+#: two cycles early (counting a row due within three steps at a FIFO that may be full by
+#: then). The ``tiles`` proofs pass with less at the shapes they cover (the pass of slack in
+#: the depth absorbs the early stop); the rows are kept for the shapes they do not.
+STOP_MARGIN = 2
 #: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
 #: the FPGAs the synthesis flow targets).
 MAX_ARRAY_DIM = 32
@@ -295,13 +295,18 @@ class SystolicArray(wiring.Component):
             m.submodules[f"fifo{r}"] = fifo
             m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en_row[r])]
             fifos.append(fifo)
-            # Due now or after the next step, at a FIFO that may be full next cycle (one
-            # write may land before then; a read is not counted on).
-            due_soon = due | pes[r][C - 1].sum_next
-            row_due.append(due_soon & (fifo.level >= self.fifo_depth - 1))
+            # Due now or within the next two steps, at a FIFO that may be full in two cycles
+            # (two writes may land before then; a read is not counted on).
+            due_soon = due | pes[r][C - 1].sum_next | pes[r][C - 1].sum_next2
+            row_due.append(due_soon & (fifo.level >= self.fifo_depth - 2))
+        # The outputs' half of the decision is made a cycle earlier still and registered:
+        # gathering every row's flags and FIFO level, then reaching every enable copy, in one
+        # cycle was the next critical path (ECP5, 4x4: 10 ns, 8 of them routing).
+        out_ok = Signal(init=1)
+        m.d.sync += out_ok.eq(~Cat(*row_due).any())
         # Move next cycle if no FIFO may overflow then and the grid has a beat for it or no
         # pass is open (a bubble between passes lets the last one drain).
-        m.d.comb += en_next.eq(~Cat(*row_due).any() & ((rest != 0) | ~open_next))
+        m.d.comb += en_next.eq(out_ok & ((rest != 0) | ~open_next))
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
         row, count = self.out_row, self.out_count
