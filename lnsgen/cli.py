@@ -352,14 +352,28 @@ def cmd_synth(p, args) -> int:
     from .synth.report import markdown_table, update_reports
 
     specs = specs_from_args(p, args, args.units)
+    flow = {"nodsp": args.nodsp, "ecp5_device": args.ecp5_device, "package": args.package,
+            "ports": args.ports}
+    if args.meet_freq:
+        from .synth.target import SEARCH_TARGETS, pipeline_depths
+        if args.targets[0] not in SEARCH_TARGETS:
+            p.error(f"--meet-freq: the first of --targets must be one of "
+                    f"{', '.join(SEARCH_TARGETS)} (its Fmax decides), not {args.targets[0]}")
+        for spec in specs:
+            try:
+                pipeline_depths(spec)
+            except SpecError as exc:
+                p.error(f"--meet-freq: {exc}")
     entries = []
     with _build_folder(args.out):
         for spec in specs:
-            _say(f"synth: {spec.name} ({', '.join(args.targets)}) ...")
             try:
-                entry = synthesize(spec, targets=args.targets, nodsp=args.nodsp,
-                                   ecp5_device=args.ecp5_device, package=args.package,
-                                   freq_mhz=args.freq, ports=args.ports)
+                entry = None
+                if args.meet_freq:
+                    spec, entry = _meet_freq(spec, args, flow)
+                if entry is None:
+                    _say(f"synth: {spec.name} ({', '.join(args.targets)}) ...")
+                    entry = synthesize(spec, targets=args.targets, freq_mhz=args.freq, **flow)
             except SynthError as exc:
                 _say(f"{p.prog}: error: {exc}")
                 return 1
@@ -369,6 +383,26 @@ def cmd_synth(p, args) -> int:
     _say(f"synth: wrote {json_path} and {md_path}")
     sys.stdout.write(markdown_table(entries))
     return 0
+
+
+def _meet_freq(spec, args, flow):
+    """The spec at the shallowest pipeline depth whose Fmax on the first target reaches
+    ``--freq`` (else the fastest), saying what each depth tried reached; and its synthesis
+    entry when that target is the only one asked for (None: the others are still to run)."""
+    from lnsgen.spec import UnitSpec
+
+    from .synth.target import meet_frequency
+
+    target = args.targets[0]
+    _say(f"synth: {spec.name}: pipeline depth for {args.freq:g} MHz on {target} ...")
+    found = meet_frequency(spec, args.freq, target=target, **flow)
+    for row in found["tried"]:
+        fmax = "no Fmax" if row["fmax_mhz"] is None else f"{row['fmax_mhz']:.1f} MHz"
+        _say(f"synth:   {found['param']} = {row['depth']}: {fmax}")
+    chosen = UnitSpec.from_dict(found["spec"])
+    verdict = "meets" if found["met"] else "is the fastest; none meets"
+    _say(f"synth: {chosen.name} {verdict} {args.freq:g} MHz")
+    return chosen, (found["entry"] if list(args.targets) == [target] else None)
 
 
 def cmd_sweep(p, args) -> int:
@@ -666,6 +700,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pins: every port bit a pin (default); scan: the port registers "
                         "loaded and read through two scan chains, for units with more port "
                         "bits than a package has pins (large arrays)")
+    p.add_argument("--meet-freq", action="store_true",
+                   help="choose the unit's pipeline depth (--adder-latency, or --latency): "
+                        "the shallowest whose place and route on the first target reaches "
+                        "--freq (each depth is run, shallowest first)")
 
     p = command("sweep", cmd_sweep, "evaluate a grid of units on Dask: golden accuracy, FPGA "
                 "resources and Fmax, OSU 0.18 um area (cached)", units="any")

@@ -170,3 +170,57 @@ def test_cli_rejects_bad_parameters(args, message, capsys):
     assert errors[0].startswith("lnsgen synth: error: ")
     assert message in errors[0]
     assert not (BUILD / "cli").exists()
+
+
+# Pipeline depth from a target frequency ----------------------------------------------------
+
+
+def test_pipeline_depths_are_what_each_spec_accepts():
+    from lnsgen.spec import ADDER_LATENCIES, SpecError, resolve
+    from lnsgen.synth.target import pipeline_depths
+    assert pipeline_depths(UnitSpec("add", fmt=SMALL)) == ("adder_latency", ADDER_LATENCIES)
+    assert pipeline_depths(resolve("mm2x2-kahan")) == ("adder_latency", ADDER_LATENCIES)
+    assert pipeline_depths(UnitSpec("add", fmt=SMALL, method="cotrans")) == \
+        ("adder_latency", (1, 2, 3))
+    assert pipeline_depths("from-fp16") == ("latency", (5, 6, 7, 8))
+    with pytest.raises(SpecError, match="has no pipeline depth parameter"):
+        pipeline_depths(MUL8)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"freq_mhz": 0}, ValueError, "freq_mhz must be a positive number"),
+    ({"freq_mhz": 100, "target": "generic"}, ValueError, r"target must be one of \['ecp5'"),
+])
+def test_meet_frequency_rejects_bad_options_before_running_tools(kwargs, error, match):
+    from lnsgen.synth.target import meet_frequency
+    with pytest.raises(error, match=match):
+        meet_frequency(UnitSpec("add", fmt=SMALL), workdir=BUILD / "never", **kwargs)
+    assert not (BUILD / "never").exists()
+
+
+def test_meet_frequency_stops_at_the_first_depth_that_reaches_it():
+    """A target every depth reaches: the search runs the real flow once, at the shallowest
+    depth, and reports what it reached; a target none reaches returns the fastest tried."""
+    from lnsgen.synth.target import meet_frequency
+    spec = UnitSpec("add", fmt=SMALL, method="cotrans")
+    found = meet_frequency(spec, 1.0, workdir=BUILD / "meet")
+    assert found["met"] and found["param"] == "adder_latency"
+    assert [row["depth"] for row in found["tried"]] == [1]
+    assert found["spec"]["adder_latency"] == 1
+    assert found["entry"]["ecp5"]["fmax_mhz"] == found["tried"][0]["fmax_mhz"] > 1.0
+    found = meet_frequency(spec, 5000.0, workdir=BUILD / "meet")
+    fmaxes = [row["fmax_mhz"] for row in found["tried"]]
+    assert not found["met"] and [row["depth"] for row in found["tried"]] == [1, 2, 3]
+    assert found["entry"]["ecp5"]["fmax_mhz"] == max(fmaxes)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["mul", "--meet-freq"], "unit mul_i3f4 has no pipeline depth parameter"),
+    (["add", "--meet-freq", "--targets", "generic"], "the first of --targets must be one of"),
+])
+def test_cli_meet_freq_rejects_what_it_cannot_search(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["synth", *args, "--int-bits", "3", "--frac-bits", "4", "-o", str(BUILD / "cli")])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (BUILD / "cli").exists()
