@@ -121,17 +121,18 @@ class SystolicArray(wiring.Component):
         same value, marked ``keep``), one per array row, per array column and per PE, each
         driving that part of the grid.
     queue_count : Signal
-        Beats in the input queue (0 to 2); ``i.ready`` is high while it has room or the grid
-        takes its head.
-    queue_head : Signal
-        Available after elaboration: the queue's first beat (valid when ``queue_count >= 1``).
+        Available after elaboration: beats in the input queue (0 to 2); ``i.ready`` is high
+        while it has room or the grid takes its head.
+    queue_copies : list of Signal
+        Available after elaboration: ``queue_count`` and its copies (``keep``), one per queue
+        slice: the control (``last``), each row's ``a``, each column's ``b``.
+    queue_head_last : Signal
+        Available after elaboration: ``last`` of the queue's first beat (meaningful when
+        ``queue_count >= 1``).
     queued_lasts : list of Value
         Available after elaboration: whether each queue entry holds a beat marked ``last``.
     grid_take : Signal
         The grid takes the queue's head this cycle (it moves and the queue holds a beat).
-    take_copies : list of Signal
-        Available after elaboration: one register per array row equal to ``grid_take``
-        (decided a cycle ahead), for that row's input register.
     out_row, out_count : Signal
         The output's position in a tile: rows are read from FIFO ``out_row``, ``out_count``
         of its ``slots`` rows read so far this round.
@@ -165,7 +166,6 @@ class SystolicArray(wiring.Component):
         # register, skew, one PE, deskew, FIFO, then every row
         pe_latency = arithmetic.term_stages + T + arithmetic.finish_stages
         self.latency = 2 + 1 + rows + cols + pe_latency + 3 + self.tile_rows
-        self.queue_count = Signal(range(3), name="queue_count")
         self.grid_take = Signal(name="grid_take")
         # (At least one bit: a one-row array's counter would be a zero-width signal.)
         self.out_row = Signal(range(max(rows, 2)), name="row")
@@ -203,30 +203,39 @@ class SystolicArray(wiring.Component):
 
         # Input queue of two beats. A beat is counted on for the grid's next step only from
         # the cycle after it arrived (the decision is a register); two entries keep one beat
-        # per cycle flowing.
+        # per cycle flowing. The queue is sliced: the control (`last`), each row's `a` and
+        # each column's `b` are queued beside their own input register, each slice with its
+        # own copy of the count (all equal), so no control net crosses the array (one
+        # queue's count steering every payload bit was the critical path, ECP5 4x4: 9 ns of
+        # routing).
         beat = self.i.payload
-        head = Signal.like(beat, name="queue_head", reset_less=True)
-        tail = Signal.like(beat, name="queue_tail", reset_less=True)
-        count = self.queue_count
-        take = self.grid_take  # the grid takes the queue's head this cycle
-        arrive = Signal()
-        rest = Signal(range(3))  # beats left after this cycle's take
-        m.d.comb += [
-            take.eq(en & (count != 0)),
-            self.i.ready.eq((count != 2) | en),
-            arrive.eq(self.i.valid & self.i.ready),
-            rest.eq(count - take),
-        ]
-        with m.If(take):
-            m.d.sync += head.eq(tail)
-        with m.If(arrive):
-            with m.If(rest == 0):
-                m.d.sync += head.eq(beat)
-            with m.Else():
-                m.d.sync += tail.eq(beat)
-        m.d.sync += count.eq(rest + arrive)
-        self.queue_head = head
-        self.queued_lasts = [(count >= 1) & head.last, (count == 2) & tail.last]
+        self.queue_copies = []
+
+        def queue_slice(value, en_copy, name):
+            """`value`'s two-entry queue, moving with `en_copy`: (head, take, rest, ready)."""
+            value = Value.cast(value)
+            head = Signal(len(value), name=f"queue_head_{name}", reset_less=True)
+            tail = Signal(len(value), name=f"queue_tail_{name}", reset_less=True)
+            count = Signal(range(3), name=f"queue_count_{name}", attrs={"keep": 1})
+            self.queue_copies.append(count)
+            take, rest, ready = en_copy & (count != 0), Signal(range(3)), Signal()
+            arrive = self.i.valid & ready
+            m.d.comb += [ready.eq((count != 2) | en_copy), rest.eq(count - take)]
+            with m.If(take):
+                m.d.sync += head.eq(tail)
+            with m.If(arrive):
+                with m.If(rest == 0):
+                    m.d.sync += head.eq(value)
+                with m.Else():
+                    m.d.sync += tail.eq(value)
+            m.d.sync += count.eq(rest + arrive)
+            return head, tail, count, take, rest, ready
+
+        head_last, tail_last, count, take, rest, ready = queue_slice(beat.last, en, "last")
+        self.queue_count = count
+        m.d.comb += [self.grid_take.eq(take), self.i.ready.eq(ready)]
+        self.queue_head_last = head_last
+        self.queued_lasts = [(count >= 1) & head_last, (count == 2) & tail_last]
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
         # has `last` and slot T - 1. Between passes the grid may move without input.
@@ -236,24 +245,22 @@ class SystolicArray(wiring.Component):
         m.d.comb += open_next.eq(open_pass)
         with m.If(take):
             m.d.sync += slot.eq(Mux(slot == T - 1, 0, slot + 1))
-            m.d.comb += open_next.eq(~(head.last & (slot == T - 1)))
+            m.d.comb += open_next.eq(~(head_last & (slot == T - 1)))
         m.d.sync += open_pass.eq(open_next)
 
-        # Input register, then skew: row r by r cycles, column c by c cycles.
+        # Input register, then skew: row r by r cycles, column c by c cycles. A row's input
+        # register zeroes a bubble's operand.
         valid_in = pipe.flag(take, 1, name="in_valid")
-        last_in = pipe.flag(head.last & take, 1, name="in_last")
-        # Each row's input register zeroes a bubble's operand on its own copy of `take`
-        # (decided a cycle ahead like the enable): one shared `take` reaching every row's
-        # register was the next critical path (ECP5, 4x4: 10 ns of routing).
-        take_row = []
+        last_in = pipe.flag(head_last & take, 1, name="in_last")
+        a_in = []
         for r in range(R):
-            reg = Signal(name=f"take_row{r}", attrs={"keep": 1})
-            m.d.sync += reg.eq(en_next & ((rest != 0) | arrive))
-            take_row.append(reg)
-        self.take_copies = take_row
-        a_in = [Pipeline(m, en_row[r]).stage(Mux(take_row[r], head.a[r], arith.zero_operand),
-                                             name=f"in_a{r}") for r in range(R)]
-        b_in = [Pipeline(m, en_col[c]).stage(head.b[c], name=f"in_b{c}") for c in range(C)]
+            head_a, _, _, take_a, _, _ = queue_slice(beat.a[r], en_row[r], f"a{r}")
+            a_in.append(Pipeline(m, en_row[r]).stage(
+                Mux(take_a, head_a, arith.zero_operand), name=f"in_a{r}"))
+        b_in = []
+        for c in range(C):
+            head_b, *_ = queue_slice(beat.b[c], en_col[c], f"b{c}")
+            b_in.append(Pipeline(m, en_col[c]).stage(head_b, name=f"in_b{c}"))
 
         self.pes = pes = [[self._processing_element() for _ in range(C)]
                           for _ in range(R)]

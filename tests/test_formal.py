@@ -212,8 +212,8 @@ def test_array_exposes_what_the_invariants_read():
     counters from construction, its FIFOs, PEs and each row's path once elaborated."""
     array = resolve("mm2x2", fmt=F8).build()
     R, C, T = array.rows, array.cols, array.slots
-    assert [array.out_row.name, array.out_count.name, array.queue_count.name,
-            array.grid_take.name] == ["row", "count", "queue_count", "grid_take"]
+    assert [array.out_row.name, array.out_count.name, array.grid_take.name] == [
+        "row", "count", "grid_take"]
     with pytest.raises(AttributeError, match="available after the array is elaborated"):
         _ = array.last_paths
     Fragment.get(array, None)
@@ -222,6 +222,12 @@ def test_array_exposes_what_the_invariants_read():
     assert len(array.enable_copies) == 1 + R + C + R * C
     assert all(c.attrs.get("keep") == 1 for c in array.enable_copies)
     assert len(array.queued_lasts) == 2
+    # one queue slice for the control (`last`), each row's `a` and each column's `b`
+    assert array.queue_copies[0] is array.queue_count
+    assert [c.name for c in array.queue_copies] == [
+        "queue_count_last", *(f"queue_count_a{r}" for r in range(R)),
+        *(f"queue_count_b{c}" for c in range(C))]
+    assert all(c.attrs.get("keep") == 1 for c in array.queue_copies)
     assert len(array.fifos) == R and all(f.depth == array.fifo_depth for f in array.fifos)
     pe = array.pes[1][1]
     assert len(pe.last_stages) == pe.latency == T + 1

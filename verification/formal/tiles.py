@@ -29,7 +29,7 @@ Properties (asserted on every cycle; the bench's counters reset with the array):
 Strengthening invariants (true properties as well; k-induction needs them because a stall
 can freeze any unreachable state of the grid for as long as the solver likes). They read
 what the array exposes as attributes: ``grid_en``, ``enable_copies``, ``grid_take``,
-``queue_count``, ``queue_head``, ``queued_lasts``, ``last_paths``, ``fifos``, ``out_row`` and
+``queue_count``, ``queue_copies``, ``queue_head_last``, ``queued_lasts``, ``last_paths``, ``fifos``, ``out_row`` and
 ``out_count`` (see :class:`lnsgen.hdl.LNSSystolicArray`).
 
 ``inv_shadow``
@@ -41,8 +41,8 @@ what the array exposes as attributes: ``grid_en``, ``enable_copies``, ``grid_tak
     ``owed`` equals the ``last`` beats on the rows' paths plus the rows held in the FIFOs,
     plus ``rows`` for each ``last`` beat waiting in the input queue.
 ``inv_queue``, ``inv_enable_copies``
-    The input queue holds at most two beats; every copy of the grid's enable (and of its
-    ``take``) equals it.
+    The input queue holds at most two beats; every copy of the grid's enable (and of the
+    queue's count) equals it.
 ``inv_fifo``
     Each FIFO's memory holds at most ``depth - 1`` rows: ``level`` counts them plus the row
     in its output register (``r_rdy``), so ``r_rdy <= level <= depth - 1 + r_rdy``.
@@ -99,7 +99,7 @@ def add_tile_properties(top, m: Module) -> None:
         m.d.sync += j.eq(Mux(j == tile_rows - 1, 0, j + 1))
     shadow = [Signal(name=f"shadow{k}_last") for k in range(longest)]
     with m.If(en):
-        m.d.sync += shadow[0].eq(unit.grid_take & unit.queue_head.last)
+        m.d.sync += shadow[0].eq(unit.grid_take & unit.queue_head_last)
         m.d.sync += [shadow[k].eq(shadow[k - 1]) for k in range(1, longest)]
 
     top.add_assert(m, "rows_owed_range", (owed >= 0) & (owed <= bound))
@@ -119,7 +119,7 @@ def add_tile_properties(top, m: Module) -> None:
     top.add_assert(m, "inv_owed", owed == sum(on_path) + sum(level) + R * sum(queued))
     top.add_assert(m, "inv_queue", unit.queue_count <= 2)
     top.add_assert(m, "inv_enable_copies", Cat(c == en for c in unit.enable_copies).all()
-                   & Cat(c == unit.grid_take for c in unit.take_copies).all())
+                   & Cat(c == unit.queue_count for c in unit.queue_copies).all())
     # The memory's own level is not a public attribute of the FIFO; it is level - r_rdy (the
     # first comparison rules out an unreachable level that wrapped round to 0).
     top.add_assert(m, "inv_fifo", Cat((f.level >= f.r_rdy) & (f.level - f.r_rdy <= depth - 1)
