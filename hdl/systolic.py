@@ -239,13 +239,17 @@ class SystolicArray(wiring.Component):
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
         # has `last` and slot T - 1. Between passes the grid may move without input.
+        # (`slot_last` is `slot == T - 1` kept in a register: the comparison sat on the path
+        # into every enable copy.)
         slot = Signal(range(max(T, 2)))  # one bit even with one slot (adder latency 1)
+        slot_last = Signal(init=T == 1)
         open_pass = Signal()
         open_next = Signal()
         m.d.comb += open_next.eq(open_pass)
         with m.If(take):
-            m.d.sync += slot.eq(Mux(slot == T - 1, 0, slot + 1))
-            m.d.comb += open_next.eq(~(head_last & (slot == T - 1)))
+            m.d.sync += [slot.eq(Mux(slot_last, 0, slot + 1)),
+                         slot_last.eq(Mux(slot_last, T == 1, slot == T - 2))]
+            m.d.comb += open_next.eq(~(head_last & slot_last))
         m.d.sync += open_pass.eq(open_next)
 
         # Input register, then skew: row r by r cycles, column c by c cycles. A row's input
