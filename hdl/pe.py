@@ -26,7 +26,7 @@ appears on ``sum`` for one enabled cycle. The arithmetic's golden ``matmul``
 (:mod:`lnsgen.golden.arithmetic`) gives bit-identical sums.
 """
 
-from amaranth.hdl import Module, Mux, Signal, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -79,11 +79,10 @@ class ProcessingElement(wiring.Component):
         ``north``, one enabled cycle later.
     sum : Out(sum_layout(arithmetic.result_shape))
         A finished sum, :attr:`latency` enabled cycles after its ``last`` term arrived.
-    sum_next, sum_next2 : Out(1)
-        A finished sum will be on ``sum`` after the next enabled cycle, or after the next
-        two (the valid bit of the stage before ``sum``, and of the one before that, or of
-        ``west`` for a PE of two stages): let the array decide ahead, from registers,
-        whether its grid may move.
+    lasts : Out(latency)
+        Bit ``k``: register stage ``k`` of the :attr:`latency` a term passes holds a valid
+        term marked ``last`` (the final bit is ``sum.valid``): lets the array see a
+        finished sum coming, from registers, and decide ahead whether its grid may move.
     slots : int
         Independent sums in flight; term ``n`` of a pass belongs to slot ``n % slots``.
     latency : int
@@ -109,8 +108,7 @@ class ProcessingElement(wiring.Component):
             "east": Out(operand_layout(shape)),
             "south": Out(shape),
             "sum": Out(sum_layout(arithmetic.result_shape)),
-            "sum_next": Out(1),
-            "sum_next2": Out(1),
+            "lasts": Out(self.latency),
         })
 
     def elaborate(self, platform):
@@ -148,9 +146,8 @@ class ProcessingElement(wiring.Component):
         result = arith.finish(m, pipe, acc_out)
         done = [*ring_done, *pipe.flags(ring_done[-1], arith.finish_stages, name="sum_done")]
         self.last_stages = [v & lst for v, lst in zip(valids, lasts)] + done
-        ahead = [west.valid & west.last, *self.last_stages]
         m.d.comb += [self.sum.value.eq(result), self.sum.valid.eq(done[-1]),
-                     self.sum_next.eq(ahead[-2]), self.sum_next2.eq(ahead[-3])]
+                     self.lasts.eq(Cat(*self.last_stages))]
         return m
 
 

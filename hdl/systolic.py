@@ -51,10 +51,11 @@ __all__ = ["MAX_ARRAY_DIM", "STOP_MARGIN", "LNSSystolicArray", "SystolicArray", 
            "array_output_layout"]
 
 #: Rows of FIFO depth beyond what the output order needs, because the grid's stop is decided
-#: two cycles early (counting a row due within three steps at a FIFO that may be full by
-#: then). The ``tiles`` proofs pass with less at the shapes they cover (the pass of slack in
-#: the depth absorbs the early stop); the rows are kept for the shapes they do not.
-STOP_MARGIN = 2
+#: three cycles before a write it prevents (counting a row due within four steps at a FIFO
+#: that may be full by then). The ``tiles`` proofs pass with less at the shapes they cover
+#: (the pass of slack in the depth absorbs the early stop); the rows are kept for the
+#: shapes they do not.
+STOP_MARGIN = 3
 #: Largest number of rows or columns (a 32 x 32 array of 16-bit LNS MACs is already far past
 #: the FPGAs the synthesis flow targets).
 MAX_ARRAY_DIM = 32
@@ -118,8 +119,15 @@ class SystolicArray(wiring.Component):
         hold a beat or no pass was to be open.
     enable_copies : list of Signal
         Available after elaboration: ``grid_en`` and its copies (registers loaded with the
-        same value, marked ``keep``), one per array row, per array column and per PE, each
-        driving that part of the grid.
+        same value, marked ``keep``), one per array row and per array column, each driving
+        that row's or column's input side (queue slice, input register, skew).
+    late_enable_copies : list of Signal
+        Available after elaboration: ``grid_en`` a cycle later, one register (``keep``) per
+        array row (its deskew and FIFO write: :attr:`fifo_write_enables`) and per PE (its
+        ``en``), each loaded from its row's copy.
+    fifo_write_enables : list of Signal
+        Available after elaboration: each array row's late enable copy; the row's FIFO is
+        written when its path's last stage holds a result and this is high.
     queue_count : Signal
         Available after elaboration: beats in the input queue (0 to 2); ``i.ready`` is high
         while it has room or the grid takes its head.
@@ -144,8 +152,9 @@ class SystolicArray(wiring.Component):
         Available after elaboration (the array's and its PEs'): for each row, whether each
         register stage of its path from the input register to its FIFO (the input register,
         ``r`` skew stages, the east links of the row's PEs, then the last PE's
-        :attr:`~lnsgen.hdl.pe.ProcessingElement.last_stages`) holds a valid beat marked
-        ``last``; the final one is the row's FIFO write request.
+        :attr:`~lnsgen.hdl.pe.ProcessingElement.lasts`) holds a valid beat marked ``last``;
+        the final one is the row's FIFO write request. The input register and the skew
+        stages (the first ``r + 1``) move on ``grid_en``, the rest a cycle later.
     """
 
     def __init__(self, arithmetic: PEArithmetic, *, rows: int, cols: int):
@@ -158,14 +167,14 @@ class SystolicArray(wiring.Component):
         self.tile_rows = rows * T
         # Rows whose results are written before row q of a pass has all of its results: at
         # most T * ((rows + T - 3) // T + 1) beats; one pass more lets passes overlap;
-        # STOP_MARGIN rows more because the grid's stop is decided a cycle early. (At least
+        # STOP_MARGIN rows more because the grid's stop is decided early. (At least
         # 3: a buffered FIFO of depth 2 has a one-entry core with zero-width addresses, which
         # lint rejects; a deeper FIFO only adds slack.)
         self.fifo_depth = max(3, T * ((rows + T - 3) // T + 2) + STOP_MARGIN)
         # input queue (a beat waits at most two cycles there for a decided step), input
-        # register, skew, one PE, deskew, FIFO, then every row
+        # register, skew, the PEs' enable a cycle behind, one PE, deskew, FIFO, then every row
         pe_latency = arithmetic.term_stages + T + arithmetic.finish_stages
-        self.latency = 2 + 1 + rows + cols + pe_latency + 3 + self.tile_rows
+        self.latency = 2 + 1 + rows + 1 + cols + pe_latency + 3 + self.tile_rows
         self.grid_take = Signal(name="grid_take")
         # (At least one bit: a one-row array's counter would be a zero-width signal.)
         self.out_row = Signal(range(max(rows, 2)), name="row")
@@ -182,23 +191,32 @@ class SystolicArray(wiring.Component):
         arith, R, C, T = self.arithmetic, self.rows, self.cols, self.slots
         m = Module()
 
-        # The grid's enable is decided a cycle ahead and held in one register per PE, per
-        # array row and per array column (all equal; `keep`, so that synthesis does not merge
-        # them back into one). One enable net over every register of a 4x4 array (16,000
-        # loads) was its critical path: 9 ns of routing on ECP5.
+        # The grid's enable is decided a cycle ahead and held in registers (all equal;
+        # `keep`, so that synthesis does not merge them back into one): one for the control,
+        # one per array row and one per column for the input side (queue, input registers,
+        # skew). The PEs, the deskew and the FIFO writes move on the same enable a cycle
+        # later, from one more register per PE and per row loaded from its row's copy: a
+        # two-level tree, each level a short hop. (The PEs see the inputs' every step one
+        # cycle later, which changes no value: a register whose enable is its source's,
+        # delayed one cycle, reads each of the source's states exactly once.) One enable net
+        # over every register of a 4x4 array (16,000 loads) was its critical path: 9 ns of
+        # routing on ECP5; one level of copies across the whole array, 4.5 ns.
         en_next = Signal()
+        self.enable_copies, self.late_enable_copies = [], []
 
-        def enable_copy(name):
+        def enable_copy(name, source=en_next, copies=self.enable_copies):
             reg = Signal(name=name, attrs={"keep": 1})
-            m.d.sync += reg.eq(en_next)
-            self.enable_copies.append(reg)
+            m.d.sync += reg.eq(source)
+            copies.append(reg)
             return reg
 
-        self.enable_copies = []
         en = enable_copy("grid_en")
         self.grid_en = en
         en_row = [enable_copy(f"en_row{r}") for r in range(R)]
         en_col = [enable_copy(f"en_col{c}") for c in range(C)]
+        en_out = [enable_copy(f"en_out{r}", en_row[r], self.late_enable_copies)
+                  for r in range(R)]
+        self.fifo_write_enables = en_out
         pipe = Pipeline(m, en)
 
         # Input queue of two beats. A beat is counted on for the grid's next step only from
@@ -275,7 +293,8 @@ class SystolicArray(wiring.Component):
             for c in range(C):
                 pe = pes[r][c]
                 m.submodules[f"pe_{r}_{c}"] = pe
-                m.d.comb += pe.en.eq(enable_copy(f"en_pe_{r}_{c}"))
+                m.d.comb += pe.en.eq(enable_copy(f"en_pe_{r}_{c}", en_row[r],
+                                                 self.late_enable_copies))
                 if c == 0:
                     west_value = row_pipe.delay(a_in[r], r, name=f"skew_a{r}")
                     west_valid = [valid_in, *row_pipe.flags(valid_in, r, name=f"skew_v{r}")]
@@ -294,22 +313,30 @@ class SystolicArray(wiring.Component):
                 else:
                     m.d.comb += pe.north.eq(pes[r - 1][c].south)
 
+        # (valid and last) at every stage of each row's path, input register to FIFO
+        self._last_paths = [[*self._skew_last[r],
+                             *(pe.east.valid & pe.east.last for pe in pes[r][:C - 1]),
+                             *pes[r][C - 1].lasts] for r in range(R)]
+
         # Results: deskew each row (column c is c cycles early), then one FIFO per row.
         self.fifos = fifos = []
         row_due = []
         for r in range(R):
-            values = [row_pipes[r].delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
+            out_pipe = Pipeline(m, en_out[r])
+            values = [out_pipe.delay(pes[r][c].sum.value, C - 1 - c, name=f"deskew_{r}_{c}")
                       for c in range(C)]
             due = pes[r][C - 1].sum.valid
             fifo = SyncFIFOBuffered(width=C * Shape.cast(arith.result_shape).width,
                                     depth=self.fifo_depth)
             m.submodules[f"fifo{r}"] = fifo
-            m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en_row[r])]
+            m.d.comb += [fifo.w_data.eq(Cat(*values)), fifo.w_en.eq(due & en_out[r])]
             fifos.append(fifo)
-            # Due now or within the next two steps, at a FIFO that may be full in two cycles
-            # (two writes may land before then; a read is not counted on).
-            due_soon = due | pes[r][C - 1].sum_next | pes[r][C - 1].sum_next2
-            row_due.append(due_soon & (fifo.level >= self.fifo_depth - 2))
+            # A row due within the next three steps (or now), at a FIFO that may be full
+            # three cycles on: this flag is registered, the enable it stops is decided from
+            # it a cycle later and reaches the PEs a cycle after that (three writes may land
+            # meanwhile; a read is not counted on).
+            due_soon = Cat(*self._last_paths[r][-4:]).any()
+            row_due.append(due_soon & (fifo.level >= self.fifo_depth - 3))
         # The outputs' half of the decision is made a cycle earlier still and registered:
         # gathering every row's flags and FIFO level, then reaching every enable copy, in one
         # cycle was the next critical path (ECP5, 4x4: 10 ns, 8 of them routing).
@@ -338,12 +365,9 @@ class SystolicArray(wiring.Component):
     @property
     def last_paths(self) -> list[list[Value]]:
         """The (valid and last) bit of every stage of each row's path (see the class)."""
-        if not hasattr(self, "_skew_last"):
+        if not hasattr(self, "_last_paths"):
             raise AttributeError("last_paths is available after the array is elaborated")
-        C = self.cols
-        return [[*self._skew_last[r],
-                 *(pe.east.valid & pe.east.last for pe in self.pes[r][:C - 1]),
-                 *self.pes[r][C - 1].last_stages] for r in range(self.rows)]
+        return self._last_paths
 
 
 class LNSSystolicArray(SystolicArray):

@@ -218,9 +218,13 @@ def test_array_exposes_what_the_invariants_read():
         _ = array.last_paths
     Fragment.get(array, None)
     assert array.grid_en.name == "grid_en" and array.enable_copies[0] is array.grid_en
-    # one copy of the enable for the control, each array row, each column and each PE
-    assert len(array.enable_copies) == 1 + R + C + R * C
-    assert all(c.attrs.get("keep") == 1 for c in array.enable_copies)
+    # one copy of the enable for the control, each array row and each column; a late one
+    # for each row's output and each PE
+    assert len(array.enable_copies) == 1 + R + C
+    assert len(array.late_enable_copies) == R + R * C
+    assert array.fifo_write_enables == array.late_enable_copies[:R]
+    assert all(c.attrs.get("keep") == 1
+               for c in array.enable_copies + array.late_enable_copies)
     assert len(array.queued_lasts) == 2
     # one queue slice for the control (`last`), each row's `a` and each column's `b`
     assert array.queue_copies[0] is array.queue_count

@@ -28,13 +28,15 @@ Properties (asserted on every cycle; the bench's counters reset with the array):
 
 Strengthening invariants (true properties as well; k-induction needs them because a stall
 can freeze any unreachable state of the grid for as long as the solver likes). They read
-what the array exposes as attributes: ``grid_en``, ``enable_copies``, ``grid_take``,
+what the array exposes as attributes: ``grid_en``, ``enable_copies``, ``late_enable_copies``,
+``fifo_write_enables``, ``grid_take``,
 ``queue_count``, ``queue_copies``, ``queue_head_last``, ``queued_lasts``, ``last_paths``, ``fifos``, ``out_row`` and
 ``out_count`` (see :class:`lnsgen.hdl.LNSSystolicArray`).
 
 ``inv_shadow``
-    A shadow shift register of ``last`` beats taken from the input queue into the grid,
-    advanced by the array's enable, equals
+    A shadow shift register per row of ``last`` beats taken from the input queue into the
+    grid, advanced by the array's enables (the grid's for the input register and skew, the
+    row's late copy for the PEs), equals
     the (valid and last) bit at every stage of every row's path from the input register
     through the skew, the PEs' east links and the accumulation ring to the FIFO.
 ``inv_owed``
@@ -42,7 +44,7 @@ what the array exposes as attributes: ``grid_en``, ``enable_copies``, ``grid_tak
     plus ``rows`` for each ``last`` beat waiting in the input queue.
 ``inv_queue``, ``inv_enable_copies``
     The input queue holds at most two beats; every copy of the grid's enable (and of the
-    queue's count) equals it.
+    queue's count) equals it; every late copy equals the enable of the cycle before.
 ``inv_fifo``
     Each FIFO's memory holds at most ``depth - 1`` rows: ``level`` counts them plus the row
     in its output register (``r_rdy``), so ``r_rdy <= level <= depth - 1 + r_rdy``.
@@ -80,7 +82,6 @@ def add_tile_properties(top, m: Module) -> None:
     en = unit.grid_en
     # (valid and last) at every stage of each row's path, input register to the FIFO
     paths = unit.last_paths
-    longest = max(len(p) for p in paths)
     fifos = unit.fifos
     level = [f.level for f in fifos]
     w_rdy = [f.w_rdy for f in fifos]
@@ -97,28 +98,46 @@ def add_tile_properties(top, m: Module) -> None:
     j = Signal(range(tile_rows), name="rows_delivered")  # modulo tile_rows
     with m.If(delivered):
         m.d.sync += j.eq(Mux(j == tile_rows - 1, 0, j + 1))
+    en_before = Signal(name="grid_en_before")  # the grid's enable a cycle ago
+    m.d.sync += en_before.eq(en)
+    # A shadow shift register of the `last` beats the grid takes, on the grid's enable, and
+    # the same a cycle later. Row r's first r + 1 stages (input register, skew) move on the
+    # grid's enable: stage k holds shadow[k]. The rest (the PEs) move on the row's late
+    # copy, each reading its source's every state once: stage k holds what stage k - 1 of
+    # the shadow held a cycle ago, whatever the row.
+    late = unit.fifo_write_enables
+    longest = max(len(p) for p in paths)
     shadow = [Signal(name=f"shadow{k}_last") for k in range(longest)]
+    shadow_before = [Signal(name=f"shadow{k}_last_before") for k in range(longest)]
     with m.If(en):
         m.d.sync += shadow[0].eq(unit.grid_take & unit.queue_head_last)
         m.d.sync += [shadow[k].eq(shadow[k - 1]) for k in range(1, longest)]
+    m.d.sync += [b.eq(a) for a, b in zip(shadow, shadow_before)]
+    shadows = [[shadow[k] if k <= r else shadow_before[k - 1] for k in range(len(path))]
+               for r, path in enumerate(paths)]
 
     top.add_assert(m, "rows_owed_range", (owed >= 0) & (owed <= bound))
     top.add_assert(m, "valid_needs_rows", ~top.o_valid | (owed >= 1))
     # A row is written when its path's last stage holds a result and the grid moves.
     top.add_assert(m, "no_overflow",
-                   ~Cat(p[-1] & en & ~ok for p, ok in zip(paths, w_rdy)).any())
+                   ~Cat(p[-1] & we & ~ok for p, we, ok in zip(paths, late, w_rdy)).any())
     top.add_assert(m, "no_deadlock", top.i_ready | top.o_valid)
     top.add_assert(m, "tile_order",
                    ~top.o_valid | (unit.o.payload.last == (j == tile_rows - 1)))
 
     if not top.strengthen:
         return
-    on_path = [sum(shadow[:len(p)]) for p in paths]  # last beats still on row r's path
-    top.add_assert(m, "inv_shadow", Cat(bit == shadow[k] for p in paths
+    # `last` beats still on row r's path. The last input-side stage (index r) still holds a
+    # beat the PEs' side has already copied unless the grid moved a cycle ago: count it then
+    # only.
+    on_path = [sum(row[:r]) + (row[r] & en_before) + sum(row[r + 1:])
+               for r, row in enumerate(shadows)]
+    top.add_assert(m, "inv_shadow", Cat(bit == row[k] for p, row in zip(paths, shadows)
                                         for k, bit in enumerate(p)).all())
     top.add_assert(m, "inv_owed", owed == sum(on_path) + sum(level) + R * sum(queued))
     top.add_assert(m, "inv_queue", unit.queue_count <= 2)
     top.add_assert(m, "inv_enable_copies", Cat(c == en for c in unit.enable_copies).all()
+                   & Cat(c == en_before for c in unit.late_enable_copies).all()
                    & Cat(c == unit.queue_count for c in unit.queue_copies).all())
     # The memory's own level is not a public attribute of the FIFO; it is level - r_rdy (the
     # first comparison rules out an unreachable level that wrapped round to 0).
