@@ -28,11 +28,17 @@ waiting for.
 
 Why the enable is a register, copied: an enable computed in the cycle it is used has to reach
 every register of the array in that cycle (16,000 flip-flops in a 4x4 array of 16-bit PEs at
-adder latency 10; on ECP5 that net alone took 9 ns). The decision is therefore made a cycle
-ahead, from registers only: the FIFO levels and the PEs' finishing flags, and a two-beat input
+adder latency 10; on ECP5 that net alone took 9 ns). The decision is therefore made ahead,
+from registers only: the outputs' half (a row due within four steps at a FIFO that may be full
+by then) is registered a cycle before it is used, the inputs' half reads a two-beat input
 queue (a beat counts for the next step from the cycle after it arrived). It is loaded into one
-register per PE, per array row and per array column, so that each drives one PE's worth of
-loads; the copies are marked ``keep`` so that synthesis tools do not merge them again.
+register per array row and per array column, which move the input side (queue slice, input
+register, skew); the PEs, the deskew and the FIFO writes move on the same enable a cycle later,
+from one register per PE and per row loaded from the row's copy: each level of this tree is a
+short hop, and no net carries more than one PE's loads. The copies are marked ``keep`` so that
+synthesis tools do not merge them again. A register whose enable is its source's, one cycle
+later, reads each of the source's states exactly once, so the PEs compute what they would in
+lockstep with the inputs.
 """
 
 from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, unsigned
