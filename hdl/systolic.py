@@ -402,6 +402,7 @@ class LNSSystolicArray(SystolicArray):
         self._pe_args = {"compensated": compensated, "method": method, "max_error": max_error,
                          "adder_latency": adder_latency}
         self.compensated = compensated
+        self.method, self.max_error = method, max_error
         super().__init__(LNSPE(fmt, **self._pe_args), rows=rows, cols=cols)
 
     def _processing_element(self):

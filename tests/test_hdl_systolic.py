@@ -154,3 +154,15 @@ def test_pe_arithmetic_parameters_are_checked():
         FloatPE(FLOAT_FORMATS["fp16"], latency=9)
     with pytest.raises(ValueError, match="acc_bits"):
         IntPE(ab_bits=8, acc_bits=8)
+
+
+@pytest.mark.parametrize("fmt, rows, cols, method, latency", [
+    (LNSFormat(2, 6), 2, 3, "direct", 5), (LNSFormat(2, 6), 3, 1, "cotrans", 2)])
+def test_measure_checks_against_the_arrays_own_method(fmt, rows, cols, method, latency):
+    """Odd formats and non-square arrays with the direct and cotrans adders: checked against
+    golden with the same method (the interp tables differ from both at these formats, so a
+    reference of the wrong method fails)."""
+    array = LNSSystolicArray(fmt, rows=rows, cols=cols, method=method, adder_latency=latency)
+    assert (array.method, array.max_error) == (method, 1.0)
+    result = measure(array, 3, 2, seed=5)
+    assert result["mismatches"] == 0 and result["rows_received"] == result["rows_expected"]

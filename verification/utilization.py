@@ -51,7 +51,9 @@ def measure(array: LNSSystolicArray, k: int, passes: int, *, seed: int = 0) -> d
         (tile,) = drv.passes(a, b)
         beats += pack_fields(drv.input_fields(), drv.beats(tile))
         expected += pack_fields(drv.output_fields(),
-                                drv.outputs(golden.matmul(fmt, a, b, compensation=compensation)))
+                                drv.outputs(golden.matmul(fmt, a, b, compensation=compensation,
+                                                          method=array.method,
+                                                          max_error=array.max_error)))
     got, first_in, last_out = [], None, None
 
     async def bench(ctx):
