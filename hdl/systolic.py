@@ -41,6 +41,8 @@ later, reads each of the source's states exactly once, so the PEs compute what t
 lockstep with the inputs.
 """
 
+from typing import NamedTuple
+
 from amaranth.hdl import Cat, Module, Mux, Shape, Signal, Value, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.fifo import SyncFIFOBuffered
@@ -52,6 +54,16 @@ from lnsgen.golden.checks import check_format
 from .arithmetic import LNSPE, PEArithmetic
 from .pe import LNSProcessingElement, ProcessingElement, _value_shape
 from .pipeline import Pipeline
+
+
+class _QueueSlice(NamedTuple):
+    """One slice of the array's two-entry input queue (see :class:`SystolicArray`)."""
+    head: Value    # the entry the grid takes next
+    tail: Value    # the second entry
+    count: Value   # entries held (0..2), this slice's copy
+    take: Value    # the grid takes the head this cycle
+    rest: Value    # entries left after this cycle's take
+    ready: Value   # the slice accepts a beat this cycle
 
 __all__ = ["MAX_ARRAY_DIM", "STOP_MARGIN", "LNSSystolicArray", "SystolicArray", "array_input_layout",
            "array_output_layout"]
@@ -236,7 +248,7 @@ class SystolicArray(wiring.Component):
         self.queue_copies = []
 
         def queue_slice(value, en_copy, name):
-            """`value`'s two-entry queue, moving with `en_copy`: (head, take, rest, ready)."""
+            """`value`'s two-entry queue, moving with `en_copy`."""
             value = Value.cast(value)
             head = Signal(len(value), name=f"queue_head_{name}", reset_less=True)
             tail = Signal(len(value), name=f"queue_tail_{name}", reset_less=True)
@@ -253,13 +265,15 @@ class SystolicArray(wiring.Component):
                 with m.Else():
                     m.d.sync += tail.eq(value)
             m.d.sync += count.eq(rest + arrive)
-            return head, tail, count, take, rest, ready
+            return _QueueSlice(head, tail, count, take, rest, ready)
 
-        head_last, tail_last, count, take, rest, ready = queue_slice(beat.last, en, "last")
-        self.queue_count = count
-        m.d.comb += [self.grid_take.eq(take), self.i.ready.eq(ready)]
+        control = queue_slice(beat.last, en, "last")
+        take, head_last = control.take, control.head
+        self.queue_count = control.count
+        m.d.comb += [self.grid_take.eq(take), self.i.ready.eq(control.ready)]
         self.queue_head_last = head_last
-        self.queued_lasts = [(count >= 1) & head_last, (count == 2) & tail_last]
+        self.queued_lasts = [(control.count >= 1) & head_last,
+                             (control.count == 2) & control.tail]
 
         # Pass bookkeeping: beat n of a pass goes to slot n % T; a pass ends with the beat that
         # has `last` and slot T - 1. Between passes the grid may move without input.
@@ -282,13 +296,13 @@ class SystolicArray(wiring.Component):
         last_in = pipe.flag(head_last & take, 1, name="in_last")
         a_in = []
         for r in range(R):
-            head_a, _, _, take_a, _, _ = queue_slice(beat.a[r], en_row[r], f"a{r}")
+            queue_a = queue_slice(beat.a[r], en_row[r], f"a{r}")
             a_in.append(Pipeline(m, en_row[r]).stage(
-                Mux(take_a, head_a, arith.zero_operand), name=f"in_a{r}"))
+                Mux(queue_a.take, queue_a.head, arith.zero_operand), name=f"in_a{r}"))
         b_in = []
         for c in range(C):
-            head_b, *_ = queue_slice(beat.b[c], en_col[c], f"b{c}")
-            b_in.append(Pipeline(m, en_col[c]).stage(head_b, name=f"in_b{c}"))
+            queue_b = queue_slice(beat.b[c], en_col[c], f"b{c}")
+            b_in.append(Pipeline(m, en_col[c]).stage(queue_b.head, name=f"in_b{c}"))
 
         self.pes = pes = [[self._processing_element() for _ in range(C)]
                           for _ in range(R)]
@@ -350,7 +364,7 @@ class SystolicArray(wiring.Component):
         m.d.sync += out_ok.eq(~Cat(*row_due).any())
         # Move next cycle if no FIFO may overflow then and the grid has a beat for it or no
         # pass is open (a bubble between passes lets the last one drain).
-        m.d.comb += en_next.eq(out_ok & ((rest != 0) | ~open_next))
+        m.d.comb += en_next.eq(out_ok & ((control.rest != 0) | ~open_next))
 
         # Output: T rows from FIFO 0, then T from FIFO 1, ...: the tile's rows in order.
         row, count = self.out_row, self.out_count
