@@ -168,7 +168,8 @@ def test_proof_passes_slow(unit, fmt, props):
 
 #: Arrays of other shapes: three rows make tile_rows no power of 2, whose output counter's
 #: unreachable values kept k-induction from closing until an invariant bounded them.
-SHAPES = [pytest.param(3, 2, F8, id="mm3x2-i3f4"), pytest.param(1, 3, F8, id="mm1x3-i3f4"),
+SHAPES = [pytest.param(3, 1, F8, id="mm3x1-i3f4"), pytest.param(1, 3, F8, id="mm1x3-i3f4"),
+          pytest.param(3, 2, F8, id="mm3x2-i3f4", marks=pytest.mark.slow),
           pytest.param(3, 5, LNSFormat(4, 7), id="mm3x5-i4f7", marks=pytest.mark.slow)]
 
 

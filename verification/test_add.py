@@ -25,9 +25,12 @@ def test_exhaustive_8bit(unit, sim):
 @pytest.mark.parametrize("unit, fmt", [("add", LNS16), ("add-direct", LNS16), ("add", LNS24)],
                          ids=["add-lns16", "add-direct-lns16", "add-lns24"])
 def test_random(unit, fmt, sim):
-    """200,000 weighted random vectors: near cancellation, region edges of d, zeros."""
-    summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=200_000, seed=fmt.width + 1)
-    assert summary["received"] == summary["vectors"] >= 200_000
+    """Weighted random vectors: near cancellation, region edges of d, zeros. 200,000 on
+    Verilator; 50,000 (another seed) on Icarus, which runs the same Verilog at a third of
+    the speed and is here as a second simulator's reading of it."""
+    vectors, seed = (200_000, fmt.width + 1) if sim == "verilator" else (50_000, fmt.width + 2)
+    summary = run_bench(resolve(unit, fmt=fmt), sim=sim, vectors=vectors, seed=seed)
+    assert summary["received"] == summary["vectors"] >= vectors
     assert summary["mismatches"] == 0
 
 
