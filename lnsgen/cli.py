@@ -419,7 +419,9 @@ def cmd_sweep(p, args) -> int:
     if args.units:
         specs = specs_from_args(p, args, args.units)
         nodsp = {"no": [False], "yes": [True], "both": [False, True]}[args.nodsp]
-        points += grid(specs, nodsp=nodsp, targets=args.targets, asic=not args.no_asic)
+        points += grid(specs, nodsp=nodsp, targets=args.targets, asic=not args.no_asic,
+                       freq=args.freq, ecp5_device=args.ecp5_device, package=args.package,
+                       ports=args.ports)
     elif not args.config:
         p.error("give units (and their options) or --config")
     if args.workers is not None and args.workers < 1:
@@ -597,9 +599,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def add_flow_options(p) -> None:
+    """The FPGA flow's options, one spelling for every command that places and routes."""
+    from .synth.flow import ECP5_DEVICES, PORTS
+    from .synth.sweep import FLOW_DEFAULTS
+
+    p.add_argument("--freq", type=_positive_float, default=FLOW_DEFAULTS["freq"],
+                   metavar="MHZ", help="clock target for nextpnr (default 100); Fmax is "
+                                       "reported either way")
+    p.add_argument("--ecp5-device", choices=ECP5_DEVICES, default=FLOW_DEFAULTS["ecp5_device"],
+                   metavar="DEV", help=f"nextpnr-ecp5 device: {', '.join(ECP5_DEVICES)} "
+                                       f"(default {FLOW_DEFAULTS['ecp5_device']})")
+    p.add_argument("--package", default=FLOW_DEFAULTS["package"],
+                   help=f"ECP5 package (default {FLOW_DEFAULTS['package']})")
+    p.add_argument("--ports", choices=PORTS, default=FLOW_DEFAULTS["ports"],
+                   help="pins: every port bit a pin (default); scan: the port registers "
+                        "loaded and read through two scan chains, for units with more port "
+                        "bits than a package has pins (large arrays)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .docs import DATA as DOC_DATA
-    from .synth.flow import ECP5_DEVICES, PORTS, TARGETS
+    from .synth.flow import TARGETS
     from .verification.formal.bugs import BUGS
     from .verification.formal.harness import PROPERTY_SETS
     from .verification.soak import DEFAULT_OPERANDS, DEFAULT_RESETS, SOAK_PRESETS
@@ -691,15 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="targets (default all)")
     p.add_argument("--nodsp", action="store_true",
                    help="keep ECP5 multipliers out of DSP blocks (synth_ecp5 -nodsp)")
-    p.add_argument("--freq", type=_positive_float, default=100.0, metavar="MHZ",
-                   help="clock target for nextpnr (default 100); Fmax is reported either way")
-    p.add_argument("--ecp5-device", choices=ECP5_DEVICES, default="25k", metavar="DEV",
-                   help="nextpnr-ecp5 device (default 25k)")
-    p.add_argument("--package", default="CABGA381", help="ECP5 package (default CABGA381)")
-    p.add_argument("--ports", choices=PORTS, default="pins",
-                   help="pins: every port bit a pin (default); scan: the port registers "
-                        "loaded and read through two scan chains, for units with more port "
-                        "bits than a package has pins (large arrays)")
+    add_flow_options(p)
     p.add_argument("--meet-freq", action="store_true",
                    help="choose the unit's pipeline depth (--adder-latency, or --latency): "
                         "the shallowest whose place and route on the first target reaches "
@@ -714,6 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ECP5 multipliers out of DSP blocks (default no)")
     p.add_argument("--targets", nargs="*", choices=TARGETS, default=["ecp5", "ice40"],
                    help="FPGA targets (default ecp5 ice40; none: --targets alone)")
+    add_flow_options(p)
     p.add_argument("--no-asic", action="store_true", help="skip the OSU 0.18 um flow")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--serial", action="store_true", help="one point after another here")

@@ -91,7 +91,8 @@ DATA = {
     "arithmetics": ("compare.json", "lnsgen compare"),
     "depth": ("sweep.json", "lnsgen sweep --config synth/depth.toml --no-progress"),
     "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
-                              "--targets ecp5 --ecp5-device 85k --no-asic --no-progress")),
+                              "--targets ecp5 --ecp5-device 85k --ports scan --no-asic "
+                              "--no-progress")),
 }
 
 

@@ -30,7 +30,7 @@ FPGA entries are also merged into ``OUT/synth.json`` (see :mod:`lnsgen.synth.rep
 report`` shows them. ``make report`` draws the plots and the Pareto front from ``sweep.json``.
 
 A config file is TOML: keys are the command's (``unit``, every spec parameter, ``nodsp``,
-``targets``, ``asic``)::
+``targets``, ``asic`` and the FPGA flow's ``freq``, ``ecp5_device``, ``package``, ``ports``)::
 
     [grid]                      # the Cartesian product of these lists
     unit = ["add", "mul"]
@@ -44,8 +44,10 @@ A config file is TOML: keys are the command's (``unit``, every spec parameter, `
 
     [[point]]
     unit = "mm"
-    rows = 3
-    cols = 5
+    rows = 4
+    cols = 4
+    ecp5_device = "85k"         # as lnsgen synth's --ecp5-device
+    ports = "scan"              # more port bits than the package has pins
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ from .report import dig
 
 __all__ = [
     "DEFAULT_TARGETS",
+    "FLOW_DEFAULTS",
     "RESULT_VERSION",
     "Point",
     "SweepRun",
@@ -98,6 +101,11 @@ RUN_FIELDS = ("runtime_s", "workdir", "host", "cache", "tools")
 # Points ------------------------------------------------------------------------------------
 
 
+#: The FPGA flow's options of a point (:func:`lnsgen.synth.flow.synthesize`) and their defaults,
+#: spelled as the ``lnsgen synth`` options they come from (``--freq`` is ``freq``).
+FLOW_DEFAULTS = {"freq": 100.0, "ecp5_device": "25k", "package": "CABGA381", "ports": "pins"}
+
+
 @dataclasses.dataclass(frozen=True)
 class Point:
     """One design point of a sweep.
@@ -112,17 +120,44 @@ class Point:
         FPGA targets of :func:`lnsgen.synth.flow.synthesize`; empty for none.
     asic : bool
         Also run the OSU 0.18 um flow (skipped, with a reason, when its liberty is missing).
+    freq : float
+        Clock target of nextpnr in MHz (the achieved Fmax is reported either way).
+    ecp5_device, package : str
+        nextpnr-ecp5 device (one of :data:`lnsgen.synth.flow.ECP5_DEVICES`) and package.
+    ports : {"pins", "scan"}
+        Every port bit a pin, or the port registers behind scan chains (large arrays).
     """
 
     spec: UnitSpec
     nodsp: bool = False
     targets: tuple = DEFAULT_TARGETS
     asic: bool = True
+    freq: float = FLOW_DEFAULTS["freq"]
+    ecp5_device: str = FLOW_DEFAULTS["ecp5_device"]
+    package: str = FLOW_DEFAULTS["package"]
+    ports: str = FLOW_DEFAULTS["ports"]
 
     def __post_init__(self):
+        from .flow import ECP5_DEVICES, PORTS
         if not isinstance(self.spec, UnitSpec):
             raise TypeError(f"spec must be an lnsgen.spec.UnitSpec, not {self.spec!r}")
         object.__setattr__(self, "targets", tuple(self.targets))
+        if isinstance(self.freq, bool) or not isinstance(self.freq, (int, float)) \
+                or not self.freq > 0:
+            raise ValueError(f"freq must be a positive number of MHz, not {self.freq!r}")
+        object.__setattr__(self, "freq", float(self.freq))
+        if self.ecp5_device not in ECP5_DEVICES:
+            raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, "
+                             f"not {self.ecp5_device!r}")
+        if not isinstance(self.package, str) or not self.package:
+            raise ValueError(f"package must be an ECP5 package name, not {self.package!r}")
+        if self.ports not in PORTS:
+            raise ValueError(f"ports must be one of {list(PORTS)}, not {self.ports!r}")
+
+    @property
+    def flow(self) -> dict:
+        """The FPGA flow options that differ from :data:`FLOW_DEFAULTS`."""
+        return {k: getattr(self, k) for k, v in FLOW_DEFAULTS.items() if getattr(self, k) != v}
 
     @property
     def key(self) -> str:
@@ -131,17 +166,22 @@ class Point:
 
     @property
     def slug(self) -> str:
-        """The point as a folder name."""
-        return self.spec.name + ("-nodsp" if self.nodsp else "")
+        """The point as a folder name: the unit, then the options that are not the defaults
+        (two points of one unit on two devices must not share a work folder)."""
+        tags = [f"{v:g}mhz" if k == "freq" else str(v) for k, v in self.flow.items()]
+        return "-".join([self.spec.name] + (["nodsp"] if self.nodsp else []) + tags)
 
     def to_dict(self) -> dict:
+        # The flow options only where they are not the defaults: a point of the default flow
+        # keeps the dict (and so the cache key) it had before these options existed.
         return {"spec": self.spec.to_dict(), "nodsp": self.nodsp, "targets": list(self.targets),
-                "asic": self.asic}
+                "asic": self.asic, **self.flow}
 
     @classmethod
     def from_dict(cls, d: dict) -> Point:
         return cls(UnitSpec.from_dict(d["spec"]), nodsp=d.get("nodsp", False),
-                   targets=tuple(d.get("targets", DEFAULT_TARGETS)), asic=d.get("asic", True))
+                   targets=tuple(d.get("targets", DEFAULT_TARGETS)), asic=d.get("asic", True),
+                   **{k: d[k] for k in FLOW_DEFAULTS if k in d})
 
 
 def _as_list(value) -> list:
@@ -149,9 +189,10 @@ def _as_list(value) -> list:
 
 
 def grid(units, params: dict | None = None, *, nodsp=(False,), targets=DEFAULT_TARGETS,
-         asic=True) -> list[Point]:
+         asic=True, **flow) -> list[Point]:
     """The points of the Cartesian product of ``units`` (kinds or presets) and ``params``
-    (spec parameter -> a value or a list of values).
+    (spec parameter -> a value or a list of values), each with the FPGA ``flow`` options
+    (keys of :data:`FLOW_DEFAULTS`, one value each).
 
     A parameter applies to the units whose kind has it and leaves the others alone (``method``
     does not multiply ``mul``'s points). A parameter that applies to none of the units, a
@@ -170,15 +211,16 @@ def grid(units, params: dict | None = None, *, nodsp=(False,), targets=DEFAULT_T
             spec = resolve(unit, **dict(zip(axes, combo)))
             for nd in _as_list(nodsp):
                 points.append(Point(spec, nodsp=bool(nd), targets=tuple(targets),
-                                    asic=bool(asic)))
+                                    asic=bool(asic), **flow))
     return list(dict.fromkeys(points))
 
 
 def load_config(path) -> list[Point]:
     """Points of a TOML file with a ``[grid]`` table and/or ``[[point]]`` entries.
 
-    Both take ``unit`` (kinds or presets), any spec parameter, ``nodsp``, ``targets`` and
-    ``asic``; a ``[[point]]`` takes single values.
+    Both take ``unit`` (kinds or presets), any spec parameter, ``nodsp``, ``targets``, ``asic``
+    and the flow options of :data:`FLOW_DEFAULTS` (one value each); a ``[[point]]`` takes
+    single values.
 
     Raises
     ------
@@ -191,7 +233,8 @@ def load_config(path) -> list[Point]:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: {exc}") from None
     spec_params = {p.name for k in KINDS.values() for p in k.params}
-    allowed = {"unit", "nodsp", "targets", "asic"} | spec_params
+    options_keys = ("nodsp", "targets", "asic", *FLOW_DEFAULTS)
+    allowed = {"unit", *options_keys} | spec_params
     unknown = set(config) - {"grid", "point"}
     sections = ([("[grid]", config["grid"])] if "grid" in config else []) + \
         [(f"[[point]] #{n + 1}", p) for n, p in enumerate(config.get("point", []))]
@@ -205,11 +248,11 @@ def load_config(path) -> list[Point]:
         if "unit" not in section:
             raise ValueError(f"{path}: {name} needs a 'unit'")
         section = dict(section)
-        options = {k: section.pop(k) for k in ("nodsp", "targets", "asic") if k in section}
+        options = {k: section.pop(k) for k in options_keys if k in section}
         try:
-            points += grid(section.pop("unit"), section, nodsp=options.get("nodsp", (False,)),
-                           targets=options.get("targets", DEFAULT_TARGETS),
-                           asic=options.get("asic", True))
+            points += grid(section.pop("unit"), section, nodsp=options.pop("nodsp", (False,)),
+                           targets=options.pop("targets", DEFAULT_TARGETS),
+                           asic=options.pop("asic", True), **options)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{path}: {name}: {exc}") from None
     if not points:
@@ -333,7 +376,8 @@ def _fpga(point: Point, workdir: pathlib.Path) -> dict | None:
     from .flow import synthesize
     # One tool at a time per point: the sweep's parallelism is across points.
     return synthesize(point.spec, targets=point.targets, workdir=workdir, nodsp=point.nodsp,
-                      jobs=1)
+                      freq_mhz=point.freq, ecp5_device=point.ecp5_device,
+                      package=point.package, ports=point.ports, jobs=1)
 
 
 def _asic(point: Point, workdir: pathlib.Path) -> dict:
@@ -349,7 +393,7 @@ def _asic(point: Point, workdir: pathlib.Path) -> dict:
 def evaluate_point(point: dict, workroot: str) -> dict:
     """Accuracy, FPGA and ASIC numbers of one point (a :meth:`Point.to_dict`): a pure task.
 
-    Work files go to ``workroot/<spec name>[-nodsp]/{fpga,asic}``. Never raises: a failure gives a
+    Work files go to ``workroot/<point slug>/{fpga,asic}``. Never raises: a failure gives a
     result with ``status: "error"``, ``error`` (one line) and ``traceback``.
     """
     start = time.monotonic()

@@ -57,6 +57,27 @@ def test_point_round_trips():
         Point("add")
 
 
+def test_point_flow_options():
+    p = Point(UnitSpec("mm", rows=4, cols=4), freq=150, ecp5_device="85k", ports="scan")
+    assert p.flow == {"freq": 150.0, "ecp5_device": "85k", "ports": "scan"}
+    # Same unit, two flows: one result key (as lnsgen synth's), two work folders.
+    assert p.key == Point(p.spec).key == "mm4x4_i5f10"
+    assert p.slug == "mm4x4_i5f10-150mhz-85k-scan" and Point(p.spec).slug == "mm4x4_i5f10"
+    assert Point.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    # A point of the default flow keeps the dict, and so the cache key, of before the options.
+    assert Point(MUL8).to_dict() == {"spec": MUL8.to_dict(), "nodsp": False,
+                                     "targets": ["ecp5", "ice40"], "asic": True}
+    with pytest.raises(ValueError, match=r"ecp5_device must be one of \['12k', '25k'"):
+        Point(MUL8, ecp5_device="99k")
+    with pytest.raises(ValueError, match=r"ports must be one of \['pins', 'scan'\], not 'wires'"):
+        Point(MUL8, ports="wires")
+    for freq in (0, -5.0, True, "fast"):
+        with pytest.raises(ValueError, match="freq must be a positive number of MHz"):
+            Point(MUL8, freq=freq)
+    with pytest.raises(ValueError, match="package must be an ECP5 package name"):
+        Point(MUL8, package="")
+
+
 def test_config_file(tmp_path):
     config = tmp_path / "sweep.toml"
     config.write_text('[grid]\nunit = ["mul", "add"]\nint_bits = 3\nfrac_bits = 4\n\n'
@@ -65,6 +86,13 @@ def test_config_file(tmp_path):
     points = load_config(config)
     assert [p.key for p in points] == ["mul_i3f4", "add_i3f4", "acc_i5f10_kahan"]
     assert points[-1].targets == ("ecp5",) and not points[-1].asic
+    config.write_text('[[point]]\nunit = "mm"\nrows = 4\ncols = 4\necp5_device = "85k"\n'
+                      'ports = "scan"\nfreq = 125\n')
+    (point,) = load_config(config)
+    assert point.flow == {"freq": 125.0, "ecp5_device": "85k", "ports": "scan"}
+    config.write_text('[[point]]\nunit = "mul"\necp5_device = "85"\n')
+    with pytest.raises(ValueError, match=r"\[\[point\]\] #1: ecp5_device must be one of"):
+        load_config(config)
     config.write_text('[grid]\nunit = ["mul"]\nformat = ["3:4"]\n')
     with pytest.raises(ValueError, match=r"unknown keys \['\[grid\].format'\]"):
         load_config(config)
@@ -74,6 +102,20 @@ def test_the_sweep_of_make_sweep_loads():
     points = load_config(ROOT / "synth" / "sweep.toml")
     assert len(points) == 11
     assert Point(UnitSpec("add", int_bits=5, frac_bits=10, method="direct")) in points
+
+
+def test_cli_takes_the_flow_options_of_synth(tmp_path, capsys):
+    # No target and no ASIC: the points are evaluated (accuracy) and written, no tool runs.
+    assert main(["sweep", "mul", "--int-bits", "3", "--frac-bits", "4", "--targets",
+                 "--no-asic", "--ecp5-device", "45k", "--ports", "scan", "--freq", "80",
+                 "--serial", "--no-progress", "-o", str(tmp_path)]) == 0
+    (result,) = json.loads((tmp_path / "reports" / "sweep.json").read_text())["results"]
+    assert result["point"]["ecp5_device"] == "45k" and result["point"]["ports"] == "scan"
+    assert result["point"]["freq"] == 80.0
+    with pytest.raises(SystemExit) as exc:
+        main(["sweep", "mul", "--ecp5-device", "99k"])
+    assert exc.value.code == 2
+    assert "--ecp5-device: invalid choice: '99k'" in capsys.readouterr().err
 
 
 def test_cli_rejects_unknown_unit(capsys):
@@ -111,7 +153,9 @@ def test_cache_key_changes_with_point_tools_and_source():
 def _points():
     # The smallest real points: two 8-bit units on ECP5 and iCE40 (and the ASIC flow when its
     # liberty is installed), plus a point that cannot be built, which must fail alone.
-    return [Point(MUL8), Point(UnitSpec("div", fmt=SMALL)), BAD]
+    # The divider runs on another device behind scan chains: the flow options reach the tools.
+    return [Point(MUL8), Point(UnitSpec("div", fmt=SMALL), ecp5_device="12k", ports="scan"),
+            BAD]
 
 
 def test_sweep_serial_and_on_a_two_worker_local_cluster():
@@ -139,6 +183,9 @@ def test_sweep_serial_and_on_a_two_worker_local_cluster():
     assert mul["asic"]["status"] in ("ok", "not run")
     if mul["asic"]["status"] == "ok":
         assert mul["asic"]["area_um2"] > 0
+    div = serial.results[1]["fpga"]
+    assert mul["fpga"]["ecp5"]["device"] == "25k" and div["ecp5"]["device"] == "12k"
+    assert div["ports"] == "scan" and mul["fpga"]["ports"] == "pins"
 
     # The failing point is reported with its error and does not stop the others.
     for run in (serial, first, again):
