@@ -14,7 +14,7 @@ FORMAT  ?= --int-bits 5 --frac-bits 10
 VECTORS ?= 20000
 
 .PHONY: all setup setup-asic bench synth report test test-all formal soak sweep train \
-        train-sweep study error utilization breakdown energy compare depth docs clean
+        train-sweep study error utilization breakdown energy compare depth arrays docs clean
 
 all: setup setup-asic bench synth report
 
@@ -103,6 +103,11 @@ sweep: setup setup-asic
 # The pipeline-depth curve of synth/depth.toml (adder, mac, PE at every adder latency).
 depth: setup setup-asic
 	$(LNSGEN) sweep --config synth/depth.toml
+
+# Systolic arrays against their shape (synth/arrays.toml: 1 to 4 rows and columns, Kahan 1x1 and
+# 2x2; ECP5-85k, ports behind scan chains; about 40 minutes on two cores).
+arrays: setup
+	$(LNSGEN) sweep --config synth/arrays.toml
 
 # The MNIST table (float, LNS matmul, LNS everywhere, with Kahan) at two formats (~10 min).
 train: setup

@@ -90,9 +90,7 @@ DATA = {
     "energy": ("energy.json", "lnsgen energy"),
     "arithmetics": ("compare.json", "lnsgen compare"),
     "depth": ("sweep.json", "lnsgen sweep --config synth/depth.toml --no-progress"),
-    "arrays": ("sweep.json", ("lnsgen sweep mm --rows 2 4 --cols 2 4 --compensated no yes "
-                              "--targets ecp5 --ecp5-device 85k --ports scan --no-asic "
-                              "--no-progress")),
+    "arrays": ("sweep.json", "lnsgen sweep --config synth/arrays.toml --no-progress"),
 }
 
 
@@ -311,6 +309,37 @@ def _render_depth(doc: dict) -> str:
     return table(head, rows) + "\n" + _source(doc)
 
 
+def _render_arrays(doc: dict) -> str:
+    """Arrays against their shape: ECP5 resources, Fmax, critical path, peak MAC rate and the
+    cost of a PE; a point that did not place is a row that says so."""
+    rows = []
+    for r in doc["data"]["results"]:
+        spec = (r.get("point") or {}).get("spec") or {}
+        pes = spec.get("rows", 1) * spec.get("cols", 1)
+        name = f"{spec.get('rows')}x{spec.get('cols')}" + (" Kahan" if spec.get("compensated")
+                                                          else "")
+        if r.get("status") != "ok":
+            rows.append([name, pes, _num(spec.get("adder_latency"))] + ["–"] * 7
+                        + [f"not placed: {r.get('error')}"])
+            continue
+        fpga = r.get("fpga") or {}
+        e5 = fpga.get("ecp5") or {}
+        path = e5.get("critical_path")
+        fmax = e5.get("fmax_mhz")
+        rows.append([name, pes, _num(spec.get("adder_latency")), _num(r.get("latency")),
+                     f"{e5['lut4']:,} + {e5['ccu2c']:,}", _num(e5.get("ff")),
+                     f"{e5.get('dsp', 0)} / {e5.get('ebr', 0)}", _num(fmax),
+                     _num(pes * fmax / 1000, 2) if fmax else "–",
+                     f"{(e5['lut4'] + e5['ccu2c']) / pes:,.0f}",
+                     (f"`{_short_cell(path['from'])}` → `{_short_cell(path['to'])}` "
+                      f"{path['ns']:.1f} ({path['routing_ns']:.1f} routing)" if path else "–")])
+    head = ["array", "PEs", "adder latency", "latency", "ECP5 LUT4 + CCU2C", "FF", "DSP / EBR",
+            "Fmax MHz", "peak GMAC/s", "LUT4 + CCU2C per PE", "critical path, ns"]
+    return (table(head, rows) + "\nFlip-flops include the scan chains that stand in for the "
+            "ports (`--ports scan`); peak GMAC/s is PEs x Fmax (one MAC per PE per cycle).\n\n"
+            + _source(doc))
+
+
 def _render_soak(doc: dict) -> str:
     rows = [[f"`{r['unit']}`", f"`{r.get('format', '')}`", f"{r['operands']:,}",
              f"{r['operand_values']:,}", f"{r['results']:,}", r["resets"],
@@ -512,7 +541,7 @@ TABLE_DATA = {"adder_methods": "breakdown", "compare": "breakdown"}
 
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "breakdown": _render_breakdown, "adder_methods": _render_adder_methods,
-    "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_synthesis,
+    "compare": _render_compare, "arithmetics": _render_arithmetics, "arrays": _render_arrays,
     "depth": _render_depth, "energy": _render_energy,
     "train": _render_train, "train_sweep": _render_train_sweep, "sumstudy": _render_sumstudy,
     "synthesis": _render_synthesis, "soak": _render_soak, "formal": _render_formal,
