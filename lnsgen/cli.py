@@ -601,8 +601,7 @@ class _Parser(argparse.ArgumentParser):
 
 def add_flow_options(p) -> None:
     """The FPGA flow's options, one spelling for every command that places and routes."""
-    from .synth.flow import ECP5_DEVICES, PORTS
-    from .synth.sweep import FLOW_DEFAULTS
+    from .synth.flow import ECP5_DEVICES, FLOW_DEFAULTS, PORTS
 
     p.add_argument("--freq", type=_positive_float, default=FLOW_DEFAULTS["freq"],
                    metavar="MHZ", help="clock target for nextpnr (default 100); Fmax is "

@@ -35,7 +35,8 @@ from amaranth.lib import wiring
 from .wrapper import RegisteredPorts, ScanPorts
 
 __all__ = [
-    "ECP5_DEVICES", "TARGETS", "SynthError", "entry_key", "synthesize", "tool_versions",
+    "ECP5_DEVICES", "FLOW_DEFAULTS", "PORTS", "TARGETS", "SynthError", "check_flow_options",
+    "entry_key", "synthesize", "tool_versions",
 ]
 
 #: Targets understood by :func:`synthesize`, in the order they are reported.
@@ -150,6 +151,23 @@ def port_bits(component: wiring.Component) -> int:
 #: How the wrapped unit meets the pins: every port bit a pin (:class:`RegisteredPorts`), or the
 #: same register ring loaded and read through scan chains (:class:`ScanPorts`).
 PORTS = ("pins", "scan")
+#: The place-and-route options every command shares (``lnsgen synth``, ``lnsgen sweep``) and
+#: their defaults; ``freq`` is :func:`synthesize`'s ``freq_mhz``.
+FLOW_DEFAULTS = {"freq": 100.0, "ecp5_device": "25k", "package": "CABGA381", "ports": "pins"}
+
+
+def check_flow_options(*, freq, ecp5_device, package, ports, freq_name="freq_mhz") -> float:
+    """Raise ValueError naming the first bad flow option and what it accepts; return the
+    frequency as a float (``freq_name`` is how the caller spells it)."""
+    if isinstance(freq, bool) or not isinstance(freq, (int, float)) or not freq > 0:
+        raise ValueError(f"{freq_name} must be a positive number of MHz, not {freq!r}")
+    if ecp5_device not in ECP5_DEVICES:
+        raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, not {ecp5_device!r}")
+    if not isinstance(package, str) or not package:
+        raise ValueError(f"package must be an ECP5 package name, not {package!r}")
+    if ports not in PORTS:
+        raise ValueError(f"ports must be one of {list(PORTS)}, not {ports!r}")
+    return float(freq)
 
 
 def write_top(spec, workdir: pathlib.Path, *, ports: str = "pins") -> RegisteredPorts | ScanPorts:
@@ -435,15 +453,10 @@ def synthesize(spec, *, targets=TARGETS, workdir=None, nodsp: bool = False,
     spec = resolve(spec)
     fmt = spec.model_format
     targets = _check_targets(targets)
-    if ecp5_device not in ECP5_DEVICES:
-        raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, not {ecp5_device!r}")
+    check_flow_options(freq=freq_mhz, ecp5_device=ecp5_device, package=package, ports=ports)
     if ice40_device not in ICE40_DEVICES:
         raise ValueError(f"ice40_device must be one of {list(ICE40_DEVICES)}, "
                          f"not {ice40_device!r}")
-    if ports not in PORTS:
-        raise ValueError(f"ports must be one of {list(PORTS)}, not {ports!r}")
-    if not (isinstance(freq_mhz, (int, float)) and freq_mhz > 0):
-        raise ValueError(f"freq_mhz must be a positive number, not {freq_mhz!r}")
     if workdir is None:
         workdir = paths.build_dir() / "synth" / (spec.name + ("-nodsp" if nodsp else ""))
     workdir = pathlib.Path(workdir).resolve()

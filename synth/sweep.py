@@ -71,6 +71,7 @@ import traceback
 from lnsgen import sources
 from lnsgen.spec import KINDS, SpecError, UnitSpec, resolve
 
+from .flow import FLOW_DEFAULTS
 from .report import dig
 
 __all__ = [
@@ -99,11 +100,6 @@ RUN_FIELDS = ("runtime_s", "workdir", "host", "cache", "tools")
 
 
 # Points ------------------------------------------------------------------------------------
-
-
-#: The FPGA flow's options of a point (:func:`lnsgen.synth.flow.synthesize`) and their defaults,
-#: spelled as the ``lnsgen synth`` options they come from (``--freq`` is ``freq``).
-FLOW_DEFAULTS = {"freq": 100.0, "ecp5_device": "25k", "package": "CABGA381", "ports": "pins"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,21 +134,13 @@ class Point:
     ports: str = FLOW_DEFAULTS["ports"]
 
     def __post_init__(self):
-        from .flow import ECP5_DEVICES, PORTS
+        from .flow import check_flow_options
         if not isinstance(self.spec, UnitSpec):
             raise TypeError(f"spec must be an lnsgen.spec.UnitSpec, not {self.spec!r}")
         object.__setattr__(self, "targets", tuple(self.targets))
-        if isinstance(self.freq, bool) or not isinstance(self.freq, (int, float)) \
-                or not self.freq > 0:
-            raise ValueError(f"freq must be a positive number of MHz, not {self.freq!r}")
-        object.__setattr__(self, "freq", float(self.freq))
-        if self.ecp5_device not in ECP5_DEVICES:
-            raise ValueError(f"ecp5_device must be one of {list(ECP5_DEVICES)}, "
-                             f"not {self.ecp5_device!r}")
-        if not isinstance(self.package, str) or not self.package:
-            raise ValueError(f"package must be an ECP5 package name, not {self.package!r}")
-        if self.ports not in PORTS:
-            raise ValueError(f"ports must be one of {list(PORTS)}, not {self.ports!r}")
+        object.__setattr__(self, "freq", check_flow_options(
+            freq=self.freq, ecp5_device=self.ecp5_device, package=self.package,
+            ports=self.ports, freq_name="freq"))
 
     @property
     def flow(self) -> dict:
